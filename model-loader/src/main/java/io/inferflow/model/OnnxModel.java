@@ -1,0 +1,305 @@
+package io.inferflow.model;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import ai.onnxruntime.ValueInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+import java.nio.LongBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An ONNX model in an ONNX Runtime session, checked to take one float32 input of shape
+ * {@code [batch, width]} and to produce numeric tensors whose first dimension is the batch.
+ *
+ * <p>{@link #score} is thread-safe (ONNX Runtime's {@code run} is), so one instance can serve
+ * every slot of a TaskManager. Close it to free the session's native memory.
+ *
+ * <pre>{@code
+ * try (OnnxModel model = OnnxModel.load("fraud", bytes, RuntimeOptions.defaults())) {
+ *     float[] scores = model.score(rows, 64);
+ * }
+ * }</pre>
+ */
+public final class OnnxModel implements Scorer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OnnxModel.class);
+
+    private final String name;
+    private final OrtEnvironment env;
+    private final OrtSession session;
+    private final String inputName;
+    private final int inputWidth;
+    private final List<String> outputNames;
+    private final int outputWidth;
+
+    private OnnxModel(
+            String name,
+            OrtEnvironment env,
+            OrtSession session,
+            String inputName,
+            int inputWidth,
+            List<String> outputNames,
+            int outputWidth) {
+        this.name = name;
+        this.env = env;
+        this.session = session;
+        this.inputName = inputName;
+        this.inputWidth = inputWidth;
+        this.outputNames = outputNames;
+        this.outputWidth = outputWidth;
+    }
+
+    /**
+     * Creates a session from the model bytes, checks its input and outputs and runs it once on a
+     * row of zeros, so that the first real batch does not pay for lazy initialisation.
+     *
+     * @param name used in error messages only
+     */
+    public static OnnxModel load(String name, byte[] bytes, RuntimeOptions options)
+            throws ModelException {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtSession session;
+        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+            so.setIntraOpNumThreads(options.intraOpThreads());
+            so.setInterOpNumThreads(1);
+            so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            session = env.createSession(bytes, so);
+        } catch (OrtException e) {
+            throw new ModelException(
+                    "NOT_LOADABLE",
+                    "model '" + name + "': ONNX Runtime cannot load it: " + e.getMessage(),
+                    e);
+        }
+        try {
+            String input = checkInput(name, session);
+            int width = (int) ((TensorInfo) session.getInputInfo().get(input).getInfo()).getShape()[1];
+            List<String> outputs = checkOutputs(name, session);
+            OnnxModel probe = new OnnxModel(name, env, session, input, width, outputs, -1);
+            int outWidth = probe.warmUp();
+            return new OnnxModel(name, env, session, input, width, outputs, outWidth);
+        } catch (ModelException | RuntimeException e) {
+            closeQuietly(session);
+            throw e;
+        } catch (OrtException e) {
+            closeQuietly(session);
+            throw new ModelException(
+                    "NOT_LOADABLE", "model '" + name + "': " + e.getMessage(), e);
+        }
+    }
+
+    private static String checkInput(String name, OrtSession session)
+            throws OrtException, ModelException {
+        Map<String, NodeInfo> inputs = session.getInputInfo();
+        if (inputs.size() != 1) {
+            throw new ModelException(
+                    "WRONG_INPUT_COUNT",
+                    "model '" + name + "' has " + inputs.size() + " inputs " + inputs.keySet()
+                            + ", expected exactly one float32 input of shape [batch, width]");
+        }
+        NodeInfo input = inputs.values().iterator().next();
+        ValueInfo info = input.getInfo();
+        if (!(info instanceof TensorInfo)) {
+            throw new ModelException(
+                    "WRONG_INPUT_TYPE",
+                    "model '" + name + "': input '" + input.getName() + "' is " + info
+                            + ", expected a float32 tensor");
+        }
+        TensorInfo tensor = (TensorInfo) info;
+        if (tensor.type != OnnxJavaType.FLOAT) {
+            throw new ModelException(
+                    "WRONG_INPUT_TYPE",
+                    "model '" + name + "': input '" + input.getName() + "' has type "
+                            + tensor.type + ", expected FLOAT (float32)");
+        }
+        long[] shape = tensor.getShape();
+        if (shape.length != 2 || shape[1] <= 0) {
+            throw new ModelException(
+                    "WRONG_INPUT_SHAPE",
+                    "model '" + name + "': input '" + input.getName() + "' has shape "
+                            + java.util.Arrays.toString(shape)
+                            + ", expected [batch, width] with a fixed width");
+        }
+        if (shape[0] > 0) {
+            throw new ModelException(
+                    "WRONG_INPUT_SHAPE",
+                    "model '" + name + "': input '" + input.getName() + "' has a fixed batch size "
+                            + shape[0] + "; export it with a dynamic first dimension");
+        }
+        return input.getName();
+    }
+
+    private static List<String> checkOutputs(String name, OrtSession session)
+            throws OrtException, ModelException {
+        List<String> names = new ArrayList<>();
+        for (NodeInfo output : session.getOutputInfo().values()) {
+            ValueInfo info = output.getInfo();
+            boolean numeric = info instanceof TensorInfo && isNumeric(((TensorInfo) info).type);
+            if (!numeric) {
+                throw new ModelException(
+                        "WRONG_OUTPUT_TYPE",
+                        "model '" + name + "': output '" + output.getName() + "' is " + info
+                                + ", expected a numeric tensor");
+            }
+            names.add(output.getName());
+        }
+        return List.copyOf(names);
+    }
+
+    private static boolean isNumeric(OnnxJavaType type) {
+        return type == OnnxJavaType.FLOAT
+                || type == OnnxJavaType.DOUBLE
+                || type == OnnxJavaType.INT64
+                || type == OnnxJavaType.INT32;
+    }
+
+    private int warmUp() throws ModelException {
+        FloatBuffer zeros =
+                ByteBuffer.allocateDirect(inputWidth * Float.BYTES)
+                        .order(ByteOrder.nativeOrder())
+                        .asFloatBuffer();
+        float[] out = runBatch(zeros, 1);
+        if (out.length == 0) {
+            throw new ModelException(
+                    "WRONG_OUTPUT_SHAPE", "model '" + name + "' produces no output values");
+        }
+        return out.length;
+    }
+
+    @Override
+    public int inputWidth() {
+        return inputWidth;
+    }
+
+    @Override
+    public int outputWidth() {
+        return outputWidth;
+    }
+
+    public String inputName() {
+        return inputName;
+    }
+
+    public List<String> outputNames() {
+        return outputNames;
+    }
+
+    @Override
+    public float[] score(FloatBuffer input, int rows) throws ModelException {
+        if (rows <= 0) {
+            return new float[0];
+        }
+        float[] out = runBatch(input, rows);
+        if (out.length != rows * outputWidth) {
+            throw new ModelException(
+                    "WRONG_OUTPUT_SHAPE",
+                    "model '" + name + "' returned " + out.length + " values for " + rows
+                            + " rows, expected " + rows * outputWidth);
+        }
+        return out;
+    }
+
+    private float[] runBatch(FloatBuffer input, int rows) throws ModelException {
+        FloatBuffer view = input.duplicate();
+        view.position(0).limit(rows * inputWidth);
+        try (OnnxTensor tensor =
+                        OnnxTensor.createTensor(env, view, new long[] {rows, inputWidth});
+                OrtSession.Result result = session.run(Map.of(inputName, tensor))) {
+            if (result.size() == 1) {
+                return toFloats((OnnxTensor) result.get(0));
+            }
+            List<float[]> parts = new ArrayList<>(result.size());
+            int total = 0;
+            for (Map.Entry<String, OnnxValue> e : result) {
+                float[] part = toFloats((OnnxTensor) e.getValue());
+                parts.add(part);
+                total += part.length;
+            }
+            return interleaveRows(parts, rows, total);
+        } catch (OrtException e) {
+            throw new ModelException(
+                    "RUN_FAILED", "model '" + name + "': inference failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Several outputs: row i's values of output 0, then of output 1, and so on. */
+    private static float[] interleaveRows(List<float[]> parts, int rows, int total) {
+        float[] out = new float[total];
+        int pos = 0;
+        for (int r = 0; r < rows; r++) {
+            for (float[] part : parts) {
+                int per = part.length / rows;
+                System.arraycopy(part, r * per, out, pos, per);
+                pos += per;
+            }
+        }
+        return out;
+    }
+
+    private static float[] toFloats(OnnxTensor tensor) {
+        switch (tensor.getInfo().type) {
+            case FLOAT:
+                FloatBuffer fb = tensor.getFloatBuffer();
+                float[] f = new float[fb.remaining()];
+                fb.get(f);
+                return f;
+            case DOUBLE:
+                DoubleBuffer db = tensor.getDoubleBuffer();
+                float[] d = new float[db.remaining()];
+                for (int i = 0; i < d.length; i++) {
+                    d[i] = (float) db.get(i);
+                }
+                return d;
+            case INT64:
+                LongBuffer lb = tensor.getLongBuffer();
+                float[] l = new float[lb.remaining()];
+                for (int i = 0; i < l.length; i++) {
+                    l[i] = lb.get(i);
+                }
+                return l;
+            case INT32:
+                IntBuffer ib = tensor.getIntBuffer();
+                float[] n = new float[ib.remaining()];
+                for (int i = 0; i < n.length; i++) {
+                    n[i] = ib.get(i);
+                }
+                return n;
+            default:
+                throw new IllegalStateException("unexpected output type " + tensor.getInfo().type);
+        }
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(session);
+    }
+
+    private static void closeQuietly(OrtSession session) {
+        try {
+            session.close();
+        } catch (OrtException e) {
+            LOG.warn("closing ONNX Runtime session failed", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "OnnxModel{" + name + ", input " + inputName + "[" + inputWidth + "], outputs "
+                + outputNames + " (" + outputWidth + " values per row)}";
+    }
+}
