@@ -1,7 +1,5 @@
 package io.inferflow.operators.decode;
 
-import java.util.Arrays;
-
 /**
  * A Kafka record as read, before decoding: the bytes plus where they came from, so that a record
  * that cannot be decoded reaches the dead-letter topic unchanged. A Flink POJO.
