@@ -1,0 +1,54 @@
+package io.inferflow.jobs;
+
+import io.inferflow.operators.decode.DecodeFunction;
+import io.inferflow.operators.decode.DecodedEvent;
+import io.inferflow.operators.inference.MicroBatchInferenceOperator;
+import io.inferflow.schemas.avro.DeadLetter;
+import io.inferflow.schemas.avro.Prediction;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import static io.inferflow.operators.decode.SideOutputs.DEAD_LETTERS;
+
+/**
+ * The inference job:
+ *
+ * <pre>
+ *   features ─▶ decode ─▶ micro-batched inference ─▶ predictions
+ *                 │                 │
+ *                 └──── dead letters ┴──────────────▶ dead-letters
+ * </pre>
+ *
+ * <p>Decode and inference are chained to the source (no shuffle): a batch holds records of many
+ * keys from the partitions this subtask reads. Every batch is flushed before each checkpoint
+ * barrier, so no operator holds state and the Kafka transactions carry exactly the predictions
+ * of the offsets in the checkpoint.
+ */
+public final class InferencePipeline {
+
+    private InferencePipeline() {}
+
+    public static void build(StreamExecutionEnvironment env, PipelineIo io, Configuration conf) {
+        SingleOutputStreamOperator<DecodedEvent> events =
+                io.features(env)
+                        .process(new DecodeFunction(io.decoder()))
+                        .name("decode")
+                        .uid("decode");
+
+        SingleOutputStreamOperator<Prediction> predictions =
+                events.transform(
+                                "inference",
+                                new AvroTypeInfo<>(Prediction.class),
+                                InferenceOperators.fromConfig(conf))
+                        .uid("inference");
+
+        DataStream<DeadLetter> deadLetters =
+                events.getSideOutput(DEAD_LETTERS).union(predictions.getSideOutput(DEAD_LETTERS));
+
+        io.sinkPredictions(predictions);
+        io.sinkDeadLetters(deadLetters);
+    }
+}

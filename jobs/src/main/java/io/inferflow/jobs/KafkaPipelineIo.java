@@ -1,0 +1,118 @@
+package io.inferflow.jobs;
+
+import io.inferflow.jobs.kafka.DeadLetterRecordSerializer;
+import io.inferflow.jobs.kafka.PredictionRecordSerializer;
+import io.inferflow.jobs.kafka.RawRecordDeserializer;
+import io.inferflow.operators.decode.FeatureEventDecoder;
+import io.inferflow.operators.decode.RawRecord;
+import io.inferflow.operators.serde.ConfluentFeatureEventDecoder;
+import io.inferflow.schemas.avro.DeadLetter;
+import io.inferflow.schemas.avro.Prediction;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+/** Reads features from Kafka and writes predictions and dead letters back, exactly once. */
+public final class KafkaPipelineIo implements PipelineIo {
+
+    private final Configuration conf;
+    private final boolean bounded;
+
+    private KafkaPipelineIo(Configuration conf, boolean bounded) {
+        this.conf = conf;
+        this.bounded = bounded;
+    }
+
+    /** Reads the features topic without end. */
+    public static KafkaPipelineIo unbounded(Configuration conf) {
+        return new KafkaPipelineIo(conf, false);
+    }
+
+    /** Reads the features topic up to the offsets that are latest when the job starts. */
+    public static KafkaPipelineIo boundedAtStart(Configuration conf) {
+        return new KafkaPipelineIo(conf, true);
+    }
+
+    @Override
+    public DataStream<RawRecord> features(StreamExecutionEnvironment env) {
+        KafkaSourceBuilder<RawRecord> builder =
+                KafkaSource.<RawRecord>builder()
+                        .setBootstrapServers(conf.get(PipelineOptions.BOOTSTRAP_SERVERS))
+                        .setTopics(conf.get(PipelineOptions.FEATURES_TOPIC))
+                        .setGroupId(conf.get(PipelineOptions.GROUP_ID))
+                        .setStartingOffsets(startingOffsets())
+                        .setDeserializer(new RawRecordDeserializer())
+                        .setProperty("isolation.level", "read_committed")
+                        .setProperty("client.id.prefix", conf.get(PipelineOptions.GROUP_ID));
+        if (bounded) {
+            builder.setBounded(OffsetsInitializer.latest());
+        }
+        return env.fromSource(builder.build(), WatermarkStrategy.noWatermarks(), "features")
+                .uid("features-source");
+    }
+
+    private OffsetsInitializer startingOffsets() {
+        switch (conf.get(PipelineOptions.STARTING_OFFSETS)) {
+            case EARLIEST:
+                return OffsetsInitializer.earliest();
+            case LATEST:
+                return OffsetsInitializer.latest();
+            case COMMITTED_OR_LATEST:
+                return OffsetsInitializer.committedOffsets(OffsetResetStrategy.LATEST);
+            case COMMITTED_OR_EARLIEST:
+            default:
+                return OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+        }
+    }
+
+    @Override
+    public FeatureEventDecoder decoder() {
+        return new ConfluentFeatureEventDecoder(conf.get(PipelineOptions.REGISTRY_URL));
+    }
+
+    @Override
+    public void sinkPredictions(DataStream<Prediction> predictions) {
+        String topic = conf.get(PipelineOptions.PREDICTIONS_TOPIC);
+        predictions
+                .sinkTo(sink("predictions", new PredictionRecordSerializer(topic, registry())))
+                .name("predictions-sink")
+                .uid("predictions-sink");
+    }
+
+    @Override
+    public void sinkDeadLetters(DataStream<DeadLetter> deadLetters) {
+        String topic = conf.get(PipelineOptions.DEAD_LETTERS_TOPIC);
+        deadLetters
+                .sinkTo(sink("dead-letters", new DeadLetterRecordSerializer(topic, registry())))
+                .name("dead-letters-sink")
+                .uid("dead-letters-sink");
+    }
+
+    private String registry() {
+        return conf.get(PipelineOptions.REGISTRY_URL);
+    }
+
+    private <T> KafkaSink<T> sink(String name, KafkaRecordSerializationSchema<T> serializer) {
+        DeliveryGuarantee guarantee = conf.get(PipelineOptions.DELIVERY_GUARANTEE);
+        return KafkaSink.<T>builder()
+                .setBootstrapServers(conf.get(PipelineOptions.BOOTSTRAP_SERVERS))
+                .setRecordSerializer(serializer)
+                .setDeliveryGuarantee(guarantee)
+                .setTransactionalIdPrefix(
+                        conf.get(PipelineOptions.TRANSACTIONAL_ID_PREFIX) + "-" + name)
+                .setProperty(
+                        "transaction.timeout.ms",
+                        String.valueOf(conf.get(PipelineOptions.TRANSACTION_TIMEOUT).toMillis()))
+                .setProperty("linger.ms", "5")
+                .setProperty("compression.type", "lz4")
+                .build();
+    }
+}

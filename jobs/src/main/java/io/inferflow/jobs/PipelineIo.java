@@ -1,0 +1,25 @@
+package io.inferflow.jobs;
+
+import io.inferflow.operators.decode.FeatureEventDecoder;
+import io.inferflow.operators.decode.RawRecord;
+import io.inferflow.schemas.avro.DeadLetter;
+import io.inferflow.schemas.avro.Prediction;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The job's sources and sinks, injected into {@link InferencePipeline#build} so that tests and
+ * benchmarks can swap them. {@link KafkaPipelineIo} is the real one.
+ */
+public interface PipelineIo {
+
+    /** The feature records, undecoded. */
+    DataStream<RawRecord> features(StreamExecutionEnvironment env);
+
+    /** How feature record values are decoded. */
+    FeatureEventDecoder decoder();
+
+    void sinkPredictions(DataStream<Prediction> predictions);
+
+    void sinkDeadLetters(DataStream<DeadLetter> deadLetters);
+}

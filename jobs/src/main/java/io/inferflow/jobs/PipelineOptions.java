@@ -1,0 +1,96 @@
+package io.inferflow.jobs;
+
+import io.inferflow.schemas.Topics;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+
+import java.time.Duration;
+
+/** Options of the job's Kafka and registry I/O. Every option is listed in the README. */
+public final class PipelineOptions {
+
+    /** Where the Kafka source starts when the consumer group has no committed offsets. */
+    public enum StartingOffsets {
+        /** Committed offsets of the group, or the earliest offset when there are none. */
+        COMMITTED_OR_EARLIEST,
+        /** Committed offsets of the group, or the latest offset when there are none. */
+        COMMITTED_OR_LATEST,
+        EARLIEST,
+        LATEST
+    }
+
+    public static final ConfigOption<String> BOOTSTRAP_SERVERS =
+            ConfigOptions.key("kafka.bootstrap-servers")
+                    .stringType()
+                    .defaultValue("localhost:9092")
+                    .withDescription("Kafka brokers to read features from and write results to.");
+
+    public static final ConfigOption<String> GROUP_ID =
+            ConfigOptions.key("kafka.group-id")
+                    .stringType()
+                    .defaultValue("inferflow")
+                    .withDescription(
+                            "Consumer group of the features source; offsets are committed on"
+                                    + " checkpoints (Flink's checkpoint state is what counts).");
+
+    public static final ConfigOption<StartingOffsets> STARTING_OFFSETS =
+            ConfigOptions.key("kafka.starting-offsets")
+                    .enumType(StartingOffsets.class)
+                    .defaultValue(StartingOffsets.COMMITTED_OR_EARLIEST)
+                    .withDescription("Where a job without state starts reading the features topic.");
+
+    public static final ConfigOption<DeliveryGuarantee> DELIVERY_GUARANTEE =
+            ConfigOptions.key("kafka.sink.delivery-guarantee")
+                    .enumType(DeliveryGuarantee.class)
+                    .defaultValue(DeliveryGuarantee.EXACTLY_ONCE)
+                    .withDescription(
+                            "EXACTLY_ONCE writes predictions and dead letters in Kafka"
+                                    + " transactions committed on checkpoints (readers use"
+                                    + " isolation.level=read_committed); AT_LEAST_ONCE flushes on"
+                                    + " checkpoints and may duplicate after a failure.");
+
+    public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX =
+            ConfigOptions.key("kafka.sink.transactional-id-prefix")
+                    .stringType()
+                    .defaultValue("inferflow")
+                    .withDescription(
+                            "Prefix of the sinks' Kafka transactional ids. Must be unique per"
+                                    + " job writing to the same cluster.");
+
+    public static final ConfigOption<Duration> TRANSACTION_TIMEOUT =
+            ConfigOptions.key("kafka.sink.transaction-timeout")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(10))
+                    .withDescription(
+                            "Producer transaction.timeout.ms. Must not exceed the broker's"
+                                    + " transaction.max.timeout.ms (15 min by default) and must"
+                                    + " exceed checkpoint interval plus the longest expected"
+                                    + " downtime.");
+
+    public static final ConfigOption<String> REGISTRY_URL =
+            ConfigOptions.key("registry.url")
+                    .stringType()
+                    .defaultValue("http://localhost:8085")
+                    .withDescription("Base URL of the Confluent-compatible Schema Registry.");
+
+    public static final ConfigOption<String> FEATURES_TOPIC =
+            ConfigOptions.key("topics.features")
+                    .stringType()
+                    .defaultValue(Topics.FEATURES)
+                    .withDescription("Topic of FeatureEvent records, keyed by entity id.");
+
+    public static final ConfigOption<String> PREDICTIONS_TOPIC =
+            ConfigOptions.key("topics.predictions")
+                    .stringType()
+                    .defaultValue(Topics.PREDICTIONS)
+                    .withDescription("Topic of Prediction records, keyed by entity id.");
+
+    public static final ConfigOption<String> DEAD_LETTERS_TOPIC =
+            ConfigOptions.key("topics.dead-letters")
+                    .stringType()
+                    .defaultValue(Topics.DEAD_LETTERS)
+                    .withDescription("Topic of DeadLetter records, keyed by the original key.");
+
+    private PipelineOptions() {}
+}

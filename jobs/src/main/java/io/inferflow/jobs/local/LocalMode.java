@@ -1,0 +1,209 @@
+package io.inferflow.jobs.local;
+
+import io.inferflow.jobs.InferencePipeline;
+import io.inferflow.jobs.KafkaPipelineIo;
+import io.inferflow.jobs.PipelineOptions;
+import io.inferflow.jobs.io.FeatureProducer;
+import io.inferflow.model.Mlp;
+import io.inferflow.operators.InferenceOptions;
+import io.inferflow.schemas.registry.LocalSchemaRegistry;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * The whole product in one JVM: embedded Kafka, Schema Registry, a Flink MiniCluster with web UI
+ * and Prometheus reporter running the inference job, a demo model and producer, and a status
+ * line. Started by {@code pipeline local}.
+ */
+public final class LocalMode implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LocalMode.class);
+
+    /** Name of the model local mode generates and serves when no --model is given. */
+    public static final String DEMO_MODEL = "demo";
+
+    private final LocalSettings settings;
+    private final PrintStream out;
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private StatusReporter status;
+    private JobClient job;
+
+    public LocalMode(LocalSettings settings, PrintStream out) {
+        this.settings = settings;
+        this.out = out;
+    }
+
+    /** Starts everything; returns once the job is submitted and the producer runs. */
+    public void start() throws Exception {
+        EmbeddedKafka.checkFree(settings.kafkaPort(), "Kafka");
+        EmbeddedKafka.checkFree(settings.registryPort(), "Schema Registry");
+        EmbeddedKafka.checkFree(settings.webPort(), "Flink web UI");
+        EmbeddedKafka.checkFree(settings.metricsPort(), "Prometheus metrics");
+
+        List<ServedModel> models = models();
+        EmbeddedKafka kafka = EmbeddedKafka.start(settings.kafkaPort());
+        resources.add(kafka);
+        LocalSchemaRegistry registry =
+                LocalSchemaRegistry.start("0.0.0.0", settings.registryPort());
+        resources.add(registry);
+        String registryUrl = "http://localhost:" + registry.port();
+
+        Configuration conf = jobConfiguration(kafka.bootstrapServers(), registryUrl, models);
+        kafka.createTopics(
+                settings.parallelism(),
+                conf.get(PipelineOptions.FEATURES_TOPIC),
+                conf.get(PipelineOptions.PREDICTIONS_TOPIC),
+                conf.get(PipelineOptions.DEAD_LETTERS_TOPIC));
+
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
+        env.setParallelism(settings.parallelism());
+        InferencePipeline.build(env, KafkaPipelineIo.unbounded(conf), conf);
+        job = env.executeAsync("inferflow-local");
+
+        banner(kafka, registryUrl, models);
+
+        status =
+                new StatusReporter(
+                        kafka.bootstrapServers(),
+                        registryUrl,
+                        conf.get(PipelineOptions.FEATURES_TOPIC),
+                        conf.get(PipelineOptions.PREDICTIONS_TOPIC),
+                        conf.get(PipelineOptions.DEAD_LETTERS_TOPIC),
+                        models.stream().map(ServedModel::toString).collect(Collectors.joining(", ")),
+                        settings.statusEvery(),
+                        out);
+        thread("status", status);
+
+        if (settings.rate() > 0) {
+            FeatureProducer producer =
+                    new FeatureProducer(
+                            kafka.bootstrapServers(),
+                            registryUrl,
+                            conf.get(PipelineOptions.FEATURES_TOPIC));
+            resources.add(producer);
+            DemoProducer demo = new DemoProducer(producer, models, settings.rate());
+            resources.add(demo);
+            thread("demo-producer", demo);
+        }
+    }
+
+    private List<ServedModel> models() throws Exception {
+        List<ServedModel> models = new ArrayList<>();
+        for (LocalSettings.ModelArg m : settings.models()) {
+            models.add(ServedModel.inspect(m.name(), m.version(), m.file()));
+        }
+        if (models.isEmpty()) {
+            Path dir = Files.createDirectories(settings.workDir().resolve("models"));
+            Path demo = dir.resolve(DEMO_MODEL + ".onnx");
+            Files.write(demo, Mlp.random(42, 16, 64, 32, 1).toOnnx("features"));
+            models.add(ServedModel.inspect(DEMO_MODEL, 1, demo));
+        }
+        return models;
+    }
+
+    private Configuration jobConfiguration(
+            String bootstrap, String registryUrl, List<ServedModel> models) {
+        Configuration conf = new Configuration();
+        conf.set(PipelineOptions.BOOTSTRAP_SERVERS, bootstrap);
+        conf.set(PipelineOptions.REGISTRY_URL, registryUrl);
+        conf.set(
+                InferenceOptions.MODELS,
+                models.stream().map(ServedModel::spec).collect(Collectors.toList()));
+        conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, settings.checkpointInterval());
+        conf.set(RestOptions.PORT, settings.webPort());
+        conf.set(TaskManagerOptions.NUM_TASK_SLOTS, settings.parallelism());
+        conf.setString(
+                "metrics.reporter.prom.factory.class",
+                "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+        conf.setString("metrics.reporter.prom.port", String.valueOf(settings.metricsPort()));
+        settings.overrides().forEach(conf::setString);
+        return conf;
+    }
+
+    private void banner(EmbeddedKafka kafka, String registryUrl, List<ServedModel> models) {
+        out.println("inferflow local mode");
+        out.printf("  Kafka            localhost:%d%n", kafka.port());
+        out.printf("  Schema Registry  %s%n", registryUrl);
+        out.printf("  Flink web UI     http://localhost:%d%n", settings.webPort());
+        out.printf("  Prometheus       http://localhost:%d/metrics%n", settings.metricsPort());
+        for (ServedModel m : models) {
+            out.printf("  model            %s from %s%n", m, m.file());
+        }
+        out.printf(
+                "  producer         %s%n",
+                settings.rate() > 0
+                        ? settings.rate() + " events/s to 'features'"
+                        : "none (--rate 0): produce with 'pipeline produce'");
+        out.printf("  logs             %s%n", settings.logFile());
+        out.println(
+                settings.duration().isZero()
+                        ? "Press Ctrl-C to stop."
+                        : "Stopping after " + settings.duration().toSeconds() + " s.");
+        out.flush();
+    }
+
+    private static void thread(String name, Runnable body) {
+        Thread t = new Thread(body, "inferflow-" + name);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    public long predictions() {
+        return status == null ? 0 : status.predictions();
+    }
+
+    public long deadLetters() {
+        return status == null ? 0 : status.deadLetters();
+    }
+
+    /** Stops the producer, cancels the job, stops registry and broker. Safe to call twice. */
+    @Override
+    public synchronized void close() {
+        if (status != null) {
+            status.close();
+        }
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            AutoCloseable r = resources.get(i);
+            if (r instanceof DemoProducer || r instanceof FeatureProducer) {
+                closeQuietly(r);
+            }
+        }
+        if (job != null) {
+            try {
+                job.cancel().get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.warn("cancelling the job failed", e);
+            }
+            job = null;
+        }
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            closeQuietly(resources.get(i));
+        }
+        resources.clear();
+    }
+
+    private static void closeQuietly(AutoCloseable r) {
+        try {
+            r.close();
+        } catch (Exception e) {
+            LOG.warn("closing {} failed", r, e);
+        }
+    }
+
+}

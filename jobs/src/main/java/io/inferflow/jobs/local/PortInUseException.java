@@ -1,0 +1,13 @@
+package io.inferflow.jobs.local;
+
+/** A port that local mode needs is taken by another process. */
+public final class PortInUseException extends IllegalStateException {
+
+    private static final long serialVersionUID = 1L;
+
+    public PortInUseException(int port, String what) {
+        super("port " + port + " (" + what + ") is already in use: stop the process holding it"
+                + " (e.g. 'ss -ltnp | grep :" + port + "') or choose another port with the"
+                + " matching --*-port option");
+    }
+}

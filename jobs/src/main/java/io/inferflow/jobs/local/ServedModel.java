@@ -1,0 +1,37 @@
+package io.inferflow.jobs.local;
+
+import io.inferflow.model.ModelException;
+import io.inferflow.model.OnnxModel;
+import io.inferflow.model.RuntimeOptions;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** A model local mode serves from the start: name, version, file and input width. */
+record ServedModel(String name, long version, Path file, int width) {
+
+    /** Reads the model once to learn its input width (and to fail early on a bad file). */
+    static ServedModel inspect(String name, long version, Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(
+                    "model '" + name + "': file " + file + " does not exist");
+        }
+        try (OnnxModel model =
+                OnnxModel.load(name, Files.readAllBytes(file), RuntimeOptions.defaults())) {
+            return new ServedModel(name, version, file, model.inputWidth());
+        } catch (ModelException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    /** The {@code inference.models} entry for this model. */
+    String spec() {
+        return name + ":" + version + "=" + file.toAbsolutePath();
+    }
+
+    @Override
+    public String toString() {
+        return name + " v" + version + " (" + width + " features)";
+    }
+}

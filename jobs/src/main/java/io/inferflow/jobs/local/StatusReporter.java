@@ -1,0 +1,208 @@
+package io.inferflow.jobs.local;
+
+import io.inferflow.jobs.io.AvroJson;
+import io.inferflow.schemas.registry.SchemaRegistryClient;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * Reads the output topics as a downstream consumer would ({@code read_committed}) and prints a
+ * status line every few seconds: events in, predictions out, dead letters, rate and end-to-end
+ * latency (time a prediction became readable minus its event time).
+ */
+final class StatusReporter implements Runnable, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StatusReporter.class);
+
+    private final String bootstrap;
+    private final String featuresTopic;
+    private final String predictionsTopic;
+    private final String deadLettersTopic;
+    private final AvroJson avro;
+    private final Duration every;
+    private final PrintStream out;
+    private final String models;
+    private final long startMillis = System.currentTimeMillis();
+    private volatile boolean running = true;
+
+    private volatile long predictions;
+    private volatile long deadLetters;
+    private final Map<String, Long> deadLetterTypes = new TreeMap<>();
+    private final Map<String, Long> versions = new TreeMap<>();
+
+    StatusReporter(
+            String bootstrap,
+            String registryUrl,
+            String featuresTopic,
+            String predictionsTopic,
+            String deadLettersTopic,
+            String models,
+            Duration every,
+            PrintStream out) {
+        this.bootstrap = bootstrap;
+        this.featuresTopic = featuresTopic;
+        this.predictionsTopic = predictionsTopic;
+        this.deadLettersTopic = deadLettersTopic;
+        this.avro = new AvroJson(new SchemaRegistryClient(registryUrl));
+        this.models = models;
+        this.every = every;
+        this.out = out;
+    }
+
+    long predictions() {
+        return predictions;
+    }
+
+    long deadLetters() {
+        return deadLetters;
+    }
+
+    @Override
+    public void run() {
+        Map<String, Object> props =
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+                        ConsumerConfig.GROUP_ID_CONFIG, "inferflow-local-status");
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                        new KafkaConsumer<>(
+                                props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+                Admin admin =
+                        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            consumer.subscribe(List.of(predictionsTopic, deadLettersTopic));
+            List<Long> latencies = new ArrayList<>();
+            long lastPrint = System.nanoTime();
+            long lastPredictions = 0;
+            while (running) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    long now = System.currentTimeMillis();
+                    if (r.topic().equals(predictionsTopic)) {
+                        predictions++;
+                        account(r.value(), now, latencies);
+                    } else {
+                        deadLetters++;
+                        countDeadLetter(r.value());
+                    }
+                }
+                long elapsed = System.nanoTime() - lastPrint;
+                if (elapsed >= every.toNanos()) {
+                    double rate = (predictions - lastPredictions) * 1e9 / elapsed;
+                    out.println(line(eventsIn(admin), rate, latencies));
+                    out.flush();
+                    latencies.clear();
+                    lastPredictions = predictions;
+                    lastPrint = System.nanoTime();
+                }
+            }
+        } catch (Exception e) {
+            if (running) {
+                LOG.error("status reporter stopped", e);
+                out.println("status reporter stopped: " + e);
+            }
+        }
+    }
+
+    private void account(byte[] value, long now, List<Long> latencies) {
+        try {
+            GenericRecord p = avro.decode(value);
+            Object eventTime = p.get("event_time");
+            if (eventTime instanceof Long) {
+                latencies.add(now - (Long) eventTime);
+            } else if (eventTime instanceof Instant) {
+                latencies.add(now - ((Instant) eventTime).toEpochMilli());
+            }
+            synchronized (versions) {
+                versions.put(String.valueOf(p.get("model")), (Long) p.get("model_version"));
+            }
+        } catch (Exception e) {
+            LOG.warn("cannot decode a prediction", e);
+        }
+    }
+
+    private void countDeadLetter(byte[] value) {
+        try {
+            String type = String.valueOf(avro.decode(value).get("error_type"));
+            synchronized (deadLetterTypes) {
+                deadLetterTypes.merge(type, 1L, Long::sum);
+            }
+        } catch (Exception e) {
+            LOG.warn("cannot decode a dead letter", e);
+        }
+    }
+
+    private long eventsIn(Admin admin) {
+        try {
+            List<TopicPartition> partitions =
+                    admin.describeTopics(List.of(featuresTopic)).allTopicNames().get()
+                            .get(featuresTopic).partitions().stream()
+                            .map(p -> new TopicPartition(featuresTopic, p.partition()))
+                            .collect(Collectors.toList());
+            return admin.listOffsets(
+                            partitions.stream()
+                                    .collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest())))
+                    .all().get().values().stream()
+                    .mapToLong(o -> o.offset())
+                    .sum();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    private String line(long eventsIn, double rate, List<Long> latencies) {
+        long[] sorted = latencies.stream().mapToLong(Long::longValue).toArray();
+        Arrays.sort(sorted);
+        String latency =
+                sorted.length == 0
+                        ? "e2e p50 -, p99 -"
+                        : String.format(
+                                "e2e p50 %,d ms, p99 %,d ms",
+                                percentile(sorted, 0.50), percentile(sorted, 0.99));
+        String served;
+        synchronized (versions) {
+            served = versions.isEmpty() ? models : versions.entrySet().stream()
+                    .map(e -> e.getKey() + " v" + e.getValue())
+                    .collect(Collectors.joining(", "));
+        }
+        String reasons;
+        synchronized (deadLetterTypes) {
+            reasons = deadLetterTypes.isEmpty() ? "" : " " + deadLetterTypes;
+        }
+        long secs = (System.currentTimeMillis() - startMillis) / 1000;
+        return String.format(
+                "[%02d:%02d] events in %,d | predictions %,d | dead letters %,d%s | %,.0f ev/s"
+                        + " | %s | models: %s",
+                secs / 60, secs % 60, eventsIn, predictions, deadLetters, reasons, rate, latency,
+                served);
+    }
+
+    static long percentile(long[] sorted, double q) {
+        int index = (int) Math.ceil(q * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+    }
+
+    @Override
+    public void close() {
+        running = false;
+    }
+}

@@ -1,0 +1,236 @@
+package io.inferflow.jobs;
+
+import io.inferflow.jobs.io.AvroJson;
+import io.inferflow.jobs.io.FeatureProducer;
+import io.inferflow.jobs.local.EmbeddedKafka;
+import io.inferflow.model.Mlp;
+import io.inferflow.model.OnnxModel;
+import io.inferflow.model.RuntimeOptions;
+import io.inferflow.operators.InferenceOptions;
+import io.inferflow.schemas.avro.FeatureEvent;
+import io.inferflow.schemas.registry.LocalSchemaRegistry;
+import io.inferflow.schemas.registry.SchemaRegistryClient;
+import io.inferflow.schemas.wire.ConfluentWireFormat;
+import io.inferflow.schemas.wire.ErrorTypes;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The data path end to end with real parts: an embedded Kafka broker, the in-process Schema
+ * Registry over HTTP, a MiniCluster at parallelism 2 and ONNX Runtime on a real model file.
+ */
+class InferencePipelineITCase {
+
+    private static final int PARALLELISM = 2;
+    private static final int WIDTH = 16;
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(PARALLELISM)
+                            .build());
+
+    private static EmbeddedKafka kafka;
+    private static LocalSchemaRegistry registry;
+
+    @BeforeAll
+    static void startKafkaAndRegistry() throws Exception {
+        kafka = EmbeddedKafka.start(0);
+        registry = LocalSchemaRegistry.start("127.0.0.1", 0);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (registry != null) {
+            registry.close();
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    @Test
+    void scoresEveryEventExactlyOnceAndDeadLettersTheRest(@TempDir Path dir) throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String features = "features-" + run;
+        String predictions = "predictions-" + run;
+        String deadLetters = "dead-letters-" + run;
+        kafka.createTopics(PARALLELISM, features, predictions, deadLetters);
+
+        Path modelFile = dir.resolve("mlp.onnx");
+        Files.write(modelFile, Mlp.random(11, WIDTH, 64, 32, 1).toOnnx("features"));
+
+        int good = 10_000;
+        Map<String, float[]> rows = new HashMap<>();
+        Map<String, String> expectedDeadLetters = new HashMap<>();
+        Random random = new Random(3);
+        try (FeatureProducer producer =
+                new FeatureProducer(kafka.bootstrapServers(), registry.url(), features)) {
+            for (int i = 0; i < good; i++) {
+                String id = "e-" + i;
+                float[] row = randomRow(random, WIDTH);
+                rows.put(id, row);
+                producer.send(event(id, row));
+                if (i % 1000 == 500) {
+                    String bad = "bad-" + i;
+                    producer.sendRaw(key(bad), ("garbage " + i).getBytes(StandardCharsets.UTF_8));
+                    expectedDeadLetters.put(bad, ErrorTypes.BAD_MAGIC_BYTE);
+                    String unknown = "unknown-" + i;
+                    producer.sendRaw(key(unknown), ConfluentWireFormat.frame(987_654, new byte[] {2, 4}));
+                    expectedDeadLetters.put(unknown, ErrorTypes.UNKNOWN_SCHEMA_ID);
+                    String narrow = "narrow-" + i;
+                    producer.send(event(narrow, randomRow(random, WIDTH / 2)));
+                    expectedDeadLetters.put(narrow, ErrorTypes.WRONG_WIDTH);
+                }
+            }
+            producer.flush();
+            assertEquals(0, producer.failed(), "producer failures: " + producer.lastError());
+        }
+
+        Configuration conf = new Configuration();
+        conf.set(PipelineOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+        conf.set(PipelineOptions.REGISTRY_URL, registry.url());
+        conf.set(PipelineOptions.FEATURES_TOPIC, features);
+        conf.set(PipelineOptions.PREDICTIONS_TOPIC, predictions);
+        conf.set(PipelineOptions.DEAD_LETTERS_TOPIC, deadLetters);
+        conf.set(PipelineOptions.GROUP_ID, "it-" + run);
+        conf.set(PipelineOptions.TRANSACTIONAL_ID_PREFIX, "it-" + run);
+        conf.set(InferenceOptions.MODELS, List.of("mlp:3=" + modelFile));
+        conf.set(InferenceOptions.BATCH_MAX_SIZE, 32);
+        conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofMillis(500));
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.setParallelism(PARALLELISM);
+        InferencePipeline.build(env, KafkaPipelineIo.boundedAtStart(conf), conf);
+        env.execute("inference-it");
+
+        AvroJson avro = new AvroJson(new SchemaRegistryClient(registry.url()));
+        List<ConsumerRecord<byte[], byte[]>> out =
+                KafkaTestUtils.readCommitted(
+                        kafka.bootstrapServers(), predictions, good, Duration.ofSeconds(60),
+                        Duration.ofSeconds(2));
+        assertEquals(good, out.size(), "predictions read with read_committed");
+
+        Map<String, float[]> scores = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : out) {
+            GenericRecord p = avro.decode(r.value());
+            String id = p.get("event_id").toString();
+            assertEquals(null, scores.put(id, floats(p.get("scores"))), "duplicate " + id);
+            assertEquals("mlp", p.get("model").toString());
+            assertEquals(3L, p.get("model_version"));
+            assertEquals(id, new String(r.key(), StandardCharsets.UTF_8));
+        }
+        assertEquals(rows.keySet(), scores.keySet());
+        assertScoresMatchOnnxRuntime(modelFile, rows, scores);
+
+        List<ConsumerRecord<byte[], byte[]>> dead =
+                KafkaTestUtils.readCommitted(
+                        kafka.bootstrapServers(), deadLetters, expectedDeadLetters.size(),
+                        Duration.ofSeconds(30), Duration.ofSeconds(1));
+        Map<String, String> actual = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : dead) {
+            GenericRecord letter = avro.decode(r.value());
+            String key = new String(r.key(), StandardCharsets.UTF_8);
+            String type = letter.get("error_type").toString();
+            assertEquals(null, actual.put(key, type), "dead letter twice for " + key);
+            assertTrue(letter.get("error_message").toString().length() > 10,
+                    "reason for " + key + ": " + letter.get("error_message"));
+            assertEquals(features, letter.get("topic").toString());
+            assertNotNull(letter.get("value"), "original bytes of " + key);
+            if (type.equals(ErrorTypes.WRONG_WIDTH)) {
+                assertTrue(letter.get("error_message").toString().contains("8"),
+                        letter.get("error_message").toString());
+            }
+            if (type.equals(ErrorTypes.BAD_MAGIC_BYTE)) {
+                ByteBuffer value = (ByteBuffer) letter.get("value");
+                byte[] bytes = new byte[value.remaining()];
+                value.get(bytes);
+                assertTrue(new String(bytes, StandardCharsets.UTF_8).startsWith("garbage "));
+            }
+        }
+        assertEquals(expectedDeadLetters, actual);
+    }
+
+    private static void assertScoresMatchOnnxRuntime(
+            Path modelFile, Map<String, float[]> rows, Map<String, float[]> scores)
+            throws Exception {
+        try (OnnxModel model =
+                OnnxModel.load("direct", Files.readAllBytes(modelFile), RuntimeOptions.defaults())) {
+            List<String> ids = new ArrayList<>(rows.keySet());
+            FloatBuffer in =
+                    ByteBuffer.allocateDirect(ids.size() * WIDTH * 4)
+                            .order(ByteOrder.nativeOrder())
+                            .asFloatBuffer();
+            for (String id : ids) {
+                in.put(rows.get(id));
+            }
+            float[] direct = model.score(in, ids.size());
+            for (int i = 0; i < ids.size(); i++) {
+                float[] expected = Arrays.copyOfRange(direct, i, i + 1);
+                float[] actual = scores.get(ids.get(i));
+                assertArrayEquals(expected, actual, 1e-6f, "scores of " + ids.get(i));
+            }
+        }
+    }
+
+    private static FeatureEvent event(String id, float[] row) {
+        List<Float> features = new ArrayList<>(row.length);
+        for (float f : row) {
+            features.add(f);
+        }
+        return FeatureProducer.event(id, id, "mlp", System.currentTimeMillis(), features);
+    }
+
+    private static float[] randomRow(Random random, int width) {
+        float[] row = new float[width];
+        for (int i = 0; i < width; i++) {
+            row[i] = (float) random.nextGaussian();
+        }
+        return row;
+    }
+
+    private static float[] floats(Object list) {
+        List<?> values = (List<?>) list;
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (Float) values.get(i);
+        }
+        return out;
+    }
+
+    private static byte[] key(String id) {
+        return id.getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,75 @@
+package io.inferflow.operators;
+
+import io.inferflow.operators.inference.BatchingOptions;
+import io.inferflow.operators.inference.NonFiniteFeaturePolicy;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+
+import java.time.Duration;
+import java.util.List;
+
+/** Options of the inference operators. Every option is listed in the README. */
+public final class InferenceOptions {
+
+    /** What computes the scores. */
+    public enum Engine {
+        /** ONNX Runtime on the configured models. */
+        ONNX,
+        /** No model: the scores are the features. For pass-through benchmarks. */
+        IDENTITY
+    }
+
+    public static final ConfigOption<Integer> BATCH_MAX_SIZE =
+            ConfigOptions.key("inference.batch.max-size")
+                    .intType()
+                    .defaultValue(BatchingOptions.DEFAULT_MAX_SIZE)
+                    .withDescription(
+                            "Largest number of events scored in one ONNX Runtime call. A batch is"
+                                    + " flushed as soon as it holds this many events.");
+
+    public static final ConfigOption<Duration> BATCH_MAX_DELAY =
+            ConfigOptions.key("inference.batch.max-delay")
+                    .durationType()
+                    .defaultValue(BatchingOptions.DEFAULT_MAX_DELAY)
+                    .withDescription(
+                            "Longest time (processing time) the oldest event of a batch waits"
+                                    + " before the batch is scored, full or not. 0 scores every"
+                                    + " event on arrival.");
+
+    public static final ConfigOption<Integer> INTRA_OP_THREADS =
+            ConfigOptions.key("inference.intra-op-threads")
+                    .intType()
+                    .defaultValue(1)
+                    .withDescription(
+                            "ONNX Runtime intra-op threads per session. Keep it small (1-2):"
+                                    + " parallelism comes from Flink subtasks.");
+
+    public static final ConfigOption<NonFiniteFeaturePolicy> NON_FINITE_FEATURES =
+            ConfigOptions.key("inference.non-finite-features")
+                    .enumType(NonFiniteFeaturePolicy.class)
+                    .defaultValue(NonFiniteFeaturePolicy.REJECT)
+                    .withDescription(
+                            "What to do with events whose features contain NaN or Infinity:"
+                                    + " REJECT sends them to dead letters, ZERO replaces those"
+                                    + " values by 0, PASS gives them to the model as they are.");
+
+    public static final ConfigOption<List<String>> MODELS =
+            ConfigOptions.key("inference.models")
+                    .stringType()
+                    .asList()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Models served from the start, separated by ';', each"
+                                    + " NAME=PATH or NAME:VERSION=PATH (version 1 when omitted),"
+                                    + " e.g. 'fraud=/models/fraud.onnx;churn:3=/models/churn.onnx'.");
+
+    public static final ConfigOption<Engine> ENGINE =
+            ConfigOptions.key("inference.engine")
+                    .enumType(Engine.class)
+                    .defaultValue(Engine.ONNX)
+                    .withDescription(
+                            "ONNX scores with ONNX Runtime; IDENTITY replaces inference by a copy"
+                                    + " of the features (pass-through benchmark only).");
+
+    private InferenceOptions() {}
+}
