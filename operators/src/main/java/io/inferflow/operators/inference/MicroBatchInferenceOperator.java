@@ -111,7 +111,7 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
                         e);
             }
         }
-        metrics = new InferenceMetrics(getMetricGroup(), () -> buffered);
+        metrics = new InferenceMetrics(getMetricGroup(), this::bufferedRecords);
         LOG.info("serving models {} with {}", served.keySet(), options);
     }
 
@@ -286,6 +286,11 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
             }
         }
         served.clear();
+    }
+
+    /** Records waiting in batches, over all models. */
+    int bufferedRecords() {
+        return buffered;
     }
 
     /** For tests: this subtask's metrics, available after open. */
