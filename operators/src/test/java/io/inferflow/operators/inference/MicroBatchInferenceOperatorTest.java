@@ -1,6 +1,5 @@
 package io.inferflow.operators.inference;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.inferflow.operators.decode.DecodedEvent;
 import io.inferflow.operators.decode.RawRecord;
 import io.inferflow.operators.decode.SideOutputs;
-import io.inferflow.operators.inference.FakeScorerFactory.FakeScorer;
 import io.inferflow.schemas.avro.DeadLetter;
 import io.inferflow.schemas.avro.FeatureEvent;
 import io.inferflow.schemas.avro.Prediction;
