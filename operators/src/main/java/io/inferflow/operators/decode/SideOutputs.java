@@ -1,0 +1,18 @@
+package io.inferflow.operators.decode;
+
+import io.inferflow.schemas.avro.DeadLetter;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.util.OutputTag;
+
+/** Side outputs shared by the pipeline's functions and operators. */
+public final class SideOutputs {
+
+    /**
+     * Records that were not scored, with the reason. Every stage that rejects a record emits it
+     * here; the job reads this one tag from each stage and unions the streams.
+     */
+    public static final OutputTag<DeadLetter> DEAD_LETTERS =
+            new OutputTag<>("dead-letters", new AvroTypeInfo<>(DeadLetter.class));
+
+    private SideOutputs() {}
+}

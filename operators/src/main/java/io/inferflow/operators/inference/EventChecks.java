@@ -1,0 +1,48 @@
+package io.inferflow.operators.inference;
+
+import io.inferflow.schemas.avro.FeatureEvent;
+import io.inferflow.schemas.wire.ErrorTypes;
+
+import java.util.Collection;
+import java.util.List;
+
+/** Checks an event against the model it names before it joins a batch. */
+final class EventChecks {
+
+    /** Why an event is not scored: an {@link ErrorTypes} constant and a message. */
+    record Rejection(String errorType, String message) {}
+
+    private EventChecks() {}
+
+    static Rejection unknownModel(FeatureEvent event, Collection<String> served) {
+        return new Rejection(
+                ErrorTypes.UNKNOWN_MODEL,
+                "model '" + event.getModel() + "' is not served; served models: " + served);
+    }
+
+    /** Returns why the event cannot be scored by {@code model}, or null when it can. */
+    static Rejection check(ServedModel model, FeatureEvent event, NonFiniteFeaturePolicy policy) {
+        List<Float> features = event.getFeatures();
+        int width = model.scorer.inputWidth();
+        if (features.size() != width) {
+            return new Rejection(
+                    ErrorTypes.WRONG_WIDTH,
+                    "model " + model.spec + ": input has width " + width + ", event carries "
+                            + features.size());
+        }
+        for (int i = 0; i < width; i++) {
+            Float v = features.get(i);
+            if (v == null) {
+                return new Rejection(
+                        ErrorTypes.INVALID_EVENT,
+                        "model " + model.spec + ": feature " + i + " is null");
+            }
+            if (policy == NonFiniteFeaturePolicy.REJECT && !Float.isFinite(v)) {
+                return new Rejection(
+                        ErrorTypes.NON_FINITE_FEATURE,
+                        "model " + model.spec + ": feature " + i + " is " + v);
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,95 @@
+package io.inferflow.operators.inference;
+
+import io.inferflow.model.Scorer;
+import io.inferflow.operators.decode.DecodedEvent;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+
+/**
+ * One model version served by the operator: its scorer, the batch being filled and the direct
+ * buffer its batches are copied into (one per model, reused, grown when needed).
+ */
+final class ServedModel implements AutoCloseable {
+
+    /** A buffered event and the timestamp of the stream record that carried it. */
+    record Pending(DecodedEvent event, long timestamp, boolean hasTimestamp) {}
+
+    final ModelSpec spec;
+    final Scorer scorer;
+
+    private List<Pending> batch = new ArrayList<>();
+    private FloatBuffer input;
+    private long deadline;
+    private ScheduledFuture<?> timer;
+
+    ServedModel(ModelSpec spec, Scorer scorer, int initialRows) {
+        this.spec = spec;
+        this.scorer = scorer;
+        this.input = allocate(initialRows * scorer.inputWidth());
+    }
+
+    void add(Pending pending) {
+        batch.add(pending);
+    }
+
+    int size() {
+        return batch.size();
+    }
+
+    /** Processing time by which the batch must be flushed; meaningful while it is not empty. */
+    long deadline() {
+        return deadline;
+    }
+
+    void scheduleFlush(long deadline, ScheduledFuture<?> timer) {
+        this.deadline = deadline;
+        this.timer = timer;
+    }
+
+    /** Takes the batch out (cancelling its timer) and starts a new, empty one. */
+    List<Pending> drain() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+        List<Pending> drained = batch;
+        batch = new ArrayList<>(drained.size());
+        return drained;
+    }
+
+    /**
+     * Copies the rows into the model's direct buffer, row-major from position 0. With {@code
+     * zeroNonFinite} NaN and ±Infinity become 0.
+     */
+    FloatBuffer fill(List<Pending> rows, boolean zeroNonFinite) {
+        int width = scorer.inputWidth();
+        if (input.capacity() < rows.size() * width) {
+            input = allocate(rows.size() * width);
+        }
+        input.clear();
+        for (Pending p : rows) {
+            for (Float f : p.event().event.getFeatures()) {
+                float v = f;
+                input.put(zeroNonFinite && !Float.isFinite(v) ? 0f : v);
+            }
+        }
+        input.flip();
+        return input;
+    }
+
+    private static FloatBuffer allocate(int floats) {
+        return ByteBuffer.allocateDirect(Math.max(1, floats) * Float.BYTES)
+                .order(ByteOrder.nativeOrder())
+                .asFloatBuffer();
+    }
+
+    @Override
+    public void close() {
+        scorer.close();
+    }
+}

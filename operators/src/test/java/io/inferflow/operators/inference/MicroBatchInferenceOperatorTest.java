@@ -1,0 +1,433 @@
+package io.inferflow.operators.inference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.inferflow.operators.decode.DecodedEvent;
+import io.inferflow.operators.decode.RawRecord;
+import io.inferflow.operators.decode.SideOutputs;
+import io.inferflow.schemas.avro.DeadLetter;
+import io.inferflow.schemas.avro.FeatureEvent;
+import io.inferflow.schemas.avro.Prediction;
+import io.inferflow.schemas.wire.ErrorTypes;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.stream.Collectors;
+
+class MicroBatchInferenceOperatorTest {
+
+    private static final ModelSpec FRAUD = ModelSpec.of("fraud", 3, "/models/fraud-3.onnx");
+    private static final ModelSpec CHURN = ModelSpec.of("churn", 7, "/models/churn-7.onnx");
+    private static final Duration LONG = Duration.ofHours(1);
+
+    private final FakeScorerFactory factory =
+            new FakeScorerFactory(Map.of("fraud", 2, "churn", 3));
+
+    @Test
+    void flushesBatchOnMaxSize() throws Exception {
+        try (var harness = open(batching(3, LONG))) {
+            harness.processElement(event("e1", "fraud", 1f, 2f), 10L);
+            harness.processElement(event("e2", "fraud", 3f, 4f), 11L);
+            assertEquals(List.of(), harness.extractOutputValues());
+
+            harness.processElement(event("e3", "fraud", 5f, 6f), 12L);
+
+            List<Prediction> out = harness.extractOutputValues();
+            assertEquals(List.of("e1", "e2", "e3"), ids(out));
+            assertEquals(List.of(2f, 4f), out.get(0).getScores());
+            assertEquals(List.of(10f, 12f), out.get(2).getScores());
+            assertEquals(List.of(3), factory.scorer("fraud").batchSizes);
+            assertEquals(0, harness.getProcessingTimeService().getNumActiveTimers());
+        }
+    }
+
+    @Test
+    void flushesBatchAfterMaxDelay() throws Exception {
+        try (var harness = open(batching(100, Duration.ofMillis(10)))) {
+            harness.setProcessingTime(1_000);
+            harness.processElement(event("e1", "fraud", 1f, 2f), 0L);
+            harness.setProcessingTime(1_005);
+            harness.processElement(event("e2", "fraud", 1f, 2f), 0L);
+            harness.setProcessingTime(1_009);
+            assertEquals(List.of(), harness.extractOutputValues());
+
+            harness.setProcessingTime(1_010);
+            assertEquals(List.of("e1", "e2"), ids(harness.extractOutputValues()));
+
+            // A new batch waits its own full delay, not the rest of an earlier timer's.
+            harness.setProcessingTime(1_015);
+            harness.processElement(event("e3", "fraud", 1f, 2f), 0L);
+            harness.setProcessingTime(1_024);
+            assertEquals(2, harness.extractOutputValues().size());
+            harness.setProcessingTime(1_025);
+            assertEquals(List.of("e1", "e2", "e3"), ids(harness.extractOutputValues()));
+            assertEquals(List.of(2, 1), factory.scorer("fraud").batchSizes);
+        }
+    }
+
+    @Test
+    void flushesEveryRecordWhenMaxDelayIsZero() throws Exception {
+        try (var harness = open(batching(100, Duration.ZERO))) {
+            harness.processElement(event("e1", "fraud", 1f, 2f), 0L);
+            assertEquals(List.of("e1"), ids(harness.extractOutputValues()));
+            assertEquals(0, harness.getProcessingTimeService().getNumActiveTimers());
+        }
+    }
+
+    @Test
+    void flushesBatchBeforeCheckpointBarrier() throws Exception {
+        try (var harness = open(batching(100, LONG))) {
+            harness.processElement(event("e1", "fraud", 1f, 2f), 0L);
+            harness.processElement(event("c1", "churn", 1f, 2f, 3f), 0L);
+
+            harness.prepareSnapshotPreBarrier(1L);
+
+            assertEquals(List.of("e1", "c1"), ids(harness.extractOutputValues()));
+            assertEquals(0, buffered(harness));
+        }
+    }
+
+    @Test
+    void flushesBatchBeforeWatermark() throws Exception {
+        try (var harness = open(batching(100, LONG))) {
+            harness.processElement(event("e1", "fraud", 1f, 2f), 5L);
+            harness.processWatermark(new Watermark(6L));
+
+            List<Object> out = new ArrayList<>(harness.getOutput());
+            assertEquals(2, out.size());
+            Prediction first = (Prediction) ((StreamRecord<?>) out.get(0)).getValue();
+            assertEquals("e1", first.getEventId());
+            assertEquals(new Watermark(6L), out.get(1));
+        }
+    }
+
+    @Test
+    void flushesBatchAtEndOfInput() throws Exception {
+        try (var harness = open(batching(100, LONG))) {
+            harness.processElement(event("e1", "fraud", 1f, 2f), 0L);
+            harness.endInput();
+            assertEquals(List.of("e1"), ids(harness.extractOutputValues()));
+
+            harness.processElement(event("e2", "fraud", 1f, 2f), 0L);
+            harness.getOneInputOperator().finish();
+            assertEquals(List.of("e1", "e2"), ids(harness.extractOutputValues()));
+        }
+    }
+
+    @Test
+    void emitsNothingTwiceAfterRestore() throws Exception {
+        OperatorSubtaskState snapshot;
+        List<Prediction> beforeFailure;
+        try (var harness = open(batching(100, LONG))) {
+            harness.processElement(event("e1", "fraud", 1f, 2f), 0L);
+            harness.processElement(event("e2", "fraud", 3f, 4f), 0L);
+            harness.prepareSnapshotPreBarrier(1L);
+            snapshot = harness.snapshot(1L, 100L);
+            beforeFailure = harness.extractOutputValues();
+        }
+        assertEquals(List.of("e1", "e2"), ids(beforeFailure));
+
+        FakeScorerFactory restoredFactory = new FakeScorerFactory(Map.of("fraud", 2));
+        var operator =
+                new MicroBatchInferenceOperator(
+                        List.of(FRAUD), restoredFactory, batching(100, LONG));
+        try (var restored = new OneInputStreamOperatorTestHarness<>(operator)) {
+            restored.initializeState(snapshot);
+            restored.open();
+            restored.processElement(event("e3", "fraud", 5f, 6f), 0L);
+            restored.endInput();
+
+            List<Prediction> afterRestore = restored.extractOutputValues();
+            assertEquals(List.of("e3"), ids(afterRestore));
+            assertEquals(List.of(10f, 12f), afterRestore.get(0).getScores());
+            assertEquals(List.of(1), restoredFactory.scorer("fraud").batchSizes);
+        }
+    }
+
+    @Test
+    void deadLettersWrongWidth() throws Exception {
+        try (var harness = open(batching(100, LONG))) {
+            harness.processElement(event("e1", "fraud", 1f, 2f, 3f), 0L);
+            harness.endInput();
+
+            assertEquals(List.of(), harness.extractOutputValues());
+            DeadLetter dl = single(deadLetters(harness));
+            assertEquals(ErrorTypes.WRONG_WIDTH, dl.getErrorType());
+            assertEquals(
+                    "model 'fraud' v3: input has width 2, event carries 3", dl.getErrorMessage());
+            assertEquals("features", dl.getTopic());
+            assertEquals(4, dl.getPartition());
+            assertEquals(42L, dl.getOffset());
+            assertEquals("bytes of e1", utf8(dl.getValue().array()));
+            assertEquals("entity-e1", utf8(dl.getKey().array()));
+            assertEquals("e1", dl.getEventId());
+            assertEquals("fraud", dl.getModel());
+        }
+    }
+
+    @Test
+    void deadLettersUnknownModel() throws Exception {
+        try (var harness = open(batching(100, LONG))) {
+            harness.processElement(event("e1", "spam", 1f, 2f), 0L);
+
+            DeadLetter dl = single(deadLetters(harness));
+            assertEquals(ErrorTypes.UNKNOWN_MODEL, dl.getErrorType());
+            assertEquals(
+                    "model 'spam' is not served; served models: [fraud, churn]",
+                    dl.getErrorMessage());
+            assertEquals("spam", dl.getModel());
+        }
+    }
+
+    @Test
+    void rejectsNonFiniteFeaturesByDefault() throws Exception {
+        try (var harness = open(batching(100, LONG))) {
+            harness.processElement(event("e1", "fraud", 1f, Float.NaN), 0L);
+            harness.processElement(event("e2", "fraud", Float.NEGATIVE_INFINITY, 1f), 0L);
+            harness.processElement(event("e3", "fraud", 1f, 2f), 0L);
+            harness.endInput();
+
+            assertEquals(List.of("e3"), ids(harness.extractOutputValues()));
+            List<DeadLetter> dls = deadLetters(harness);
+            assertEquals(
+                    List.of(ErrorTypes.NON_FINITE_FEATURE, ErrorTypes.NON_FINITE_FEATURE),
+                    dls.stream().map(DeadLetter::getErrorType).collect(Collectors.toList()));
+            assertEquals("model 'fraud' v3: feature 1 is NaN", dls.get(0).getErrorMessage());
+            assertEquals(
+                    "model 'fraud' v3: feature 0 is -Infinity", dls.get(1).getErrorMessage());
+        }
+    }
+
+    @Test
+    void zeroesNonFiniteFeaturesWithZeroPolicy() throws Exception {
+        BatchingOptions zero =
+                BatchingOptions.builder()
+                        .maxSize(100)
+                        .maxDelay(LONG)
+                        .nonFinitePolicy(NonFiniteFeaturePolicy.ZERO)
+                        .build();
+        try (var harness = open(zero)) {
+            harness.processElement(event("e1", "fraud", Float.POSITIVE_INFINITY, 3f), 0L);
+            harness.processElement(event("e2", "fraud", Float.NaN, Float.NaN), 0L);
+            harness.endInput();
+
+            List<Prediction> out = harness.extractOutputValues();
+            assertEquals(List.of(0f, 6f), out.get(0).getScores());
+            assertEquals(List.of(0f, 0f), out.get(1).getScores());
+            assertEquals(List.of(), deadLetters(harness));
+        }
+    }
+
+    @Test
+    void passesNonFiniteFeaturesWithPassPolicy() throws Exception {
+        BatchingOptions pass =
+                BatchingOptions.builder()
+                        .maxSize(100)
+                        .maxDelay(LONG)
+                        .nonFinitePolicy(NonFiniteFeaturePolicy.PASS)
+                        .build();
+        try (var harness = open(pass)) {
+            harness.processElement(event("e1", "fraud", Float.NaN, Float.NEGATIVE_INFINITY), 0L);
+            harness.endInput();
+
+            Prediction p = single(harness.extractOutputValues());
+            assertTrue(Float.isNaN(p.getScores().get(0)));
+            assertEquals(Float.NEGATIVE_INFINITY, p.getScores().get(1));
+            assertEquals(List.of(), deadLetters(harness));
+        }
+    }
+
+    @Test
+    void deadLettersWholeBatchWhenScorerFails() throws Exception {
+        try (var harness = open(batching(3, LONG))) {
+            harness.processElement(event("e1", "fraud", 1f, 2f), 0L);
+            harness.processElement(event("e2", "fraud", FakeScorerFactory.FAIL, 2f), 0L);
+            harness.processElement(event("e3", "fraud", 1f, 2f), 0L);
+
+            List<DeadLetter> dls = deadLetters(harness);
+            assertEquals(
+                    List.of("e1", "e2", "e3"),
+                    dls.stream().map(DeadLetter::getEventId).collect(Collectors.toList()));
+            for (DeadLetter dl : dls) {
+                assertEquals(ErrorTypes.INFERENCE_FAILED, dl.getErrorType());
+                assertEquals(
+                        "model 'fraud' v3 failed on a batch of 3: cannot score row 1",
+                        dl.getErrorMessage());
+            }
+
+            // The job goes on: the next batch is scored.
+            harness.processElement(event("e4", "fraud", 1f, 2f), 0L);
+            harness.endInput();
+            assertEquals(List.of("e4"), ids(harness.extractOutputValues()));
+            MicroBatchInferenceOperator operator = operator(harness);
+            assertEquals(3, operator.metrics().deadLetters());
+            assertEquals(1, operator.metrics().predictionsOut());
+            assertEquals(4, operator.metrics().eventsIn());
+            assertEquals(1, operator.metrics().batches());
+        }
+    }
+
+    @Test
+    void keepsBatchesOfDifferentModelsApart() throws Exception {
+        try (var harness = open(batching(2, LONG))) {
+            harness.processElement(event("f1", "fraud", 1f, 2f), 0L);
+            harness.processElement(event("c1", "churn", 1f, 2f, 3f), 0L);
+            assertEquals(2, buffered(harness));
+            harness.processElement(event("f2", "fraud", 3f, 4f), 0L);
+            assertEquals(List.of("f1", "f2"), ids(harness.extractOutputValues()));
+            harness.processElement(event("c2", "churn", 4f, 5f, 6f), 0L);
+
+            List<Prediction> out = harness.extractOutputValues();
+            assertEquals(List.of("f1", "f2", "c1", "c2"), ids(out));
+            assertEquals(3L, out.get(1).getModelVersion());
+            assertEquals(7L, out.get(2).getModelVersion());
+            assertEquals(List.of(8f, 10f, 12f), out.get(3).getScores());
+            assertEquals(List.of(2), factory.scorer("fraud").batchSizes);
+            assertEquals(List.of(2), factory.scorer("churn").batchSizes);
+            assertEquals(0, buffered(harness));
+        }
+    }
+
+    @Test
+    void buildsPredictionFromEventAndKeepsRecordTimestamp() throws Exception {
+        try (var harness = open(batching(1, LONG))) {
+            harness.setProcessingTime(5_000);
+            harness.processElement(event("e1", "fraud", 1f, 2f), 77L);
+
+            StreamRecord<? extends Prediction> record =
+                    single(harness.extractOutputStreamRecords());
+            Prediction p = record.getValue();
+            assertEquals(77L, record.getTimestamp());
+            assertEquals("e1", p.getEventId());
+            assertEquals("entity-e1", p.getEntityId());
+            assertEquals("fraud", p.getModel());
+            assertEquals(3L, p.getModelVersion());
+            assertEquals(Instant.ofEpochMilli(1_234), p.getEventTime());
+            assertEquals(Instant.ofEpochMilli(5_000), p.getScoredAt());
+        }
+    }
+
+    @Test
+    void closesScorersOnClose() throws Exception {
+        var harness = open(batching(100, LONG));
+        harness.processElement(event("e1", "fraud", 1f, 2f), 0L);
+        assertFalse(factory.scorer("fraud").closed);
+
+        harness.close();
+
+        assertEquals(2, factory.created().size());
+        assertTrue(factory.created().stream().allMatch(s -> s.closed));
+    }
+
+    @Test
+    void failsOpenWhenModelCannotBeLoaded() throws Exception {
+        FakeScorerFactory onlyFraud = new FakeScorerFactory(Map.of("fraud", 2));
+        var operator =
+                new MicroBatchInferenceOperator(
+                        List.of(FRAUD, CHURN), onlyFraud, batching(100, LONG));
+        try (var harness = new OneInputStreamOperatorTestHarness<>(operator)) {
+            Exception e = assertThrows(Exception.class, harness::open);
+            assertEquals(
+                    "cannot load model 'churn' v7 from '/models/churn-7.onnx': "
+                            + "no file at '/models/churn-7.onnx'",
+                    e.getMessage());
+            assertTrue(onlyFraud.scorer("fraud").closed, "models loaded before are closed");
+        }
+    }
+
+    @Test
+    void rejectsModelNamedTwice() {
+        ModelSpec fraud4 = ModelSpec.of("fraud", 4, "/models/fraud-4.onnx");
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                new MicroBatchInferenceOperator(
+                                        List.of(FRAUD, fraud4), factory, batching(1, LONG)));
+        assertEquals(
+                "model 'fraud' is given twice (v3 and v4); serve one version per name",
+                e.getMessage());
+    }
+
+    // --- helpers
+
+    private OneInputStreamOperatorTestHarness<DecodedEvent, Prediction> open(
+            BatchingOptions options) throws Exception {
+        var operator = new MicroBatchInferenceOperator(List.of(FRAUD, CHURN), factory, options);
+        var harness = new OneInputStreamOperatorTestHarness<>(operator);
+        harness.open();
+        return harness;
+    }
+
+    private static BatchingOptions batching(int maxSize, Duration maxDelay) {
+        return BatchingOptions.builder().maxSize(maxSize).maxDelay(maxDelay).build();
+    }
+
+    static DecodedEvent event(String id, String model, float... features) {
+        List<Float> values = new ArrayList<>();
+        for (float f : features) {
+            values.add(f);
+        }
+        FeatureEvent event =
+                FeatureEvent.newBuilder()
+                        .setEventId(id)
+                        .setEntityId("entity-" + id)
+                        .setModel(model)
+                        .setEventTime(Instant.ofEpochMilli(1_234))
+                        .setFeatures(values)
+                        .build();
+        RawRecord source =
+                new RawRecord(
+                        "features",
+                        4,
+                        42L,
+                        1_000L,
+                        ("entity-" + id).getBytes(StandardCharsets.UTF_8),
+                        ("bytes of " + id).getBytes(StandardCharsets.UTF_8));
+        return new DecodedEvent(event, source);
+    }
+
+    private static MicroBatchInferenceOperator operator(
+            OneInputStreamOperatorTestHarness<DecodedEvent, Prediction> harness) {
+        return (MicroBatchInferenceOperator) harness.getOneInputOperator();
+    }
+
+    private static int buffered(
+            OneInputStreamOperatorTestHarness<DecodedEvent, Prediction> harness) {
+        return operator(harness).bufferedRecords();
+    }
+
+    private static List<DeadLetter> deadLetters(
+            OneInputStreamOperatorTestHarness<DecodedEvent, Prediction> harness) {
+        Queue<StreamRecord<DeadLetter>> side = harness.getSideOutput(SideOutputs.DEAD_LETTERS);
+        return side == null
+                ? List.of()
+                : side.stream().map(StreamRecord::getValue).collect(Collectors.toList());
+    }
+
+    private static List<String> ids(List<Prediction> predictions) {
+        return predictions.stream().map(Prediction::getEventId).collect(Collectors.toList());
+    }
+
+    private static <T> T single(List<T> values) {
+        assertEquals(1, values.size(), "expected exactly one, got " + values);
+        return values.get(0);
+    }
+
+    private static String utf8(byte[] bytes) {
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+}
