@@ -56,7 +56,7 @@ public final class SchemaRegistryClient {
      *     slash is accepted
      */
     public SchemaRegistryClient(String baseUrl) {
-        this.baseUrl = validate(baseUrl);
+        this.baseUrl = checkUrl(baseUrl);
         this.http = HttpClient.newBuilder()
                 .connectTimeout(CONNECT_TIMEOUT)
                 .followRedirects(HttpClient.Redirect.NORMAL)
@@ -106,7 +106,8 @@ public final class SchemaRegistryClient {
             answer = send("GET", "/schemas/ids/" + id, null, what);
         } catch (SchemaRegistryException e) {
             // Some registries answer an unknown id with a plain 404 and no Confluent code.
-            if (e.httpStatus() == 404 && e.errorCode() != SchemaRegistryException.SCHEMA_NOT_FOUND) {
+            if (e.httpStatus() == 404
+                    && e.errorCode() != SchemaRegistryException.SCHEMA_NOT_FOUND) {
                 throw new SchemaRegistryException(e.getMessage(), 404,
                         SchemaRegistryException.SCHEMA_NOT_FOUND, e);
             }
@@ -279,7 +280,13 @@ public final class SchemaRegistryClient {
         }
     }
 
-    private static String validate(String baseUrl) {
+    /**
+     * Checks that {@code baseUrl} is an http(s) URL without query or fragment, and returns it
+     * without trailing slashes; lets callers validate a URL without creating a client.
+     *
+     * @throws IllegalArgumentException naming the URL when it is not usable
+     */
+    public static String checkUrl(String baseUrl) {
         if (baseUrl == null || baseUrl.isBlank()) {
             throw new IllegalArgumentException("schema registry URL is empty: '" + baseUrl + "'");
         }
