@@ -8,6 +8,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.server.common.MetadataVersion;
@@ -168,8 +169,15 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     private static boolean allLeadersElected(Admin admin, String... topics) throws Exception {
-        Map<String, TopicDescription> descriptions =
-                admin.describeTopics(Set.of(topics)).allTopicNames().get();
+        Map<String, TopicDescription> descriptions;
+        try {
+            descriptions = admin.describeTopics(Set.of(topics)).allTopicNames().get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                return false; // created, but metadata has not reached the broker yet
+            }
+            throw e;
+        }
         return descriptions.values().stream()
                 .flatMap(d -> d.partitions().stream())
                 .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
@@ -190,7 +198,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    static int freePort() throws IOException {
+    /** A port that was free a moment ago, on the loopback interface. */
+    public static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
