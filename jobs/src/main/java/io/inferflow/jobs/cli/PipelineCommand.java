@@ -1,5 +1,6 @@
 package io.inferflow.jobs.cli;
 
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -30,8 +31,20 @@ public final class PipelineCommand {
         }
         int code = new CommandLine(new PipelineCommand())
                 .setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler(PipelineCommand::handle)
                 .execute(args);
         System.exit(code);
+    }
+
+    /** Bad input: one line naming it. Anything else: the message, the full trace in the log. */
+    private static int handle(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
+        if (e instanceof IllegalArgumentException) {
+            cmd.getErr().println("error: " + e.getMessage());
+            return 2;
+        }
+        LoggerFactory.getLogger(PipelineCommand.class).error("{} failed", cmd.getCommandName(), e);
+        cmd.getErr().println("error: " + e + " (details in " + logFile() + ")");
+        return 1;
     }
 
     static Path logFile() {

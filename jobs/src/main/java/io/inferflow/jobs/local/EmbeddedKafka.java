@@ -57,7 +57,7 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** Starts a broker on {@code port} (0 picks a free one) with a fresh temporary log dir. */
     public static EmbeddedKafka start(int port) throws Exception {
-        int brokerPort = port == 0 ? freePort() : checkFree(port, "Kafka");
+        int brokerPort = port == 0 ? freePort() : checkFree(port, "Kafka", "--kafka-port");
         int controllerPort = freePort();
         Path dir = Files.createTempDirectory("inferflow-kafka-");
         String clusterId = Uuid.randomUuid().toString();
@@ -206,13 +206,13 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /** Returns {@code port} if nothing listens on it, else fails naming the port and its use. */
-    public static int checkFree(int port, String what) {
+    public static int checkFree(int port, String what, String option) {
         try (ServerSocket socket = new ServerSocket()) {
             socket.setReuseAddress(true);
             socket.bind(new java.net.InetSocketAddress("0.0.0.0", port));
             return port;
         } catch (IOException e) {
-            throw new PortInUseException(port, what);
+            throw new PortInUseException(port, what, option);
         }
     }
 }

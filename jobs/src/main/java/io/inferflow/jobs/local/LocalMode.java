@@ -50,10 +50,10 @@ public final class LocalMode implements AutoCloseable {
 
     /** Starts everything; returns once the job is submitted and the producer runs. */
     public void start() throws Exception {
-        EmbeddedKafka.checkFree(settings.kafkaPort(), "Kafka");
-        EmbeddedKafka.checkFree(settings.registryPort(), "Schema Registry");
-        EmbeddedKafka.checkFree(settings.webPort(), "Flink web UI");
-        EmbeddedKafka.checkFree(settings.metricsPort(), "Prometheus metrics");
+        EmbeddedKafka.checkFree(settings.kafkaPort(), "Kafka", "--kafka-port");
+        EmbeddedKafka.checkFree(settings.registryPort(), "Schema Registry", "--registry-port");
+        EmbeddedKafka.checkFree(settings.webPort(), "Flink web UI", "--web-port");
+        EmbeddedKafka.checkFree(settings.metricsPort(), "Prometheus metrics", "--metrics-port");
 
         List<ServedModel> models = models();
         EmbeddedKafka kafka = EmbeddedKafka.start(settings.kafkaPort());

@@ -5,9 +5,8 @@ public final class PortInUseException extends IllegalStateException {
 
     private static final long serialVersionUID = 1L;
 
-    public PortInUseException(int port, String what) {
+    public PortInUseException(int port, String what, String option) {
         super("port " + port + " (" + what + ") is already in use: stop the process holding it"
-                + " (e.g. 'ss -ltnp | grep :" + port + "') or choose another port with the"
-                + " matching --*-port option");
+                + " (see 'ss -ltnp | grep :" + port + "') or pick another port with " + option);
     }
 }
