@@ -1,7 +1,6 @@
 package io.inferflow.jobs;
 
-import io.inferflow.jobs.kafka.DeadLetterRecordSerializer;
-import io.inferflow.jobs.kafka.PredictionRecordSerializer;
+import io.inferflow.jobs.kafka.ConfluentRecordSerializer;
 import io.inferflow.jobs.kafka.RawRecordDeserializer;
 import io.inferflow.operators.decode.FeatureEventDecoder;
 import io.inferflow.operators.decode.RawRecord;
@@ -82,7 +81,7 @@ public final class KafkaPipelineIo implements PipelineIo {
     public void sinkPredictions(DataStream<Prediction> predictions) {
         String topic = conf.get(PipelineOptions.PREDICTIONS_TOPIC);
         predictions
-                .sinkTo(sink("predictions", new PredictionRecordSerializer(topic, registry())))
+                .sinkTo(sink("predictions", ConfluentRecordSerializer.predictions(topic, registry())))
                 .name("predictions-sink")
                 .uid("predictions-sink");
     }
@@ -91,7 +90,7 @@ public final class KafkaPipelineIo implements PipelineIo {
     public void sinkDeadLetters(DataStream<DeadLetter> deadLetters) {
         String topic = conf.get(PipelineOptions.DEAD_LETTERS_TOPIC);
         deadLetters
-                .sinkTo(sink("dead-letters", new DeadLetterRecordSerializer(topic, registry())))
+                .sinkTo(sink("dead-letters", ConfluentRecordSerializer.deadLetters(topic, registry())))
                 .name("dead-letters-sink")
                 .uid("dead-letters-sink");
     }

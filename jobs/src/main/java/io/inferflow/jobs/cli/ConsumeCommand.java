@@ -7,6 +7,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
@@ -26,11 +27,8 @@ import java.util.concurrent.Callable;
         })
 final class ConsumeCommand implements Callable<Integer> {
 
-    @Option(names = "--bootstrap", defaultValue = "localhost:9092", description = "Default: ${DEFAULT-VALUE}.")
-    String bootstrap;
-
-    @Option(names = "--registry", defaultValue = "http://localhost:8085", description = "Default: ${DEFAULT-VALUE}.")
-    String registry;
+    @Mixin
+    KafkaConnection kafka;
 
     @Option(names = "--topic", defaultValue = "predictions", description = "Default: ${DEFAULT-VALUE}.")
     String topic;
@@ -51,7 +49,7 @@ final class ConsumeCommand implements Callable<Integer> {
         if (!from.equals("earliest") && !from.equals("latest")) {
             throw new IllegalArgumentException("--from must be earliest or latest, got " + from);
         }
-        AvroJson avro = new AvroJson(new SchemaRegistryClient(registry));
+        AvroJson avro = new AvroJson(new SchemaRegistryClient(kafka.registry));
         PrintStream out = System.out;
         long n = 0;
         long undecodable = 0;
@@ -59,7 +57,7 @@ final class ConsumeCommand implements Callable<Integer> {
         try (KafkaConsumer<byte[], byte[]> consumer =
                 new KafkaConsumer<>(
                         Map.of(
-                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap,
                                 ConsumerConfig.GROUP_ID_CONFIG, "inferflow-consume-" + UUID.randomUUID(),
                                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, from,

@@ -6,6 +6,7 @@ import io.inferflow.jobs.io.Pacer;
 import io.inferflow.schemas.avro.FeatureEvent;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -26,11 +27,8 @@ import java.util.concurrent.Callable;
         })
 final class ProduceCommand implements Callable<Integer> {
 
-    @Option(names = "--bootstrap", defaultValue = "localhost:9092", description = "Default: ${DEFAULT-VALUE}.")
-    String bootstrap;
-
-    @Option(names = "--registry", defaultValue = "http://localhost:8085", description = "Default: ${DEFAULT-VALUE}.")
-    String registry;
+    @Mixin
+    KafkaConnection kafka;
 
     @Option(names = "--topic", defaultValue = "features", description = "Default: ${DEFAULT-VALUE}.")
     String topic;
@@ -66,7 +64,7 @@ final class ProduceCommand implements Callable<Integer> {
         Pacer pacer = new Pacer(rate);
         long n = 0;
         long lastReport = System.nanoTime();
-        try (FeatureProducer producer = new FeatureProducer(bootstrap, registry, topic)) {
+        try (FeatureProducer producer = new FeatureProducer(kafka.bootstrap, kafka.registry, topic)) {
             while (events.hasNext()) {
                 pacer.awaitNext();
                 producer.send(events.next());

@@ -1,0 +1,73 @@
+package io.inferflow.jobs.kafka;
+
+import io.inferflow.operators.serde.ConfluentAvroSchemas;
+import io.inferflow.schemas.avro.DeadLetter;
+import io.inferflow.schemas.avro.Prediction;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.api.common.serialization.SerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Function;
+
+/**
+ * Writes records of one Avro class to one topic: the value in the Confluent wire format (schema
+ * registered under {@code <topic>-value}), the key taken from the record.
+ */
+public final class ConfluentRecordSerializer<T extends SpecificRecord>
+        implements KafkaRecordSerializationSchema<T> {
+
+    private static final long serialVersionUID = 1L;
+
+    /** The Kafka key of a record; may return null. */
+    public interface KeyOf<T> extends Function<T, byte[]>, Serializable {}
+
+    private final String topic;
+    private final KeyOf<T> key;
+    private final SerializationSchema<T> value;
+
+    public ConfluentRecordSerializer(Class<T> type, String topic, String registryUrl, KeyOf<T> key) {
+        this.topic = topic;
+        this.key = key;
+        this.value = ConfluentAvroSchemas.serializer(type, registryUrl, topic);
+    }
+
+    /** Predictions keyed by their entity id. */
+    public static ConfluentRecordSerializer<Prediction> predictions(String topic, String registry) {
+        return new ConfluentRecordSerializer<>(
+                Prediction.class, topic, registry,
+                p -> p.getEntityId().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Dead letters keyed by the key of the record that failed. */
+    public static ConfluentRecordSerializer<DeadLetter> deadLetters(String topic, String registry) {
+        return new ConfluentRecordSerializer<>(
+                DeadLetter.class, topic, registry, d -> bytes(d.getKey()));
+    }
+
+    @Override
+    public void open(SerializationSchema.InitializationContext context, KafkaSinkContext sink)
+            throws Exception {
+        value.open(context);
+    }
+
+    @Override
+    public ProducerRecord<byte[], byte[]> serialize(
+            T record, KafkaSinkContext context, Long timestamp) {
+        return new ProducerRecord<>(
+                topic, null, timestamp, key.apply(record), value.serialize(record));
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        if (buffer == null) {
+            return null;
+        }
+        ByteBuffer copy = buffer.duplicate();
+        byte[] out = new byte[copy.remaining()];
+        copy.get(out);
+        return out;
+    }
+}
