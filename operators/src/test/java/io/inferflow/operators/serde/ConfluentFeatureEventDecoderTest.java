@@ -16,7 +16,9 @@ import io.inferflow.schemas.wire.ErrorTypes;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.time.Instant;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
@@ -75,6 +77,22 @@ class ConfluentFeatureEventDecoderTest {
         assertEquals("e1", event.getEventId());
         assertEquals(ConfluentAvroSchemasTest.T0, event.getEventTime());
         assertEquals(List.of(1f, 2f), event.getFeatures());
+    }
+
+    /**
+     * The Avro body of a FeatureEvent that kafkajs' {@code @kafkajs/confluent-schema-registry}
+     * 3.x encoded ({@code registry.encode(id, {event_id: 'k1', entity_id: 'u', model: 'fraud',
+     * event_time: 1700000000000, features: [1.5, 2]})}) after registering FeatureEvent.avsc.
+     */
+    @Test
+    void decodesAnEventEncodedByKafkajs() throws Exception {
+        byte[] body = HexFormat.of()
+                .parseHex("046b3102750a667261756480a0abfef962040000c03f0000004000");
+        int id = client.register("features-value", FeatureEvent.getClassSchema());
+        FeatureEvent event = decoder.decode(ConfluentWireFormat.frame(id, body));
+        assertEquals("k1", event.getEventId());
+        assertEquals(Instant.ofEpochMilli(1_700_000_000_000L), event.getEventTime());
+        assertEquals(List.of(1.5f, 2f), event.getFeatures());
     }
 
     @Test

@@ -101,18 +101,9 @@ public final class SchemaRegistryClient {
             return cached;
         }
         String what = "schema id " + id;
-        JsonNode answer;
-        try {
-            answer = send("GET", "/schemas/ids/" + id, null, what);
-        } catch (SchemaRegistryException e) {
-            // Some registries answer an unknown id with a plain 404 and no Confluent code.
-            if (e.httpStatus() == 404
-                    && e.errorCode() != SchemaRegistryException.SCHEMA_NOT_FOUND) {
-                throw new SchemaRegistryException(e.getMessage(), 404,
-                        SchemaRegistryException.SCHEMA_NOT_FOUND, e);
-            }
-            throw e;
-        }
+        // Only a Confluent-style 40403 means "unknown id": a bare 404 (say, a URL missing
+        // Apicurio's /apis/ccompat/v7) must not make every record look unknown.
+        JsonNode answer = send("GET", "/schemas/ids/" + id, null, what);
         Schema schema = parse(answer, what);
         Schema known = schemasById.putIfAbsent(id, schema);
         LOG.debug("Fetched {} from {}", what, baseUrl);
@@ -150,9 +141,10 @@ public final class SchemaRegistryClient {
             }
             return compatible.booleanValue();
         } catch (SchemaRegistryException e) {
-            // Confluent answers 40401 for a subject without versions; Apicurio may answer 404
-            // with another code. Either way there is nothing to be incompatible with.
-            if (e.httpStatus() == 404) {
+            // Confluent answers 40401 (or 40402) for a subject without versions, where Apicurio
+            // 3.3 answers is_compatible true. Either way there is nothing to be incompatible with.
+            if (e.errorCode() == SchemaRegistryException.SUBJECT_NOT_FOUND
+                    || e.errorCode() == SchemaRegistryException.VERSION_NOT_FOUND) {
                 return true;
             }
             throw e;

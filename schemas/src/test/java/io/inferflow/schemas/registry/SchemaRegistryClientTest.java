@@ -66,6 +66,15 @@ class SchemaRegistryClientTest extends SchemaRegistryClientContract {
     }
 
     @Test
+    void aWrongBasePathIsNotAnUnknownSchemaId() throws Exception {
+        int id = newClient().register(subject, V1);
+        SchemaRegistryException e = assertThrows(SchemaRegistryException.class,
+                () -> new SchemaRegistryClient(registry.url() + "/apis/ccompat/v7").getById(id));
+        assertEquals(404, e.httpStatus());
+        assertEquals(404, e.errorCode());
+    }
+
+    @Test
     void rejectsMalformedUrlsNamingThem() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new SchemaRegistryClient("localhost:8085"));
