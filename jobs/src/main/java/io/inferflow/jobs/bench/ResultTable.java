@@ -104,7 +104,9 @@ public final class ResultTable {
         if (ms == null) {
             return "-";
         }
-        return String.format(Locale.ROOT, ms < 10 ? "%.2f" : "%.0f", ms);
+        // Job latencies come from millisecond timestamps: show them without false decimals.
+        boolean whole = ms >= 10 || ms == Math.rint(ms);
+        return String.format(Locale.ROOT, whole ? "%.0f" : "%.2f", ms);
     }
 
     private static String align(List<String[]> rows) {

@@ -43,7 +43,7 @@ final class BenchCommand implements Callable<Integer> {
     List<String> models = new ArrayList<>();
 
     @Option(names = "--events", paramLabel = "N",
-            description = "Events per throughput phase (default: 50000 for small,"
+            description = "Events per throughput phase (default: 100000 for small,"
                     + " 20000 otherwise).")
     Long events;
 
