@@ -17,6 +17,7 @@ import java.nio.file.Path;
             JobCommand.class,
             ProduceCommand.class,
             ConsumeCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class PipelineCommand {
