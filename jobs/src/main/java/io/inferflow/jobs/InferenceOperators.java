@@ -53,18 +53,19 @@ public final class InferenceOperators {
 
     private static ScorerFactory scorers(Configuration conf, List<ModelSpec> models) {
         if (conf.get(InferenceOptions.ENGINE) == InferenceOptions.Engine.IDENTITY) {
-            return new IdentityScorerFactory(inputWidth(models.get(0)));
+            try (OnnxModel model = inspect(models.get(0))) {
+                return new IdentityScorerFactory(model.inputWidth(), model.outputWidth());
+            }
         }
         return new OnnxScorerFactory(
                 RuntimeOptions.withIntraOpThreads(conf.get(InferenceOptions.INTRA_OP_THREADS)));
     }
 
-    private static int inputWidth(ModelSpec spec) {
-        try (OnnxModel model =
-                OnnxModel.load(
-                        spec.name(), Files.readAllBytes(Path.of(spec.uri())),
-                        RuntimeOptions.defaults())) {
-            return model.inputWidth();
+    /** The pass-through engine mimics the first model's widths. */
+    private static OnnxModel inspect(ModelSpec spec) {
+        try {
+            return OnnxModel.load(
+                    spec.name(), Files.readAllBytes(Path.of(spec.uri())), RuntimeOptions.defaults());
         } catch (IOException | ModelException e) {
             throw new IllegalArgumentException(
                     "model '" + spec.name() + "': cannot read " + spec.uri() + ": "

@@ -15,7 +15,7 @@ public final class InferenceOptions {
     public enum Engine {
         /** ONNX Runtime on the configured models. */
         ONNX,
-        /** No model: the scores are the features. For pass-through benchmarks. */
+        /** No model: the scores are the first features. For pass-through benchmarks. */
         IDENTITY
     }
 
@@ -68,8 +68,9 @@ public final class InferenceOptions {
                     .enumType(Engine.class)
                     .defaultValue(Engine.ONNX)
                     .withDescription(
-                            "ONNX scores with ONNX Runtime; IDENTITY replaces inference by a copy"
-                                    + " of the features (pass-through benchmark only).");
+                            "ONNX scores with ONNX Runtime; IDENTITY runs no model and returns the first"
+                                    + " k features as scores, k being the first model's output"
+                                    + " width (pass-through benchmark only).");
 
     private InferenceOptions() {}
 }

@@ -23,8 +23,8 @@ import java.util.regex.Pattern;
  */
 public record BenchModel(String name, Path file, int width, long defaultEvents) {
 
-    static final long SMALL_EVENTS = 100_000;
-    static final long WIDE_EVENTS = 20_000;
+    static final long SMALL_EVENTS = 400_000;
+    static final long WIDE_EVENTS = 120_000;
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 

@@ -29,7 +29,7 @@ import java.util.Set;
 public final class Benchmark {
 
     /** Events of the unreported job that runs first, see {@link JobBench#warmUp}. */
-    static final long WARM_UP_EVENTS = 20_000;
+    static final long WARM_UP_EVENTS = 50_000;
 
     private final BenchSettings settings;
     private final PrintStream progress;

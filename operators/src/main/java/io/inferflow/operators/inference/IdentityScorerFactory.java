@@ -5,50 +5,64 @@ import io.inferflow.model.Scorer;
 import java.nio.FloatBuffer;
 
 /**
- * Creates scorers that return each row's features unchanged, for measuring the pipeline without
- * a model (the pass-through benchmark). Every model it serves has the given input width; the
- * spec's URI is not read.
+ * Creates scorers that run no model, for measuring the pipeline alone (the pass-through
+ * benchmark): each row's scores are its first {@code outputWidth} features (zero-padded when the
+ * row is narrower), so predictions have the same size as the real model's. The spec's URI is not
+ * read.
  */
 public final class IdentityScorerFactory implements ScorerFactory {
 
     private static final long serialVersionUID = 1L;
 
-    private final int width;
+    private final int inputWidth;
+    private final int outputWidth;
 
-    public IdentityScorerFactory(int width) {
-        if (width < 1) {
-            throw new IllegalArgumentException("width must be at least 1, got " + width);
+    public IdentityScorerFactory(int inputWidth, int outputWidth) {
+        if (inputWidth < 1) {
+            throw new IllegalArgumentException("input width must be at least 1, got " + inputWidth);
         }
-        this.width = width;
+        if (outputWidth < 1) {
+            throw new IllegalArgumentException(
+                    "output width must be at least 1, got " + outputWidth);
+        }
+        this.inputWidth = inputWidth;
+        this.outputWidth = outputWidth;
     }
 
     @Override
     public Scorer create(ModelSpec spec) {
-        return new IdentityScorer(width);
+        return new IdentityScorer(inputWidth, outputWidth);
     }
 
     private static final class IdentityScorer implements Scorer {
 
-        private final int width;
+        private final int inputWidth;
+        private final int outputWidth;
 
-        IdentityScorer(int width) {
-            this.width = width;
+        IdentityScorer(int inputWidth, int outputWidth) {
+            this.inputWidth = inputWidth;
+            this.outputWidth = outputWidth;
         }
 
         @Override
         public int inputWidth() {
-            return width;
+            return inputWidth;
         }
 
         @Override
         public int outputWidth() {
-            return width;
+            return outputWidth;
         }
 
         @Override
         public float[] score(FloatBuffer input, int rows) {
-            float[] out = new float[rows * width];
-            input.duplicate().position(0).get(out);
+            float[] out = new float[rows * outputWidth];
+            int copied = Math.min(inputWidth, outputWidth);
+            for (int r = 0; r < rows; r++) {
+                for (int i = 0; i < copied; i++) {
+                    out[r * outputWidth + i] = input.get(r * inputWidth + i);
+                }
+            }
             return out;
         }
 
