@@ -1,75 +1,143 @@
 package io.inferflow.jobs;
 
 import io.inferflow.jobs.local.LocalSettings.ModelArg;
+import io.inferflow.model.Ed25519;
+import io.inferflow.model.Hashes;
+import io.inferflow.model.LoaderPolicy;
 import io.inferflow.model.ModelException;
 import io.inferflow.model.OnnxModel;
 import io.inferflow.model.RuntimeOptions;
 import io.inferflow.operators.InferenceOptions;
 import io.inferflow.operators.inference.BatchingOptions;
-import io.inferflow.operators.inference.IdentityScorerFactory;
+import io.inferflow.operators.inference.IdentityModelProvider;
 import io.inferflow.operators.inference.MicroBatchInferenceOperator;
-import io.inferflow.operators.inference.ModelSpec;
-import io.inferflow.operators.inference.OnnxScorerFactory;
-import io.inferflow.operators.inference.ScorerFactory;
+import io.inferflow.operators.inference.ModelProvider;
+import io.inferflow.operators.inference.SharedModelProvider;
+import io.inferflow.schemas.avro.ModelAction;
+import io.inferflow.schemas.avro.ModelControl;
+import io.inferflow.schemas.avro.ModelPrecision;
 import org.apache.flink.configuration.Configuration;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
-/** Builds the inference operator from {@link InferenceOptions}. */
+/** Builds the inference operator from {@link InferenceOptions} and the model options. */
 public final class InferenceOperators {
 
     private InferenceOperators() {}
 
     public static MicroBatchInferenceOperator fromConfig(Configuration conf) {
-        List<ModelSpec> models = models(conf);
         BatchingOptions batching =
                 BatchingOptions.builder()
                         .maxSize(conf.get(InferenceOptions.BATCH_MAX_SIZE))
                         .maxDelay(conf.get(InferenceOptions.BATCH_MAX_DELAY))
                         .nonFinitePolicy(conf.get(InferenceOptions.NON_FINITE_FEATURES))
                         .build();
-        return new MicroBatchInferenceOperator(models, scorers(conf, models), batching);
+        List<ModelControl> initial = initialModels(conf);
+        return new MicroBatchInferenceOperator(initial, provider(conf, initial), batching);
     }
 
-    /** The models of {@code inference.models}; fails naming the option when there are none. */
-    public static List<ModelSpec> models(Configuration conf) {
-        List<String> entries = conf.getOptional(InferenceOptions.MODELS).orElse(List.of());
-        if (entries.isEmpty()) {
-            throw new IllegalArgumentException(
-                    "no model to serve: set " + InferenceOptions.MODELS.key()
-                            + " (e.g. 'fraud=/models/fraud.onnx')");
-        }
-        List<ModelSpec> specs = new ArrayList<>();
-        for (String entry : entries) {
-            ModelArg arg = ModelArg.parse(entry);
-            specs.add(ModelSpec.of(arg.name(), arg.version(), arg.file().toString()));
-        }
-        return specs;
-    }
-
-    private static ScorerFactory scorers(Configuration conf, List<ModelSpec> models) {
-        if (conf.get(InferenceOptions.ENGINE) == InferenceOptions.Engine.IDENTITY) {
-            try (OnnxModel model = inspect(models.get(0))) {
-                return new IdentityScorerFactory(model.inputWidth(), model.outputWidth());
+    /** The loader policy of the model options. */
+    public static LoaderPolicy policy(Configuration conf) {
+        Map<String, String> keys = new LinkedHashMap<>();
+        for (String entry : conf.get(PipelineOptions.TRUSTED_KEYS)) {
+            int eq = entry.indexOf('=');
+            if (eq > 0) {
+                String id = entry.substring(0, eq).trim();
+                String key = entry.substring(eq + 1).trim();
+                String actual = Ed25519.keyId(Ed25519.decodePublic(key));
+                if (!actual.equals(id)) {
+                    throw new IllegalArgumentException(
+                            PipelineOptions.TRUSTED_KEYS.key() + ": key id '" + id
+                                    + "' does not match its key, whose id is '" + actual + "'");
+                }
+                keys.put(id, key);
+            } else {
+                try {
+                    var key = Ed25519.readPublic(Path.of(entry.trim()));
+                    keys.put(Ed25519.keyId(key), Ed25519.encodePublic(key));
+                } catch (IOException e) {
+                    throw new IllegalArgumentException(
+                            PipelineOptions.TRUSTED_KEYS.key() + ": cannot read public key file '"
+                                    + entry + "': " + e.getMessage(), e);
+                }
             }
         }
-        return new OnnxScorerFactory(
-                RuntimeOptions.withIntraOpThreads(conf.get(InferenceOptions.INTRA_OP_THREADS)));
+        return LoaderPolicy.builder()
+                .allowedUriRoots(conf.get(PipelineOptions.ALLOWED_URI_ROOTS))
+                .maxBytes(conf.get(PipelineOptions.MAX_MODEL_SIZE).getBytes())
+                .requireSignatures(conf.get(PipelineOptions.REQUIRE_SIGNATURES))
+                .trustedKeys(keys)
+                .fetchTimeout(conf.get(PipelineOptions.MODEL_FETCH_TIMEOUT))
+                .runtime(RuntimeOptions.withIntraOpThreads(
+                        conf.get(InferenceOptions.INTRA_OP_THREADS)))
+                .build();
     }
 
-    /** The pass-through engine mimics the first model's widths. */
-    private static OnnxModel inspect(ModelSpec spec) {
+    /**
+     * The models of {@code inference.models}, served from the start as generation 0 (any record
+     * on the control topic supersedes them). They are verified like pushed models, so with
+     * {@code model.require-signatures} on, push signed versions instead.
+     */
+    public static List<ModelControl> initialModels(Configuration conf) {
+        List<ModelControl> models = new ArrayList<>();
+        for (String entry : conf.getOptional(InferenceOptions.MODELS).orElse(List.of())) {
+            ModelArg arg = ModelArg.parse(entry);
+            byte[] bytes = read(arg);
+            try (OnnxModel model = OnnxModel.load(arg.name(), bytes, RuntimeOptions.defaults())) {
+                models.add(
+                        ModelControl.newBuilder()
+                                .setName(arg.name())
+                                .setVersion(arg.version())
+                                .setAction(ModelAction.DEPLOY)
+                                .setGeneration(0)
+                                .setUri(arg.file().toAbsolutePath().toUri().toString())
+                                .setSha256(Hashes.sha256Hex(bytes))
+                                .setInputName(model.inputName())
+                                .setInputWidth(model.inputWidth())
+                                .setPrecision(ModelPrecision.FP32)
+                                .setIssuedAt(Instant.now())
+                                .setIssuedBy("config:" + InferenceOptions.MODELS.key())
+                                .build());
+            } catch (ModelException e) {
+                throw new IllegalArgumentException(
+                        InferenceOptions.MODELS.key() + ": " + e.getMessage(), e);
+            }
+        }
+        return models;
+    }
+
+    private static ModelProvider provider(Configuration conf, List<ModelControl> initial) {
+        if (conf.get(InferenceOptions.ENGINE) == InferenceOptions.Engine.IDENTITY) {
+            if (initial.isEmpty()) {
+                throw new IllegalArgumentException(
+                        "inference.engine IDENTITY mimics the first model of "
+                                + InferenceOptions.MODELS.key() + ", which is empty");
+            }
+            ModelArg first = ModelArg.parse(conf.get(InferenceOptions.MODELS).get(0));
+            try (OnnxModel model =
+                    OnnxModel.load(first.name(), read(first), RuntimeOptions.defaults())) {
+                return new IdentityModelProvider(model.inputWidth(), model.outputWidth());
+            } catch (ModelException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+        }
+        return new SharedModelProvider(policy(conf));
+    }
+
+    private static byte[] read(ModelArg arg) {
         try {
-            return OnnxModel.load(
-                    spec.name(), Files.readAllBytes(Path.of(spec.uri())), RuntimeOptions.defaults());
-        } catch (IOException | ModelException e) {
+            return Files.readAllBytes(arg.file());
+        } catch (IOException e) {
             throw new IllegalArgumentException(
-                    "model '" + spec.name() + "': cannot read " + spec.uri() + ": "
-                            + e.getMessage(), e);
+                    InferenceOptions.MODELS.key() + ": model '" + arg.name() + "': cannot read "
+                            + arg.file() + ": " + e.getMessage(), e);
         }
     }
 }

@@ -3,24 +3,33 @@ package io.inferflow.jobs;
 import io.inferflow.operators.decode.DecodeFunction;
 import io.inferflow.operators.decode.DecodedEvent;
 import io.inferflow.operators.inference.MicroBatchInferenceOperator;
+import io.inferflow.operators.control.ControlState;
 import io.inferflow.schemas.avro.DeadLetter;
+import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.Prediction;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import static io.inferflow.operators.decode.SideOutputs.DEAD_LETTERS;
+import static io.inferflow.operators.decode.SideOutputs.MODEL_STATUS;
 
 /**
  * The inference job:
  *
  * <pre>
  *   features ─▶ decode ─▶ micro-batched inference ─▶ predictions
- *                 │                 │
- *                 └──── dead letters ┴──────────────▶ dead-letters
+ *                 │          ▲      │        │
+ *                 │          │      │        └──────▶ model-status
+ *                 └──── dead letters┴───────────────▶ dead-letters
+ *   model-control ─(broadcast)─┘
  * </pre>
+ *
+ * <p>The control topic is broadcast to every inference subtask, which loads the versions it names
+ * off the data path and swaps between two batches.
  *
  * <p>Decode and inference are chained to the source (no shuffle): a batch holds records of many
  * keys from the partitions this subtask reads. Every batch is flushed before each checkpoint
@@ -38,8 +47,12 @@ public final class InferencePipeline {
                         .name("decode")
                         .uid("decode");
 
+        BroadcastStream<ModelControl> control =
+                io.modelControl(env).broadcast(ControlState.DESCRIPTOR);
+
         SingleOutputStreamOperator<Prediction> predictions =
-                events.transform(
+                events.connect(control)
+                        .transform(
                                 "inference",
                                 new AvroTypeInfo<>(Prediction.class),
                                 InferenceOperators.fromConfig(conf))
@@ -50,5 +63,6 @@ public final class InferencePipeline {
 
         io.sinkPredictions(predictions);
         io.sinkDeadLetters(deadLetters);
+        io.sinkModelStatus(predictions.getSideOutput(MODEL_STATUS));
     }
 }

@@ -1,11 +1,14 @@
 package io.inferflow.jobs;
 
 import io.inferflow.jobs.kafka.ConfluentRecordSerializer;
+import io.inferflow.jobs.kafka.ControlRecordDeserializer;
 import io.inferflow.jobs.kafka.RawRecordDeserializer;
 import io.inferflow.operators.decode.FeatureEventDecoder;
 import io.inferflow.operators.decode.RawRecord;
 import io.inferflow.operators.serde.ConfluentFeatureEventDecoder;
 import io.inferflow.schemas.avro.DeadLetter;
+import io.inferflow.schemas.avro.ModelControl;
+import io.inferflow.schemas.avro.ModelStatus;
 import io.inferflow.schemas.avro.Prediction;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;
@@ -70,6 +73,41 @@ public final class KafkaPipelineIo implements PipelineIo {
             default:
                 return OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
         }
+    }
+
+    @Override
+    public DataStream<ModelControl> modelControl(StreamExecutionEnvironment env) {
+        KafkaSourceBuilder<ModelControl> builder =
+                KafkaSource.<ModelControl>builder()
+                        .setBootstrapServers(conf.get(PipelineOptions.BOOTSTRAP_SERVERS))
+                        .setTopics(conf.get(PipelineOptions.MODEL_CONTROL_TOPIC))
+                        .setGroupId(conf.get(PipelineOptions.GROUP_ID) + "-control")
+                        .setStartingOffsets(OffsetsInitializer.earliest())
+                        .setDeserializer(
+                                new ControlRecordDeserializer(conf.get(PipelineOptions.REGISTRY_URL)))
+                        .setProperty("isolation.level", "read_committed");
+        if (bounded) {
+            builder.setBounded(OffsetsInitializer.latest());
+        }
+        // One reader keeps the control records of a model in topic order for every subtask.
+        return env.fromSource(builder.build(), WatermarkStrategy.noWatermarks(), "model-control")
+                .setParallelism(1)
+                .uid("model-control-source");
+    }
+
+    @Override
+    public void sinkModelStatus(DataStream<ModelStatus> statuses) {
+        String topic = conf.get(PipelineOptions.MODEL_STATUS_TOPIC);
+        // Not transactional: operators waiting on a push must see statuses at once.
+        statuses.sinkTo(
+                        KafkaSink.<ModelStatus>builder()
+                                .setBootstrapServers(conf.get(PipelineOptions.BOOTSTRAP_SERVERS))
+                                .setRecordSerializer(
+                                        ConfluentRecordSerializer.modelStatus(topic, registry()))
+                                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                                .build())
+                .name("model-status-sink")
+                .uid("model-status-sink");
     }
 
     @Override

@@ -3,6 +3,8 @@ package io.inferflow.jobs;
 import io.inferflow.operators.decode.FeatureEventDecoder;
 import io.inferflow.operators.decode.RawRecord;
 import io.inferflow.schemas.avro.DeadLetter;
+import io.inferflow.schemas.avro.ModelControl;
+import io.inferflow.schemas.avro.ModelStatus;
 import io.inferflow.schemas.avro.Prediction;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -15,6 +17,11 @@ public interface PipelineIo {
 
     /** The feature records, undecoded. */
     DataStream<RawRecord> features(StreamExecutionEnvironment env);
+
+    /** The control records, in topic order (parallelism 1). */
+    DataStream<ModelControl> modelControl(StreamExecutionEnvironment env);
+
+    void sinkModelStatus(DataStream<ModelStatus> statuses);
 
     /** How feature record values are decoded. */
     FeatureEventDecoder decoder();

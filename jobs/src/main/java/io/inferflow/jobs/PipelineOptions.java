@@ -3,9 +3,11 @@ package io.inferflow.jobs;
 import io.inferflow.schemas.Topics;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 
 import java.time.Duration;
+import java.util.List;
 
 /** Options of the job's Kafka and registry I/O. Every option is listed in the README. */
 public final class PipelineOptions {
@@ -91,6 +93,63 @@ public final class PipelineOptions {
                     .stringType()
                     .defaultValue(Topics.DEAD_LETTERS)
                     .withDescription("Topic of DeadLetter records, keyed by the original key.");
+
+    public static final ConfigOption<String> MODEL_CONTROL_TOPIC =
+            ConfigOptions.key("topics.model-control")
+                    .stringType()
+                    .defaultValue(Topics.MODEL_CONTROL)
+                    .withDescription(
+                            "Compacted topic of ModelControl records, keyed by model name: the"
+                                    + " history of deployments. Read from the start by every job.");
+
+    public static final ConfigOption<String> MODEL_STATUS_TOPIC =
+            ConfigOptions.key("topics.model-status")
+                    .stringType()
+                    .defaultValue(Topics.MODEL_STATUS)
+                    .withDescription(
+                            "Topic of ModelStatus records: what each subtask did with a control"
+                                    + " record (LOADED, ACTIVE, REJECTED with the reason, RETIRED).");
+
+    public static final ConfigOption<List<String>> ALLOWED_URI_ROOTS =
+            ConfigOptions.key("model.allowed-uri-roots")
+                    .stringType()
+                    .asList()
+                    .defaultValues()
+                    .withDescription(
+                            "URI prefixes models may be loaded from, separated by ';', e.g."
+                                    + " 'file:///models/;https://models.example.com/store/'."
+                                    + " Anything outside them is rejected (URI_NOT_ALLOWED).");
+
+    public static final ConfigOption<MemorySize> MAX_MODEL_SIZE =
+            ConfigOptions.key("model.max-size")
+                    .memoryType()
+                    .defaultValue(MemorySize.ofMebiBytes(512))
+                    .withDescription("Largest model file accepted (TOO_LARGE above it).");
+
+    public static final ConfigOption<Boolean> REQUIRE_SIGNATURES =
+            ConfigOptions.key("model.require-signatures")
+                    .booleanType()
+                    .defaultValue(true)
+                    .withDescription(
+                            "Reject models without an Ed25519 signature over (name, version,"
+                                    + " sha256) by a trusted key. A signature that is present is"
+                                    + " always checked.");
+
+    public static final ConfigOption<List<String>> TRUSTED_KEYS =
+            ConfigOptions.key("model.trusted-keys")
+                    .stringType()
+                    .asList()
+                    .defaultValues()
+                    .withDescription(
+                            "Public keys whose signatures are trusted, separated by ';': each"
+                                    + " KEY_ID=BASE64 (as printed by 'pipeline keys generate') or"
+                                    + " the path of a .pub file.");
+
+    public static final ConfigOption<Duration> MODEL_FETCH_TIMEOUT =
+            ConfigOptions.key("model.fetch-timeout")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(30))
+                    .withDescription("Timeout of fetching a model over HTTP(S).");
 
     private PipelineOptions() {}
 }

@@ -88,6 +88,7 @@ class InferencePipelineITCase {
         String predictions = "predictions-" + run;
         String deadLetters = "dead-letters-" + run;
         kafka.createTopics(PARALLELISM, features, predictions, deadLetters);
+        kafka.createTopics(1, "model-control-" + run, "model-status-" + run);
 
         Path modelFile = dir.resolve("mlp.onnx");
         Files.write(modelFile, Mlp.random(11, WIDTH, 64, 32, 1).toOnnx("features"));
@@ -127,7 +128,11 @@ class InferencePipelineITCase {
         conf.set(PipelineOptions.DEAD_LETTERS_TOPIC, deadLetters);
         conf.set(PipelineOptions.GROUP_ID, "it-" + run);
         conf.set(PipelineOptions.TRANSACTIONAL_ID_PREFIX, "it-" + run);
+        conf.set(PipelineOptions.MODEL_CONTROL_TOPIC, "model-control-" + run);
+        conf.set(PipelineOptions.MODEL_STATUS_TOPIC, "model-status-" + run);
         conf.set(InferenceOptions.MODELS, List.of("mlp:3=" + modelFile));
+        conf.set(PipelineOptions.REQUIRE_SIGNATURES, false);
+        conf.set(PipelineOptions.ALLOWED_URI_ROOTS, List.of(dir.toUri().toString()));
         conf.set(InferenceOptions.BATCH_MAX_SIZE, 32);
         conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofMillis(500));
 

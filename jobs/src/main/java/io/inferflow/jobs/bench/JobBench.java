@@ -16,7 +16,6 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -331,7 +330,14 @@ final class JobBench {
         conf.set(PipelineOptions.GROUP_ID, topics.base);
         conf.set(PipelineOptions.TRANSACTIONAL_ID_PREFIX, topics.base);
         conf.set(PipelineOptions.STARTING_OFFSETS, PipelineOptions.StartingOffsets.EARLIEST);
+        conf.set(PipelineOptions.MODEL_CONTROL_TOPIC, topics.control);
+        conf.set(PipelineOptions.MODEL_STATUS_TOPIC, topics.status);
         conf.set(InferenceOptions.MODELS, List.of(model.spec()));
+        // The bench's own generated models, from start-up configuration: nothing to sign.
+        conf.set(PipelineOptions.REQUIRE_SIGNATURES, false);
+        conf.set(
+                PipelineOptions.ALLOWED_URI_ROOTS,
+                List.of(model.file().getParent().toUri().toString()));
         conf.set(
                 InferenceOptions.BATCH_MAX_SIZE,
                 config == BenchConfig.PER_RECORD ? 1 : settings.batchSize());
@@ -350,23 +356,11 @@ final class JobBench {
         String base = "bench-" + runId + "-" + (++jobs) + "-" + model.name() + "-"
                 + config.key() + "-" + phase;
         Topics topics = new Topics(base);
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-        while (true) {
-            try {
-                EmbeddedKafka.createTopics(
-                        bootstrap, settings.parallelism(),
-                        topics.features, topics.predictions, topics.deadLetters);
-                return topics;
-            } catch (ExecutionException e) {
-                // Describing a topic just created can fail until its metadata has propagated;
-                // creating again is harmless (existing topics are kept).
-                boolean propagating = e.getCause() instanceof UnknownTopicOrPartitionException;
-                if (!propagating || System.nanoTime() > deadline) {
-                    throw e;
-                }
-                TimeUnit.MILLISECONDS.sleep(20);
-            }
-        }
+        EmbeddedKafka.createTopics(
+                bootstrap, settings.parallelism(),
+                topics.features, topics.predictions, topics.deadLetters);
+        EmbeddedKafka.createTopics(bootstrap, 1, topics.control, topics.status);
+        return topics;
     }
 
     private static String prefix(BenchModel model, BenchConfig config) {
@@ -379,12 +373,16 @@ final class JobBench {
         final String features;
         final String predictions;
         final String deadLetters;
+        final String control;
+        final String status;
 
         Topics(String base) {
             this.base = base;
             this.features = base + "-features";
             this.predictions = base + "-predictions";
             this.deadLetters = base + "-dead-letters";
+            this.control = base + "-model-control";
+            this.status = base + "-model-status";
         }
     }
 

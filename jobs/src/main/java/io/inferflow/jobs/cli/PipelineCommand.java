@@ -18,6 +18,8 @@ import java.nio.file.Path;
             ProduceCommand.class,
             ConsumeCommand.class,
             BenchCommand.class,
+            ModelCommand.class,
+            KeysCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class PipelineCommand {

@@ -2,6 +2,7 @@ package io.inferflow.jobs.kafka;
 
 import io.inferflow.operators.serde.ConfluentAvroSchemas;
 import io.inferflow.schemas.avro.DeadLetter;
+import io.inferflow.schemas.avro.ModelStatus;
 import io.inferflow.schemas.avro.Prediction;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.serialization.SerializationSchema;
@@ -46,6 +47,13 @@ public final class ConfluentRecordSerializer<T extends SpecificRecord>
     public static ConfluentRecordSerializer<DeadLetter> deadLetters(String topic, String registry) {
         return new ConfluentRecordSerializer<>(
                 DeadLetter.class, topic, registry, d -> bytes(d.getKey()));
+    }
+
+    /** Model statuses keyed by model name. */
+    public static ConfluentRecordSerializer<ModelStatus> modelStatus(String topic, String registry) {
+        return new ConfluentRecordSerializer<>(
+                ModelStatus.class, topic, registry,
+                s -> s.getModel().getBytes(StandardCharsets.UTF_8));
     }
 
     @Override

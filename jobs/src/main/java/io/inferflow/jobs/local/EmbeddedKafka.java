@@ -145,11 +145,20 @@ public final class EmbeddedKafka implements AutoCloseable {
     /** {@link #createTopics(int, String...)} against any cluster. */
     public static void createTopics(String bootstrap, int partitions, String... topics)
             throws Exception {
+        createTopics(bootstrap, partitions, Map.of(), topics);
+    }
+
+    /** Like {@link #createTopics(String, int, String...)}, with topic configs. */
+    public static void createTopics(
+            String bootstrap, int partitions, Map<String, String> configs, String... topics)
+            throws Exception {
         try (Admin admin =
                 Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             for (String topic : topics) {
                 try {
-                    admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1)))
+                    admin.createTopics(
+                                    List.of(new NewTopic(topic, partitions, (short) 1)
+                                            .configs(configs)))
                             .all()
                             .get();
                 } catch (ExecutionException e) {

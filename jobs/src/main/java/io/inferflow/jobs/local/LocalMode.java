@@ -5,7 +5,15 @@ import io.inferflow.jobs.KafkaPipelineIo;
 import io.inferflow.jobs.PipelineOptions;
 import io.inferflow.jobs.io.FeatureProducer;
 import io.inferflow.model.Mlp;
-import io.inferflow.operators.InferenceOptions;
+import io.inferflow.jobs.control.ControlRecords;
+import io.inferflow.jobs.control.ModelControlClient;
+import io.inferflow.jobs.control.ModelStore;
+import io.inferflow.model.Ed25519;
+import io.inferflow.model.Hashes;
+import io.inferflow.schemas.avro.ModelControl;
+import io.inferflow.schemas.avro.ModelPrecision;
+import io.inferflow.schemas.avro.ModelState;
+import io.inferflow.schemas.avro.ModelStatus;
 import io.inferflow.schemas.registry.LocalSchemaRegistry;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
@@ -16,12 +24,15 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -63,12 +74,17 @@ public final class LocalMode implements AutoCloseable {
         resources.add(registry);
         String registryUrl = "http://localhost:" + registry.port();
 
-        Configuration conf = jobConfiguration(kafka.bootstrapServers(), registryUrl, models);
+        KeyPair key = localKey();
+        Configuration conf = jobConfiguration(kafka.bootstrapServers(), registryUrl, key);
         kafka.createTopics(
                 settings.parallelism(),
                 conf.get(PipelineOptions.FEATURES_TOPIC),
                 conf.get(PipelineOptions.PREDICTIONS_TOPIC),
                 conf.get(PipelineOptions.DEAD_LETTERS_TOPIC));
+        EmbeddedKafka.createTopics(
+                kafka.bootstrapServers(), 1, Map.of("cleanup.policy", "compact"),
+                conf.get(PipelineOptions.MODEL_CONTROL_TOPIC));
+        kafka.createTopics(1, conf.get(PipelineOptions.MODEL_STATUS_TOPIC));
 
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
@@ -76,6 +92,7 @@ public final class LocalMode implements AutoCloseable {
         InferencePipeline.build(env, KafkaPipelineIo.unbounded(conf), conf);
         job = env.executeAsync("inferflow-local");
 
+        deploy(models, key, kafka.bootstrapServers(), registryUrl, conf);
         banner(kafka, registryUrl, models);
 
         status =
@@ -85,6 +102,7 @@ public final class LocalMode implements AutoCloseable {
                         conf.get(PipelineOptions.FEATURES_TOPIC),
                         conf.get(PipelineOptions.PREDICTIONS_TOPIC),
                         conf.get(PipelineOptions.DEAD_LETTERS_TOPIC),
+                        conf.get(PipelineOptions.MODEL_STATUS_TOPIC),
                         models.stream().map(ServedModel::toString).collect(Collectors.joining(", ")),
                         settings.statusEvery(),
                         out);
@@ -117,14 +135,56 @@ public final class LocalMode implements AutoCloseable {
         return models;
     }
 
-    private Configuration jobConfiguration(
-            String bootstrap, String registryUrl, List<ServedModel> models) {
+    /** A fresh key pair for this run, where {@code pipeline model push} finds it. */
+    private static KeyPair localKey() throws IOException {
+        KeyPair key = Ed25519.generate();
+        Files.createDirectories(LocalPaths.privateKey().getParent());
+        Files.deleteIfExists(LocalPaths.privateKey());
+        Files.deleteIfExists(LocalPaths.publicKey());
+        Ed25519.writeKeyPair(key, LocalPaths.privateKey(), LocalPaths.publicKey());
+        return key;
+    }
+
+    /** Pushes the start-up models through the control topic and waits until they serve. */
+    private void deploy(
+            List<ServedModel> models, KeyPair key, String bootstrap, String registryUrl,
+            Configuration conf) throws Exception {
+        ModelStore store = new ModelStore(Files.createDirectories(LocalPaths.store()));
+        try (ModelControlClient control =
+                new ModelControlClient(
+                        bootstrap, registryUrl, conf.get(PipelineOptions.MODEL_CONTROL_TOPIC),
+                        conf.get(PipelineOptions.MODEL_STATUS_TOPIC))) {
+            long generation = 1;
+            for (ServedModel m : models) {
+                byte[] bytes = Files.readAllBytes(m.file());
+                String sha256 = Hashes.sha256Hex(bytes);
+                ModelControl record =
+                        ControlRecords.deploy(
+                                m.name(), m.version(), generation++,
+                                store.put(m.file(), m.name(), m.version(), sha256).toString(),
+                                sha256, m.inputName(), m.width(), ModelPrecision.FP32, key,
+                                "local");
+                Map<Integer, ModelStatus> finals =
+                        control.send(record, Duration.ofSeconds(120), s -> {});
+                for (ModelStatus s : finals.values()) {
+                    if (s.getState() != ModelState.ACTIVE) {
+                        throw new IllegalArgumentException(
+                                "model " + m + " was rejected: " + s.getReason());
+                    }
+                }
+            }
+        }
+    }
+
+    private Configuration jobConfiguration(String bootstrap, String registryUrl, KeyPair key) {
         Configuration conf = new Configuration();
         conf.set(PipelineOptions.BOOTSTRAP_SERVERS, bootstrap);
         conf.set(PipelineOptions.REGISTRY_URL, registryUrl);
+        conf.set(PipelineOptions.ALLOWED_URI_ROOTS, List.of(LocalPaths.store().toUri().toString()));
+        conf.set(PipelineOptions.REQUIRE_SIGNATURES, true);
         conf.set(
-                InferenceOptions.MODELS,
-                models.stream().map(ServedModel::spec).collect(Collectors.toList()));
+                PipelineOptions.TRUSTED_KEYS,
+                List.of(Ed25519.keyId(key.getPublic()) + "=" + Ed25519.encodePublic(key.getPublic())));
         conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, settings.checkpointInterval());
         conf.set(RestOptions.PORT, settings.webPort());
         conf.set(TaskManagerOptions.NUM_TASK_SLOTS, settings.parallelism());
@@ -143,8 +203,11 @@ public final class LocalMode implements AutoCloseable {
         out.printf("  Flink web UI     http://localhost:%d%n", settings.webPort());
         out.printf("  Prometheus       http://localhost:%d/metrics%n", settings.metricsPort());
         for (ServedModel m : models) {
-            out.printf("  model            %s from %s%n", m, m.file());
+            out.printf("  model            %s from %s, ACTIVE%n", m, m.file());
         }
+        out.printf("  model store      %s%n", LocalPaths.store());
+        out.printf("  signing key      %s (trusted by the job)%n", LocalPaths.privateKey());
+        out.println("  push a version   ./pipeline model push --name NAME --version V --file F.onnx");
         out.printf(
                 "  producer         %s%n",
                 settings.rate() > 0

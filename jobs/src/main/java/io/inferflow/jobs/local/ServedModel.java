@@ -8,10 +8,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** A model local mode serves from the start: name, version, file and input width. */
-record ServedModel(String name, long version, Path file, int width) {
+/** A model local mode deploys at start: name, version, file, input name and width. */
+record ServedModel(String name, long version, Path file, String inputName, int width) {
 
-    /** Reads the model once to learn its input width (and to fail early on a bad file). */
+    /** Reads the model once to learn its input (and to fail early on a bad file). */
     static ServedModel inspect(String name, long version, Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException(
@@ -19,15 +19,10 @@ record ServedModel(String name, long version, Path file, int width) {
         }
         try (OnnxModel model =
                 OnnxModel.load(name, Files.readAllBytes(file), RuntimeOptions.defaults())) {
-            return new ServedModel(name, version, file, model.inputWidth());
+            return new ServedModel(name, version, file, model.inputName(), model.inputWidth());
         } catch (ModelException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
-    }
-
-    /** The {@code inference.models} entry for this model. */
-    String spec() {
-        return name + ":" + version + "=" + file.toAbsolutePath();
     }
 
     @Override

@@ -37,6 +37,7 @@ final class StatusReporter implements Runnable, AutoCloseable {
     private final String featuresTopic;
     private final String predictionsTopic;
     private final String deadLettersTopic;
+    private final String statusTopic;
     private final AvroJson avro;
     private final Duration every;
     private final PrintStream out;
@@ -47,7 +48,8 @@ final class StatusReporter implements Runnable, AutoCloseable {
     private volatile long predictions;
     private volatile long deadLetters;
     private final Map<String, Long> deadLetterTypes = new TreeMap<>();
-    private final Map<String, Long> versions = new TreeMap<>();
+    /** model -> subtask -> "ACTIVE v2" as last reported on the status topic. */
+    private final Map<String, Map<Integer, String>> subtasks = new TreeMap<>();
 
     StatusReporter(
             String bootstrap,
@@ -55,6 +57,7 @@ final class StatusReporter implements Runnable, AutoCloseable {
             String featuresTopic,
             String predictionsTopic,
             String deadLettersTopic,
+            String statusTopic,
             String models,
             Duration every,
             PrintStream out) {
@@ -62,6 +65,7 @@ final class StatusReporter implements Runnable, AutoCloseable {
         this.featuresTopic = featuresTopic;
         this.predictionsTopic = predictionsTopic;
         this.deadLettersTopic = deadLettersTopic;
+        this.statusTopic = statusTopic;
         this.avro = new AvroJson(new SchemaRegistryClient(registryUrl));
         this.models = models;
         this.every = every;
@@ -90,7 +94,7 @@ final class StatusReporter implements Runnable, AutoCloseable {
                                 props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
                 Admin admin =
                         Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            consumer.subscribe(List.of(predictionsTopic, deadLettersTopic));
+            consumer.subscribe(List.of(predictionsTopic, deadLettersTopic, statusTopic));
             List<Long> latencies = new ArrayList<>();
             long lastPrint = System.nanoTime();
             long lastPredictions = 0;
@@ -100,6 +104,8 @@ final class StatusReporter implements Runnable, AutoCloseable {
                     if (r.topic().equals(predictionsTopic)) {
                         predictions++;
                         account(r.value(), now, latencies);
+                    } else if (r.topic().equals(statusTopic)) {
+                        track(r.value());
                     } else {
                         deadLetters++;
                         countDeadLetter(r.value());
@@ -132,11 +138,39 @@ final class StatusReporter implements Runnable, AutoCloseable {
             } else if (eventTime instanceof Instant) {
                 latencies.add(now - ((Instant) eventTime).toEpochMilli());
             }
-            synchronized (versions) {
-                versions.put(String.valueOf(p.get("model")), (Long) p.get("model_version"));
-            }
         } catch (Exception e) {
             LOG.warn("cannot decode a prediction", e);
+        }
+    }
+
+    private void track(byte[] value) {
+        try {
+            GenericRecord s = avro.decode(value);
+            String state = s.get("state") + " v" + s.get("version");
+            synchronized (subtasks) {
+                subtasks.computeIfAbsent(String.valueOf(s.get("model")), k -> new TreeMap<>())
+                        .put((Integer) s.get("subtask"), state);
+            }
+        } catch (Exception e) {
+            LOG.warn("cannot decode a model status", e);
+        }
+    }
+
+    /** "demo v2 (2/2 ACTIVE)"; while subtasks disagree, each state with its count. */
+    private String served() {
+        synchronized (subtasks) {
+            if (subtasks.isEmpty()) {
+                return models;
+            }
+            List<String> parts = new ArrayList<>();
+            for (Map.Entry<String, Map<Integer, String>> e : subtasks.entrySet()) {
+                Map<String, Long> counts = new TreeMap<>();
+                e.getValue().values().forEach(v -> counts.merge(v, 1L, Long::sum));
+                parts.add(e.getKey() + " " + counts.entrySet().stream()
+                        .map(c -> c.getKey() + " on " + c.getValue() + "/" + e.getValue().size())
+                        .collect(Collectors.joining(", ")));
+            }
+            return String.join("; ", parts);
         }
     }
 
@@ -178,12 +212,7 @@ final class StatusReporter implements Runnable, AutoCloseable {
                         : String.format(
                                 "e2e p50 %,d ms, p99 %,d ms",
                                 percentile(sorted, 0.50), percentile(sorted, 0.99));
-        String served;
-        synchronized (versions) {
-            served = versions.isEmpty() ? models : versions.entrySet().stream()
-                    .map(e -> e.getKey() + " v" + e.getValue())
-                    .collect(Collectors.joining(", "));
-        }
+        String served = served();
         String reasons;
         synchronized (deadLetterTypes) {
             reasons = deadLetterTypes.isEmpty() ? "" : " " + deadLetterTypes;

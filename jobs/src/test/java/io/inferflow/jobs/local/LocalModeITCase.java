@@ -62,7 +62,7 @@ class LocalModeITCase {
                     Duration.ofMillis(200),
                     "fewer than 100 predictions read back:\n" + console);
             assertEquals(0, local.deadLetters(), console.toString());
-            assertTrue(console.toString().contains("models: demo v1"), console.toString());
+            assertTrue(console.toString().contains("models: demo ACTIVE v1 on 2/2"), console.toString());
 
             List<JsonNode> decoded = readWithThirdPartyClient(settings, 20);
             for (JsonNode prediction : decoded) {

@@ -1,0 +1,73 @@
+package io.inferflow.jobs.control;
+
+import io.inferflow.model.Ed25519;
+import io.inferflow.model.ModelDescriptor;
+import io.inferflow.schemas.avro.ModelAction;
+import io.inferflow.schemas.avro.ModelControl;
+import io.inferflow.schemas.avro.ModelPrecision;
+
+import java.security.KeyPair;
+import java.time.Instant;
+
+/** Builds control records the way {@code pipeline model push} writes them. */
+public final class ControlRecords {
+
+    private ControlRecords() {}
+
+    /**
+     * A DEPLOY of {@code name} v{@code version} at {@code uri}, signed with {@code key} when it is
+     * not null.
+     */
+    public static ModelControl deploy(
+            String name,
+            long version,
+            long generation,
+            String uri,
+            String sha256,
+            String inputName,
+            int inputWidth,
+            ModelPrecision precision,
+            KeyPair key,
+            String issuedBy) {
+        ModelControl.Builder record =
+                ModelControl.newBuilder()
+                        .setName(name)
+                        .setVersion(version)
+                        .setAction(ModelAction.DEPLOY)
+                        .setGeneration(generation)
+                        .setUri(uri)
+                        .setSha256(sha256)
+                        .setInputName(inputName)
+                        .setInputWidth(inputWidth)
+                        .setPrecision(precision)
+                        .setIssuedAt(Instant.now())
+                        .setIssuedBy(issuedBy);
+        if (key != null) {
+            record.setSignature(Ed25519.sign(key.getPrivate(), signedPayload(name, version, sha256)));
+            record.setKeyId(Ed25519.keyId(key.getPublic()));
+        }
+        return record.build();
+    }
+
+    /** The same descriptor under a new generation and action (ROLLBACK, RETIRE). */
+    public static ModelControl reissue(
+            ModelControl base, ModelAction action, long generation, String issuedBy) {
+        return ModelControl.newBuilder(base)
+                .setAction(action)
+                .setGeneration(generation)
+                .setIssuedAt(Instant.now())
+                .setIssuedBy(issuedBy)
+                .build();
+    }
+
+    /** What a signature covers: name, version and sha256 (see {@link ModelDescriptor}). */
+    public static byte[] signedPayload(String name, long version, String sha256) {
+        return ModelDescriptor.builder()
+                .name(name)
+                .version(version)
+                .uri("file:///unused")
+                .sha256(sha256)
+                .build()
+                .signedPayload();
+    }
+}

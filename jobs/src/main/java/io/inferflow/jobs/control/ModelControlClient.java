@@ -1,0 +1,216 @@
+package io.inferflow.jobs.control;
+
+import io.inferflow.jobs.io.AvroWireEncoder;
+import io.inferflow.operators.serde.ConfluentAvroSchemas;
+import io.inferflow.schemas.avro.ModelControl;
+import io.inferflow.schemas.avro.ModelState;
+import io.inferflow.schemas.avro.ModelStatus;
+import io.inferflow.schemas.registry.SchemaRegistryClient;
+import org.apache.flink.api.common.serialization.DeserializationSchema;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+/**
+ * The operators' side of the control plane: reads the control topic's history, writes control
+ * records, and reads what the inference subtasks report on the status topic.
+ */
+public final class ModelControlClient implements AutoCloseable {
+
+    private final String bootstrap;
+    private final String controlTopic;
+    private final String statusTopic;
+    private final SchemaRegistryClient registry;
+    private final DeserializationSchema<ModelControl> controlDecoder;
+    private final DeserializationSchema<ModelStatus> statusDecoder;
+    private KafkaProducer<byte[], byte[]> producer;
+
+    public ModelControlClient(
+            String bootstrap, String registryUrl, String controlTopic, String statusTopic) {
+        this.bootstrap = bootstrap;
+        this.controlTopic = controlTopic;
+        this.statusTopic = statusTopic;
+        this.registry = new SchemaRegistryClient(registryUrl);
+        this.controlDecoder = ConfluentAvroSchemas.deserializer(ModelControl.class, registryUrl);
+        this.statusDecoder = ConfluentAvroSchemas.deserializer(ModelStatus.class, registryUrl);
+    }
+
+    /** Every record of the control topic, read from the start to the current end. */
+    public ControlHistory history() throws IOException {
+        ControlHistory history = new ControlHistory();
+        for (ConsumerRecord<byte[], byte[]> r : readAll(controlTopic)) {
+            if (r.value() != null) {
+                history.add(controlDecoder.deserialize(r.value()));
+            }
+        }
+        return history;
+    }
+
+    /** The latest status each subtask reported per model: model -> subtask -> status. */
+    public Map<String, Map<Integer, ModelStatus>> latestStatuses() throws IOException {
+        Map<String, Map<Integer, ModelStatus>> latest = new LinkedHashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : readAll(statusTopic)) {
+            ModelStatus s = statusDecoder.deserialize(r.value());
+            Map<Integer, ModelStatus> bySubtask =
+                    latest.computeIfAbsent(s.getModel(), k -> new LinkedHashMap<>());
+            ModelStatus previous = bySubtask.get(s.getSubtask());
+            if (previous == null || !previous.getAt().isAfter(s.getAt())) {
+                bySubtask.put(s.getSubtask(), s);
+            }
+        }
+        return latest;
+    }
+
+    /**
+     * Writes {@code record} and, unless {@code wait} is zero, prints the statuses the subtasks
+     * report for its generation until every subtask reached a final state or {@code wait}
+     * passed. Returns the final statuses by subtask (empty when not waiting).
+     */
+    public Map<Integer, ModelStatus> send(
+            ModelControl record, Duration wait, Consumer<ModelStatus> onStatus)
+            throws IOException, InterruptedException, TimeoutException {
+        try (KafkaConsumer<byte[], byte[]> statuses = consumer()) {
+            List<TopicPartition> partitions = partitions(statuses, statusTopic);
+            statuses.assign(partitions);
+            statuses.seekToEnd(partitions);
+            partitions.forEach(statuses::position);
+            write(record);
+            if (wait.isZero()) {
+                return Map.of();
+            }
+            return awaitFinal(statuses, record, wait, onStatus);
+        }
+    }
+
+    private Map<Integer, ModelStatus> awaitFinal(
+            KafkaConsumer<byte[], byte[]> statuses,
+            ModelControl record,
+            Duration wait,
+            Consumer<ModelStatus> onStatus)
+            throws IOException, TimeoutException {
+        Map<Integer, ModelStatus> finals = new LinkedHashMap<>();
+        int parallelism = -1;
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (parallelism < 0 || finals.size() < parallelism) {
+            if (System.nanoTime() > deadline) {
+                throw new TimeoutException(
+                        "after " + wait.toSeconds() + " s, " + finals.size() + " of "
+                                + (parallelism < 0 ? "?" : String.valueOf(parallelism))
+                                + " subtasks reported on generation " + record.getGeneration()
+                                + " of model '" + record.getName() + "'; is the job running"
+                                + " and reading '" + controlTopic + "'?");
+            }
+            for (ConsumerRecord<byte[], byte[]> r : statuses.poll(Duration.ofMillis(200))) {
+                ModelStatus s = statusDecoder.deserialize(r.value());
+                if (!s.getModel().equals(record.getName())
+                        || s.getGeneration() != record.getGeneration()) {
+                    continue;
+                }
+                onStatus.accept(s);
+                parallelism = s.getParallelism();
+                if (s.getState() != ModelState.LOADED) {
+                    finals.put(s.getSubtask(), s);
+                }
+            }
+        }
+        return finals;
+    }
+
+    private void write(ModelControl record) throws IOException, InterruptedException {
+        if (producer == null) {
+            producer =
+                    new KafkaProducer<>(
+                            Map.of(
+                                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                                    ProducerConfig.ACKS_CONFIG, "all",
+                                    ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true"),
+                            new ByteArraySerializer(),
+                            new ByteArraySerializer());
+        }
+        byte[] value = new AvroWireEncoder<>(registry, controlTopic, record).encode(record);
+        try {
+            producer.send(
+                            new ProducerRecord<>(
+                                    controlTopic,
+                                    record.getName().getBytes(StandardCharsets.UTF_8),
+                                    value))
+                    .get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IOException(
+                    "could not write to control topic '" + controlTopic + "' at " + bootstrap
+                            + ": " + e.getMessage(),
+                    e);
+        }
+    }
+
+    private List<ConsumerRecord<byte[], byte[]>> readAll(String topic) throws IOException {
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+            List<TopicPartition> partitions = partitions(consumer, topic);
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!reached(consumer, end)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("reading topic '" + topic + "' timed out after 30 s");
+                }
+                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+        }
+        return out;
+    }
+
+    private static boolean reached(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> end) {
+        return end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
+    }
+
+    private static List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic)
+            throws IOException {
+        List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+        if (infos == null || infos.isEmpty()) {
+            throw new IOException("topic '" + topic + "' does not exist");
+        }
+        List<TopicPartition> out = new ArrayList<>();
+        for (PartitionInfo info : infos) {
+            out.add(new TopicPartition(topic, info.partition()));
+        }
+        return out;
+    }
+
+    private KafkaConsumer<byte[], byte[]> consumer() {
+        return new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
+    }
+
+    @Override
+    public void close() {
+        if (producer != null) {
+            producer.close();
+        }
+    }
+}
