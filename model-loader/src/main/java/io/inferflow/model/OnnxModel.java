@@ -39,7 +39,8 @@ public final class OnnxModel implements Scorer {
 
     private static final Logger LOG = LoggerFactory.getLogger(OnnxModel.class);
 
-    private final String name;
+    /** How messages name the model: {@code model 'fraud'} or {@code model 'fraud' v3}. */
+    private final String label;
     private final OrtEnvironment env;
     private final OrtSession session;
     private final String inputName;
@@ -48,14 +49,14 @@ public final class OnnxModel implements Scorer {
     private final int outputWidth;
 
     private OnnxModel(
-            String name,
+            String label,
             OrtEnvironment env,
             OrtSession session,
             String inputName,
             int inputWidth,
             List<String> outputNames,
             int outputWidth) {
-        this.name = name;
+        this.label = label;
         this.env = env;
         this.session = session;
         this.inputName = inputName;
@@ -72,6 +73,24 @@ public final class OnnxModel implements Scorer {
      */
     public static OnnxModel load(String name, byte[] bytes, RuntimeOptions options)
             throws ModelException {
+        return load("model '" + name + "'", bytes, options, null, 0);
+    }
+
+    /**
+     * Like {@link #load(String, byte[], RuntimeOptions)}, and also checks the input against what
+     * a descriptor declares, before the warm-up run.
+     *
+     * @param label how error messages name the model, e.g. {@code model 'fraud' v3}
+     * @param expectedInputName the input's expected name, or null to accept any
+     * @param expectedInputWidth the input's expected width, or 0 to accept any
+     */
+    static OnnxModel load(
+            String label,
+            byte[] bytes,
+            RuntimeOptions options,
+            String expectedInputName,
+            int expectedInputWidth)
+            throws ModelException {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         OrtSession session;
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
@@ -82,69 +101,87 @@ public final class OnnxModel implements Scorer {
             session = env.createSession(bytes, so);
         } catch (OrtException e) {
             throw new ModelException(
-                    "NOT_LOADABLE",
-                    "model '" + name + "': ONNX Runtime cannot load it: " + e.getMessage(),
+                    LoadFailure.NOT_LOADABLE,
+                    label + ": ONNX Runtime cannot load it: " + e.getMessage(),
                     e);
         }
         try {
-            String input = checkInput(name, session);
-            int width = (int) ((TensorInfo) session.getInputInfo().get(input).getInfo()).getShape()[1];
-            List<String> outputs = checkOutputs(name, session);
-            OnnxModel probe = new OnnxModel(name, env, session, input, width, outputs, -1);
+            String input = checkInput(label, session);
+            TensorInfo inputInfo = (TensorInfo) session.getInputInfo().get(input).getInfo();
+            int width = (int) inputInfo.getShape()[1];
+            checkExpected(label, input, width, expectedInputName, expectedInputWidth);
+            List<String> outputs = checkOutputs(label, session);
+            OnnxModel probe = new OnnxModel(label, env, session, input, width, outputs, -1);
             int outWidth = probe.warmUp();
-            return new OnnxModel(name, env, session, input, width, outputs, outWidth);
+            return new OnnxModel(label, env, session, input, width, outputs, outWidth);
         } catch (ModelException | RuntimeException e) {
             closeQuietly(session);
             throw e;
         } catch (OrtException e) {
             closeQuietly(session);
-            throw new ModelException(
-                    "NOT_LOADABLE", "model '" + name + "': " + e.getMessage(), e);
+            throw new ModelException(LoadFailure.NOT_LOADABLE, label + ": " + e.getMessage(), e);
         }
     }
 
-    private static String checkInput(String name, OrtSession session)
+    private static void checkExpected(
+            String label, String input, int width, String expectedName, int expectedWidth)
+            throws ModelException {
+        if (expectedName != null && !expectedName.equals(input)) {
+            throw new ModelException(
+                    LoadFailure.WRONG_INPUT_NAME,
+                    label + ": input is named '" + input + "', the descriptor says '"
+                            + expectedName + "'");
+        }
+        if (expectedWidth > 0 && expectedWidth != width) {
+            throw new ModelException(
+                    LoadFailure.WRONG_INPUT_WIDTH,
+                    label + ": input '" + input + "' has width " + width
+                            + ", the descriptor says " + expectedWidth);
+        }
+    }
+
+    private static String checkInput(String label, OrtSession session)
             throws OrtException, ModelException {
         Map<String, NodeInfo> inputs = session.getInputInfo();
         if (inputs.size() != 1) {
             throw new ModelException(
-                    "WRONG_INPUT_COUNT",
-                    "model '" + name + "' has " + inputs.size() + " inputs " + inputs.keySet()
+                    LoadFailure.WRONG_INPUT_COUNT,
+                    label + " has " + inputs.size() + " inputs " + inputs.keySet()
                             + ", expected exactly one float32 input of shape [batch, width]");
         }
         NodeInfo input = inputs.values().iterator().next();
         ValueInfo info = input.getInfo();
         if (!(info instanceof TensorInfo)) {
             throw new ModelException(
-                    "WRONG_INPUT_TYPE",
-                    "model '" + name + "': input '" + input.getName() + "' is " + info
+                    LoadFailure.WRONG_INPUT_TYPE,
+                    label + ": input '" + input.getName() + "' is " + info
                             + ", expected a float32 tensor");
         }
         TensorInfo tensor = (TensorInfo) info;
         if (tensor.type != OnnxJavaType.FLOAT) {
             throw new ModelException(
-                    "WRONG_INPUT_TYPE",
-                    "model '" + name + "': input '" + input.getName() + "' has type "
+                    LoadFailure.WRONG_INPUT_TYPE,
+                    label + ": input '" + input.getName() + "' has type "
                             + tensor.type + ", expected FLOAT (float32)");
         }
         long[] shape = tensor.getShape();
         if (shape.length != 2 || shape[1] <= 0) {
             throw new ModelException(
-                    "WRONG_INPUT_SHAPE",
-                    "model '" + name + "': input '" + input.getName() + "' has shape "
+                    LoadFailure.WRONG_INPUT_SHAPE,
+                    label + ": input '" + input.getName() + "' has shape "
                             + java.util.Arrays.toString(shape)
                             + ", expected [batch, width] with a fixed width");
         }
         if (shape[0] > 0) {
             throw new ModelException(
-                    "WRONG_INPUT_SHAPE",
-                    "model '" + name + "': input '" + input.getName() + "' has a fixed batch size "
+                    LoadFailure.WRONG_INPUT_SHAPE,
+                    label + ": input '" + input.getName() + "' has a fixed batch size "
                             + shape[0] + "; export it with a dynamic first dimension");
         }
         return input.getName();
     }
 
-    private static List<String> checkOutputs(String name, OrtSession session)
+    private static List<String> checkOutputs(String label, OrtSession session)
             throws OrtException, ModelException {
         List<String> names = new ArrayList<>();
         for (NodeInfo output : session.getOutputInfo().values()) {
@@ -152,8 +189,8 @@ public final class OnnxModel implements Scorer {
             boolean numeric = info instanceof TensorInfo && isNumeric(((TensorInfo) info).type);
             if (!numeric) {
                 throw new ModelException(
-                        "WRONG_OUTPUT_TYPE",
-                        "model '" + name + "': output '" + output.getName() + "' is " + info
+                        LoadFailure.WRONG_OUTPUT_TYPE,
+                        label + ": output '" + output.getName() + "' is " + info
                                 + ", expected a numeric tensor");
             }
             names.add(output.getName());
@@ -173,10 +210,19 @@ public final class OnnxModel implements Scorer {
                 ByteBuffer.allocateDirect(inputWidth * Float.BYTES)
                         .order(ByteOrder.nativeOrder())
                         .asFloatBuffer();
-        float[] out = runBatch(zeros, 1);
+        float[] out;
+        try {
+            out = runBatch(zeros, 1);
+        } catch (ModelException e) {
+            throw new ModelException(
+                    LoadFailure.WARM_UP_FAILED,
+                    label + ": the warm-up run on one row of zeros failed: " + e.getMessage(),
+                    e);
+        }
         if (out.length == 0) {
             throw new ModelException(
-                    "WRONG_OUTPUT_SHAPE", "model '" + name + "' produces no output values");
+                    LoadFailure.WARM_UP_FAILED,
+                    label + ": the warm-up run produced no output values, expected at least one");
         }
         return out.length;
     }
@@ -208,7 +254,7 @@ public final class OnnxModel implements Scorer {
         if (out.length != rows * outputWidth) {
             throw new ModelException(
                     "WRONG_OUTPUT_SHAPE",
-                    "model '" + name + "' returned " + out.length + " values for " + rows
+                    label + " returned " + out.length + " values for " + rows
                             + " rows, expected " + rows * outputWidth);
         }
         return out;
@@ -233,7 +279,7 @@ public final class OnnxModel implements Scorer {
             return interleaveRows(parts, rows, total);
         } catch (OrtException e) {
             throw new ModelException(
-                    "RUN_FAILED", "model '" + name + "': inference failed: " + e.getMessage(), e);
+                    "RUN_FAILED", label + ": inference failed: " + e.getMessage(), e);
         }
     }
 
@@ -299,7 +345,7 @@ public final class OnnxModel implements Scorer {
 
     @Override
     public String toString() {
-        return "OnnxModel{" + name + ", input " + inputName + "[" + inputWidth + "], outputs "
+        return "OnnxModel{" + label + ", input " + inputName + "[" + inputWidth + "], outputs "
                 + outputNames + " (" + outputWidth + " values per row)}";
     }
 }

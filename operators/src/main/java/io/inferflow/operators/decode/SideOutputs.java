@@ -1,6 +1,7 @@
 package io.inferflow.operators.decode;
 
 import io.inferflow.schemas.avro.DeadLetter;
+import io.inferflow.schemas.avro.ModelStatus;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.util.OutputTag;
 
@@ -13,6 +14,13 @@ public final class SideOutputs {
      */
     public static final OutputTag<DeadLetter> DEAD_LETTERS =
             new OutputTag<>("dead-letters", new AvroTypeInfo<>(DeadLetter.class));
+
+    /**
+     * What an inference subtask did with a model version: LOADED, ACTIVE, REJECTED (with the
+     * reason) or RETIRED, with the subtask's index and the operator's parallelism.
+     */
+    public static final OutputTag<ModelStatus> MODEL_STATUS =
+            new OutputTag<>("model-status", new AvroTypeInfo<>(ModelStatus.class));
 
     private SideOutputs() {}
 }

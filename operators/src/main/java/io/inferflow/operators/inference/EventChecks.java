@@ -20,6 +20,18 @@ final class EventChecks {
                 "model '" + event.getModel() + "' is not served; served models: " + served);
     }
 
+    static Rejection retired(FeatureEvent event) {
+        return new Rejection(
+                ErrorTypes.UNKNOWN_MODEL, "model '" + event.getModel() + "' is retired");
+    }
+
+    /** The model is known but has no version to serve: {@code why} says what happened. */
+    static Rejection notServed(FeatureEvent event, String why) {
+        return new Rejection(
+                ErrorTypes.UNKNOWN_MODEL,
+                "model '" + event.getModel() + "' is not served: " + why);
+    }
+
     /** Returns why the event cannot be scored by {@code model}, or null when it can. */
     static Rejection check(ServedModel model, FeatureEvent event, NonFiniteFeaturePolicy policy) {
         List<Float> features = event.getFeatures();
@@ -27,7 +39,7 @@ final class EventChecks {
         if (features.size() != width) {
             return new Rejection(
                     ErrorTypes.WRONG_WIDTH,
-                    "model " + model.spec + ": input has width " + width + ", event carries "
+                    "model " + model.label + ": input has width " + width + ", event carries "
                             + features.size());
         }
         for (int i = 0; i < width; i++) {
@@ -35,12 +47,12 @@ final class EventChecks {
             if (v == null) {
                 return new Rejection(
                         ErrorTypes.INVALID_EVENT,
-                        "model " + model.spec + ": feature " + i + " is null");
+                        "model " + model.label + ": feature " + i + " is null");
             }
             if (policy == NonFiniteFeaturePolicy.REJECT && !Float.isFinite(v)) {
                 return new Rejection(
                         ErrorTypes.NON_FINITE_FEATURE,
-                        "model " + model.spec + ": feature " + i + " is " + v);
+                        "model " + model.label + ": feature " + i + " is " + v);
             }
         }
         return null;

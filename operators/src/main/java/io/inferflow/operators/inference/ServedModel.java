@@ -1,7 +1,9 @@
 package io.inferflow.operators.inference;
 
 import io.inferflow.model.Scorer;
+import io.inferflow.operators.control.ModelControls;
 import io.inferflow.operators.decode.DecodedEvent;
+import io.inferflow.schemas.avro.ModelControl;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -11,25 +13,31 @@ import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 
 /**
- * One model version served by the operator: its scorer, the batch being filled and the direct
- * buffer its batches are copied into (one per model, reused, grown when needed).
+ * One model version served by the operator: the control record that named it, its handle, the
+ * batch being filled and the direct buffer its batches are copied into (one per version, reused,
+ * grown when needed). Closing it closes the handle.
  */
 final class ServedModel implements AutoCloseable {
 
     /** A buffered event and the timestamp of the stream record that carried it. */
     record Pending(DecodedEvent event, long timestamp, boolean hasTimestamp) {}
 
-    final ModelSpec spec;
+    final ModelControl control;
+    final ModelHandle handle;
     final Scorer scorer;
+    /** {@code 'fraud' v3}, for messages. */
+    final String label;
 
     private List<Pending> batch = new ArrayList<>();
     private FloatBuffer input;
     private long deadline;
     private ScheduledFuture<?> timer;
 
-    ServedModel(ModelSpec spec, Scorer scorer, int initialRows) {
-        this.spec = spec;
-        this.scorer = scorer;
+    ServedModel(ModelControl control, ModelHandle handle, int initialRows) {
+        this.control = control;
+        this.handle = handle;
+        this.scorer = handle.scorer();
+        this.label = ModelControls.label(control);
         this.input = allocate(initialRows * scorer.inputWidth());
     }
 
@@ -90,6 +98,6 @@ final class ServedModel implements AutoCloseable {
 
     @Override
     public void close() {
-        scorer.close();
+        handle.close();
     }
 }

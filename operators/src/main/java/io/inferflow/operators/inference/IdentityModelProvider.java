@@ -1,23 +1,23 @@
 package io.inferflow.operators.inference;
 
+import io.inferflow.model.ModelDescriptor;
 import io.inferflow.model.Scorer;
 
 import java.nio.FloatBuffer;
 
 /**
- * Creates scorers that run no model, for measuring the pipeline alone (the pass-through
- * benchmark): each row's scores are its first {@code outputWidth} features (zero-padded when the
- * row is narrower), so predictions have the same size as the real model's. The spec's URI is not
- * read.
+ * Runs no model, for measuring the pipeline alone (the pass-through benchmark): each row's scores
+ * are its first {@code outputWidth} features (zero-padded when the row is narrower), so
+ * predictions have the same size as the real model's. The descriptor's URI is not read.
  */
-public final class IdentityScorerFactory implements ScorerFactory {
+public final class IdentityModelProvider implements ModelProvider {
 
     private static final long serialVersionUID = 1L;
 
     private final int inputWidth;
     private final int outputWidth;
 
-    public IdentityScorerFactory(int inputWidth, int outputWidth) {
+    public IdentityModelProvider(int inputWidth, int outputWidth) {
         if (inputWidth < 1) {
             throw new IllegalArgumentException("input width must be at least 1, got " + inputWidth);
         }
@@ -30,11 +30,31 @@ public final class IdentityScorerFactory implements ScorerFactory {
     }
 
     @Override
-    public Scorer create(ModelSpec spec) {
-        return new IdentityScorer(inputWidth, outputWidth);
+    public ModelHandle acquire(ModelDescriptor descriptor) {
+        IdentityScorer scorer = new IdentityScorer(inputWidth, outputWidth);
+        return new ModelHandle() {
+            @Override
+            public Scorer scorer() {
+                return scorer;
+            }
+
+            @Override
+            public long loadMillis() {
+                return 0;
+            }
+
+            @Override
+            public void close() {}
+        };
     }
 
-    private static final class IdentityScorer implements Scorer {
+    @Override
+    public String toString() {
+        return "IdentityModelProvider{inputWidth=" + inputWidth + ", outputWidth=" + outputWidth
+                + '}';
+    }
+
+    static final class IdentityScorer implements Scorer {
 
         private final int inputWidth;
         private final int outputWidth;

@@ -1,0 +1,50 @@
+package io.inferflow.operators.inference;
+
+import io.inferflow.operators.inference.ServedModel.Pending;
+import io.inferflow.operators.metrics.ModelMetrics;
+import io.inferflow.schemas.avro.ModelControl;
+import org.apache.flink.metrics.Gauge;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything one inference subtask knows about one model name: the desired control record, the
+ * version being served, the version being loaded, and the events that wait for a first version.
+ * Touched by the task thread only, except {@link #activeVersion} which the metric reporter reads.
+ */
+final class ModelSlot {
+
+    final String name;
+    final ModelMetrics metrics;
+
+    /** The control record with the highest generation seen (a copy of the broadcast state). */
+    ModelControl desired;
+    /** The version events are scored with; null while none. */
+    ServedModel active;
+    /** The record whose load is in flight; a result for any other generation is discarded. */
+    ModelControl loading;
+    /** Events that arrived while no version was active but one was loading; not in a batch. */
+    List<Pending> waiting = new ArrayList<>();
+    boolean retired;
+    /** Why the last load failed, for dead letters while nothing serves; null when none failed. */
+    String lastRejection;
+
+    volatile long activeVersion;
+
+    ModelSlot(String name, MetricsFactory metrics) {
+        this.name = name;
+        this.metrics = metrics.create(name, () -> activeVersion);
+    }
+
+    void activate(ServedModel model) {
+        active = model;
+        activeVersion = model == null ? 0L : model.control.getVersion();
+    }
+
+    /** Creates a model's metrics; a seam so that the slot need not know the metric group. */
+    @FunctionalInterface
+    interface MetricsFactory {
+        ModelMetrics create(String model, Gauge<Long> activeVersion);
+    }
+}

@@ -1,0 +1,58 @@
+package io.inferflow.operators.metrics;
+
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+
+/**
+ * One served model's metrics, in group {@value #GROUP} with the model name as its value (a
+ * {@code model="fraud"} label in Prometheus): the active version (0 while none), successful
+ * loads, failed loads and a histogram of load times in milliseconds (over the last {@value
+ * #HISTOGRAM_WINDOW} loads).
+ */
+public final class ModelMetrics {
+
+    public static final String GROUP = "model";
+    public static final String ACTIVE_VERSION = "activeVersion";
+    public static final String LOADS = "loads";
+    public static final String LOAD_FAILURES = "loadFailures";
+    public static final String LOAD_MILLIS = "loadMillis";
+
+    static final int HISTOGRAM_WINDOW = 100;
+
+    private final Counter loads;
+    private final Counter loadFailures;
+    private final Histogram loadMillis;
+
+    public ModelMetrics(MetricGroup parent, String model, Gauge<Long> activeVersion) {
+        MetricGroup group = parent.addGroup(GROUP, model);
+        group.gauge(ACTIVE_VERSION, activeVersion);
+        this.loads = group.counter(LOADS);
+        this.loadFailures = group.counter(LOAD_FAILURES);
+        this.loadMillis =
+                group.histogram(LOAD_MILLIS, new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+    }
+
+    public void loaded(long millis) {
+        loads.inc();
+        loadMillis.update(millis);
+    }
+
+    public void loadFailed() {
+        loadFailures.inc();
+    }
+
+    public long loads() {
+        return loads.getCount();
+    }
+
+    public long loadFailures() {
+        return loadFailures.getCount();
+    }
+
+    public Histogram loadMillis() {
+        return loadMillis;
+    }
+}
