@@ -3,13 +3,11 @@ package io.inferflow.jobs;
 import io.inferflow.operators.decode.DecodeFunction;
 import io.inferflow.operators.decode.DecodedEvent;
 import io.inferflow.operators.inference.MicroBatchInferenceOperator;
-import io.inferflow.operators.control.ControlState;
 import io.inferflow.schemas.avro.DeadLetter;
 import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.Prediction;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
-import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -47,8 +45,8 @@ public final class InferencePipeline {
                         .name("decode")
                         .uid("decode");
 
-        BroadcastStream<ModelControl> control =
-                io.modelControl(env).broadcast(ControlState.DESCRIPTOR);
+        // Every subtask gets every control record; the operator keeps them in broadcast state.
+        DataStream<ModelControl> control = io.modelControl(env).broadcast();
 
         SingleOutputStreamOperator<Prediction> predictions =
                 events.connect(control)

@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.UUID;
 
 /** Reads topics back the way downstream consumers do. */
-final class KafkaTestUtils {
+public final class KafkaTestUtils {
 
     private KafkaTestUtils() {}
 
@@ -20,7 +20,7 @@ final class KafkaTestUtils {
      * Reads {@code topic} with read_committed from the start until {@code expected} records came
      * or {@code timeout} passed, then keeps reading for {@code settle} to catch any extra record.
      */
-    static List<ConsumerRecord<byte[], byte[]>> readCommitted(
+    public static List<ConsumerRecord<byte[], byte[]>> readCommitted(
             String bootstrap, String topic, int expected, Duration timeout, Duration settle) {
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer =

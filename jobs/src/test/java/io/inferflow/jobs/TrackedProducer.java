@@ -20,10 +20,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * Produces feature events and remembers, per event id, its row, send time and the partition and
  * offset it landed at, so tests can check the order in which each subtask scored them.
  */
-final class TrackedProducer implements AutoCloseable {
+public final class TrackedProducer implements AutoCloseable {
 
     /** Where an event landed and what it carried. */
-    record Sent(String id, float[] row, long sentAt, int partition, long offset) {}
+    public record Sent(String id, float[] row, long sentAt, int partition, long offset) {}
 
     private final KafkaProducer<byte[], byte[]> producer;
     private final AvroWireEncoder<FeatureEvent> encoder;
@@ -34,7 +34,7 @@ final class TrackedProducer implements AutoCloseable {
     private final Map<String, Sent> sent = new ConcurrentHashMap<>();
     private final List<Exception> errors = new ArrayList<>();
 
-    TrackedProducer(String bootstrap, String registryUrl, String topic, String model, int width)
+    public TrackedProducer(String bootstrap, String registryUrl, String topic, String model, int width)
             throws Exception {
         this.topic = topic;
         this.model = model;
@@ -52,7 +52,7 @@ final class TrackedProducer implements AutoCloseable {
     }
 
     /** Sends one event named {@code id} with a random row. */
-    void send(String id) throws Exception {
+    public void send(String id) throws Exception {
         float[] row = new float[width];
         List<Float> features = new ArrayList<>(width);
         for (int i = 0; i < width; i++) {
@@ -74,7 +74,7 @@ final class TrackedProducer implements AutoCloseable {
                 });
     }
 
-    void flush() {
+    public void flush() {
         producer.flush();
         synchronized (errors) {
             if (!errors.isEmpty()) {
@@ -83,7 +83,7 @@ final class TrackedProducer implements AutoCloseable {
         }
     }
 
-    Map<String, Sent> sent() {
+    public Map<String, Sent> sent() {
         return sent;
     }
 
