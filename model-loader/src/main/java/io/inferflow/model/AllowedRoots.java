@@ -39,7 +39,8 @@ final class AllowedRoots {
             URI uri = parse(root);
             if (uri.isOpaque() || uri.getPath() == null) {
                 throw new IllegalArgumentException(
-                        "allowed URI root must be a path or a hierarchical URI, got '" + root + "'");
+                        "allowed URI root must be a path or a hierarchical URI, got '"
+                                + root + "'");
             }
             return uri;
         } catch (URISyntaxException | InvalidPathException e) {
@@ -78,7 +79,8 @@ final class AllowedRoots {
         }
         if (candidate.getRawPath() != null
                 && ENCODED_SEPARATOR.matcher(candidate.getRawPath()).find()) {
-            throw notAllowed(label, given, candidate, "its path holds an encoded '.', '/' or '\\'");
+            throw notAllowed(
+                    label, given, candidate, "its path holds an encoded '.', '/' or '\\'");
         }
         boolean file = "file".equalsIgnoreCase(candidate.getScheme());
         if (!file && hasDotDotSegment(candidate.getPath())) {
@@ -89,7 +91,8 @@ final class AllowedRoots {
                 return file ? realFile(label, given, candidate, root) : candidate;
             }
         }
-        throw notAllowed(label, given, candidate, "it is under none of the allowed roots " + roots);
+        throw notAllowed(
+                label, given, candidate, "it is under none of the allowed roots " + roots);
     }
 
     private static boolean fileUnder(URI candidate, URI root) {
@@ -111,8 +114,8 @@ final class AllowedRoots {
             Path rootPath = Path.of(root).normalize();
             Path realRoot = Files.exists(rootPath) ? rootPath.toRealPath() : rootPath;
             if (!real.startsWith(realRoot)) {
-                throw notAllowed(
-                        label, given, candidate, "its real path " + real + " is outside " + realRoot);
+                String why = "its real path " + real + " is outside " + realRoot;
+                throw notAllowed(label, given, candidate, why);
             }
             return real.toUri();
         } catch (IOException e) {

@@ -66,7 +66,7 @@ public final class Ed25519 {
         }
     }
 
-    /** Whether {@code base64Signature} is a valid signature of {@code payload}; false if malformed. */
+    /** Whether {@code base64Signature} is a valid signature of {@code payload}; false if not. */
     public static boolean verify(PublicKey key, byte[] payload, String base64Signature) {
         byte[] signature;
         try {
@@ -97,7 +97,8 @@ public final class Ed25519 {
     /** Decodes {@link #encodePublic}'s form; throws IllegalArgumentException naming the problem. */
     public static PublicKey decodePublic(String base64) {
         if (base64 == null) {
-            throw new IllegalArgumentException("expected a base64 X.509 Ed25519 public key, got null");
+            throw new IllegalArgumentException(
+                    "expected a base64 X.509 Ed25519 public key, got null");
         }
         byte[] der;
         try {

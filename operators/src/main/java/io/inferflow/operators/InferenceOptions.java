@@ -53,6 +53,15 @@ public final class InferenceOptions {
                                     + " REJECT sends them to dead letters, ZERO replaces those"
                                     + " values by 0, PASS gives them to the model as they are.");
 
+    public static final ConfigOption<Duration> MODEL_LOAD_TIMEOUT =
+            ConfigOptions.key("inference.model.load-timeout")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(60))
+                    .withDescription(
+                            "Longest time a checkpoint barrier or the end of input waits for the"
+                                    + " first version of a model that events are waiting for;"
+                                    + " after it those events go to dead letters.");
+
     public static final ConfigOption<List<String>> MODELS =
             ConfigOptions.key("inference.models")
                     .stringType()

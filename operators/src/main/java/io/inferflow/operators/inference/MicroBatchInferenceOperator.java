@@ -45,6 +45,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -103,6 +104,7 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
     /** The same tag as {@link SideOutputs#MODEL_STATUS}. */
     public static final OutputTag<ModelStatus> MODEL_STATUS = SideOutputs.MODEL_STATUS;
 
+    /** The default of {@link io.inferflow.operators.InferenceOptions#MODEL_LOAD_TIMEOUT}. */
     public static final Duration DEFAULT_LOAD_TIMEOUT = Duration.ofSeconds(60);
 
     /** How often the task thread looks for finished loads while some are pending. */
@@ -120,6 +122,7 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
     private transient BlockingQueue<LoadResult> completed;
     private transient List<ModelStatus> unsentStatuses;
     private transient long pollAt;
+    private transient ScheduledFuture<?> pollTimer;
     /** Statuses made in open() are emitted from the first callback after it. */
     private transient boolean opened;
     private transient InferenceMetrics metrics;
@@ -275,6 +278,7 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
     public void onProcessingTime(long time) throws Exception {
         if (pollAt >= 0 && time >= pollAt) {
             pollAt = -1;
+            pollTimer = null;
         }
         installFinishedLoads();
         for (ModelSlot slot : slots.values()) {
@@ -454,7 +458,8 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
             ModelHandle handle = provider.acquire(descriptor);
             return LoadResult.loaded(control, handle, millisSince(start));
         } catch (ModelException e) {
-            return LoadResult.failed(control, e.reason() + ": " + e.getMessage(), millisSince(start));
+            return LoadResult.failed(
+                    control, e.reason() + ": " + e.getMessage(), millisSince(start));
         } catch (RuntimeException e) {
             // A provider bug must not kill the loader thread: the version is rejected with it.
             return LoadResult.failed(control, "LOAD_FAILED: " + e, millisSince(start));
@@ -466,6 +471,12 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
             List<ModelStatus> statuses = unsentStatuses;
             unsentStatuses = new ArrayList<>();
             statuses.forEach(this::emit);
+            if (!anyLoading() && pollTimer != null) {
+                // The poll only waited to emit these.
+                pollTimer.cancel(false);
+                pollTimer = null;
+                pollAt = -1;
+            }
         }
         LoadResult result;
         while ((result = completed.poll()) != null) {
@@ -550,7 +561,11 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
     private ModelSlot slot(String name) {
         return slots.computeIfAbsent(
                 name,
-                n -> new ModelSlot(n, (model, gauge) -> new ModelMetrics(getMetricGroup(), model, gauge)));
+                n ->
+                        new ModelSlot(
+                                n,
+                                (model, gauge) ->
+                                        new ModelMetrics(getMetricGroup(), model, gauge)));
     }
 
     // The operator state backend's broadcast state is on the heap: its methods declare
@@ -595,7 +610,7 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
     private void schedulePoll() {
         if (pollAt < 0) {
             pollAt = now() + POLL_MILLIS;
-            getProcessingTimeService().registerTimer(pollAt, this);
+            pollTimer = getProcessingTimeService().registerTimer(pollAt, this);
         }
     }
 
@@ -693,7 +708,8 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
     // --- outputs
 
     private void deadLetter(Pending p, Rejection rejection) {
-        LOG.debug("dead letter {} for {}: {}", rejection.errorType(), p.event(), rejection.message());
+        LOG.debug("dead letter {} for {}: {}",
+                rejection.errorType(), p.event(), rejection.message());
         metrics.deadLetter();
         output.collect(
                 DEAD_LETTERS,
@@ -790,6 +806,12 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
     ModelMetrics modelMetrics(String model) {
         ModelSlot slot = slots.get(model);
         return slot == null ? null : slot.metrics;
+    }
+
+    /** For tests: the version the model's gauge reports, null for an unknown model. */
+    Long activeVersion(String model) {
+        ModelSlot slot = slots.get(model);
+        return slot == null ? null : slot.activeVersion;
     }
 
     /** For tests: loads finished on the loader thread and not yet installed. */

@@ -10,12 +10,15 @@ import io.inferflow.operators.decode.RawRecord;
 import io.inferflow.operators.decode.SideOutputs;
 import io.inferflow.schemas.avro.DeadLetter;
 import io.inferflow.schemas.avro.FeatureEvent;
+import io.inferflow.schemas.avro.ModelControl;
+import io.inferflow.schemas.avro.ModelState;
+import io.inferflow.schemas.avro.ModelStatus;
 import io.inferflow.schemas.avro.Prediction;
 import io.inferflow.schemas.wire.ErrorTypes;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -29,21 +32,21 @@ import java.util.stream.Collectors;
 
 class MicroBatchInferenceOperatorTest {
 
-    private static final ModelSpec FRAUD = ModelSpec.of("fraud", 3, "/models/fraud-3.onnx");
-    private static final ModelSpec CHURN = ModelSpec.of("churn", 7, "/models/churn-7.onnx");
+    private static final ModelControl FRAUD = Models.initial("fraud", 3);
+    private static final ModelControl CHURN = Models.initial("churn", 7);
     private static final Duration LONG = Duration.ofHours(1);
 
-    private final FakeScorerFactory factory =
-            new FakeScorerFactory(Map.of("fraud", 2, "churn", 3));
+    private final FakeModelProvider factory =
+            new FakeModelProvider(Map.of("fraud", 2, "churn", 3));
 
     @Test
     void flushesBatchOnMaxSize() throws Exception {
         try (var harness = open(batching(3, LONG))) {
-            harness.processElement(event("e1", "fraud", 1f, 2f), 10L);
-            harness.processElement(event("e2", "fraud", 3f, 4f), 11L);
+            harness.processElement1(event("e1", "fraud", 1f, 2f), 10L);
+            harness.processElement1(event("e2", "fraud", 3f, 4f), 11L);
             assertEquals(List.of(), harness.extractOutputValues());
 
-            harness.processElement(event("e3", "fraud", 5f, 6f), 12L);
+            harness.processElement1(event("e3", "fraud", 5f, 6f), 12L);
 
             List<Prediction> out = harness.extractOutputValues();
             assertEquals(List.of("e1", "e2", "e3"), ids(out));
@@ -58,9 +61,9 @@ class MicroBatchInferenceOperatorTest {
     void flushesBatchAfterMaxDelay() throws Exception {
         try (var harness = open(batching(100, Duration.ofMillis(10)))) {
             harness.setProcessingTime(1_000);
-            harness.processElement(event("e1", "fraud", 1f, 2f), 0L);
+            harness.processElement1(event("e1", "fraud", 1f, 2f), 0L);
             harness.setProcessingTime(1_005);
-            harness.processElement(event("e2", "fraud", 1f, 2f), 0L);
+            harness.processElement1(event("e2", "fraud", 1f, 2f), 0L);
             harness.setProcessingTime(1_009);
             assertEquals(List.of(), harness.extractOutputValues());
 
@@ -69,7 +72,7 @@ class MicroBatchInferenceOperatorTest {
 
             // A new batch waits its own full delay, not the rest of an earlier timer's.
             harness.setProcessingTime(1_015);
-            harness.processElement(event("e3", "fraud", 1f, 2f), 0L);
+            harness.processElement1(event("e3", "fraud", 1f, 2f), 0L);
             harness.setProcessingTime(1_024);
             assertEquals(2, harness.extractOutputValues().size());
             harness.setProcessingTime(1_025);
@@ -81,7 +84,7 @@ class MicroBatchInferenceOperatorTest {
     @Test
     void flushesEveryRecordWhenMaxDelayIsZero() throws Exception {
         try (var harness = open(batching(100, Duration.ZERO))) {
-            harness.processElement(event("e1", "fraud", 1f, 2f), 0L);
+            harness.processElement1(event("e1", "fraud", 1f, 2f), 0L);
             assertEquals(List.of("e1"), ids(harness.extractOutputValues()));
             assertEquals(0, harness.getProcessingTimeService().getNumActiveTimers());
         }
@@ -90,8 +93,8 @@ class MicroBatchInferenceOperatorTest {
     @Test
     void flushesBatchBeforeCheckpointBarrier() throws Exception {
         try (var harness = open(batching(100, LONG))) {
-            harness.processElement(event("e1", "fraud", 1f, 2f), 0L);
-            harness.processElement(event("c1", "churn", 1f, 2f, 3f), 0L);
+            harness.processElement1(event("e1", "fraud", 1f, 2f), 0L);
+            harness.processElement1(event("c1", "churn", 1f, 2f, 3f), 0L);
 
             harness.prepareSnapshotPreBarrier(1L);
 
@@ -103,8 +106,8 @@ class MicroBatchInferenceOperatorTest {
     @Test
     void flushesBatchBeforeWatermark() throws Exception {
         try (var harness = open(batching(100, LONG))) {
-            harness.processElement(event("e1", "fraud", 1f, 2f), 5L);
-            harness.processWatermark(new Watermark(6L));
+            harness.processElement1(event("e1", "fraud", 1f, 2f), 5L);
+            harness.processWatermark1(new Watermark(6L));
 
             List<Object> out = new ArrayList<>(harness.getOutput());
             assertEquals(2, out.size());
@@ -117,12 +120,12 @@ class MicroBatchInferenceOperatorTest {
     @Test
     void flushesBatchAtEndOfInput() throws Exception {
         try (var harness = open(batching(100, LONG))) {
-            harness.processElement(event("e1", "fraud", 1f, 2f), 0L);
-            harness.endInput();
+            harness.processElement1(event("e1", "fraud", 1f, 2f), 0L);
+            harness.endInput1();
             assertEquals(List.of("e1"), ids(harness.extractOutputValues()));
 
-            harness.processElement(event("e2", "fraud", 1f, 2f), 0L);
-            harness.getOneInputOperator().finish();
+            harness.processElement1(event("e2", "fraud", 1f, 2f), 0L);
+            operator(harness).finish();
             assertEquals(List.of("e1", "e2"), ids(harness.extractOutputValues()));
         }
     }
@@ -132,23 +135,23 @@ class MicroBatchInferenceOperatorTest {
         OperatorSubtaskState snapshot;
         List<Prediction> beforeFailure;
         try (var harness = open(batching(100, LONG))) {
-            harness.processElement(event("e1", "fraud", 1f, 2f), 0L);
-            harness.processElement(event("e2", "fraud", 3f, 4f), 0L);
+            harness.processElement1(event("e1", "fraud", 1f, 2f), 0L);
+            harness.processElement1(event("e2", "fraud", 3f, 4f), 0L);
             harness.prepareSnapshotPreBarrier(1L);
             snapshot = harness.snapshot(1L, 100L);
             beforeFailure = harness.extractOutputValues();
         }
         assertEquals(List.of("e1", "e2"), ids(beforeFailure));
 
-        FakeScorerFactory restoredFactory = new FakeScorerFactory(Map.of("fraud", 2));
+        FakeModelProvider restoredFactory = new FakeModelProvider(Map.of("fraud", 2));
         var operator =
                 new MicroBatchInferenceOperator(
                         List.of(FRAUD), restoredFactory, batching(100, LONG));
-        try (var restored = new OneInputStreamOperatorTestHarness<>(operator)) {
+        try (var restored = new TwoInputStreamOperatorTestHarness<>(operator)) {
             restored.initializeState(snapshot);
             restored.open();
-            restored.processElement(event("e3", "fraud", 5f, 6f), 0L);
-            restored.endInput();
+            restored.processElement1(event("e3", "fraud", 5f, 6f), 0L);
+            restored.endInput1();
 
             List<Prediction> afterRestore = restored.extractOutputValues();
             assertEquals(List.of("e3"), ids(afterRestore));
@@ -160,8 +163,8 @@ class MicroBatchInferenceOperatorTest {
     @Test
     void deadLettersWrongWidth() throws Exception {
         try (var harness = open(batching(100, LONG))) {
-            harness.processElement(event("e1", "fraud", 1f, 2f, 3f), 0L);
-            harness.endInput();
+            harness.processElement1(event("e1", "fraud", 1f, 2f, 3f), 0L);
+            harness.endInput1();
 
             assertEquals(List.of(), harness.extractOutputValues());
             DeadLetter dl = single(deadLetters(harness));
@@ -181,12 +184,12 @@ class MicroBatchInferenceOperatorTest {
     @Test
     void deadLettersUnknownModel() throws Exception {
         try (var harness = open(batching(100, LONG))) {
-            harness.processElement(event("e1", "spam", 1f, 2f), 0L);
+            harness.processElement1(event("e1", "spam", 1f, 2f), 0L);
 
             DeadLetter dl = single(deadLetters(harness));
             assertEquals(ErrorTypes.UNKNOWN_MODEL, dl.getErrorType());
             assertEquals(
-                    "model 'spam' is not served; served models: [fraud, churn]",
+                    "model 'spam' is not served; served models: [churn, fraud]",
                     dl.getErrorMessage());
             assertEquals("spam", dl.getModel());
         }
@@ -195,10 +198,10 @@ class MicroBatchInferenceOperatorTest {
     @Test
     void rejectsNonFiniteFeaturesByDefault() throws Exception {
         try (var harness = open(batching(100, LONG))) {
-            harness.processElement(event("e1", "fraud", 1f, Float.NaN), 0L);
-            harness.processElement(event("e2", "fraud", Float.NEGATIVE_INFINITY, 1f), 0L);
-            harness.processElement(event("e3", "fraud", 1f, 2f), 0L);
-            harness.endInput();
+            harness.processElement1(event("e1", "fraud", 1f, Float.NaN), 0L);
+            harness.processElement1(event("e2", "fraud", Float.NEGATIVE_INFINITY, 1f), 0L);
+            harness.processElement1(event("e3", "fraud", 1f, 2f), 0L);
+            harness.endInput1();
 
             assertEquals(List.of("e3"), ids(harness.extractOutputValues()));
             List<DeadLetter> dls = deadLetters(harness);
@@ -220,9 +223,9 @@ class MicroBatchInferenceOperatorTest {
                         .nonFinitePolicy(NonFiniteFeaturePolicy.ZERO)
                         .build();
         try (var harness = open(zero)) {
-            harness.processElement(event("e1", "fraud", Float.POSITIVE_INFINITY, 3f), 0L);
-            harness.processElement(event("e2", "fraud", Float.NaN, Float.NaN), 0L);
-            harness.endInput();
+            harness.processElement1(event("e1", "fraud", Float.POSITIVE_INFINITY, 3f), 0L);
+            harness.processElement1(event("e2", "fraud", Float.NaN, Float.NaN), 0L);
+            harness.endInput1();
 
             List<Prediction> out = harness.extractOutputValues();
             assertEquals(List.of(0f, 6f), out.get(0).getScores());
@@ -240,8 +243,8 @@ class MicroBatchInferenceOperatorTest {
                         .nonFinitePolicy(NonFiniteFeaturePolicy.PASS)
                         .build();
         try (var harness = open(pass)) {
-            harness.processElement(event("e1", "fraud", Float.NaN, Float.NEGATIVE_INFINITY), 0L);
-            harness.endInput();
+            harness.processElement1(event("e1", "fraud", Float.NaN, Float.NEGATIVE_INFINITY), 0L);
+            harness.endInput1();
 
             Prediction p = single(harness.extractOutputValues());
             assertTrue(Float.isNaN(p.getScores().get(0)));
@@ -253,9 +256,9 @@ class MicroBatchInferenceOperatorTest {
     @Test
     void deadLettersWholeBatchWhenScorerFails() throws Exception {
         try (var harness = open(batching(3, LONG))) {
-            harness.processElement(event("e1", "fraud", 1f, 2f), 0L);
-            harness.processElement(event("e2", "fraud", FakeScorerFactory.FAIL, 2f), 0L);
-            harness.processElement(event("e3", "fraud", 1f, 2f), 0L);
+            harness.processElement1(event("e1", "fraud", 1f, 2f), 0L);
+            harness.processElement1(event("e2", "fraud", FakeModelProvider.FAIL, 2f), 0L);
+            harness.processElement1(event("e3", "fraud", 1f, 2f), 0L);
 
             List<DeadLetter> dls = deadLetters(harness);
             assertEquals(
@@ -269,8 +272,8 @@ class MicroBatchInferenceOperatorTest {
             }
 
             // The job goes on: the next batch is scored.
-            harness.processElement(event("e4", "fraud", 1f, 2f), 0L);
-            harness.endInput();
+            harness.processElement1(event("e4", "fraud", 1f, 2f), 0L);
+            harness.endInput1();
             assertEquals(List.of("e4"), ids(harness.extractOutputValues()));
             MicroBatchInferenceOperator operator = operator(harness);
             assertEquals(3, operator.metrics().deadLetters());
@@ -283,12 +286,12 @@ class MicroBatchInferenceOperatorTest {
     @Test
     void keepsBatchesOfDifferentModelsApart() throws Exception {
         try (var harness = open(batching(2, LONG))) {
-            harness.processElement(event("f1", "fraud", 1f, 2f), 0L);
-            harness.processElement(event("c1", "churn", 1f, 2f, 3f), 0L);
+            harness.processElement1(event("f1", "fraud", 1f, 2f), 0L);
+            harness.processElement1(event("c1", "churn", 1f, 2f, 3f), 0L);
             assertEquals(2, buffered(harness));
-            harness.processElement(event("f2", "fraud", 3f, 4f), 0L);
+            harness.processElement1(event("f2", "fraud", 3f, 4f), 0L);
             assertEquals(List.of("f1", "f2"), ids(harness.extractOutputValues()));
-            harness.processElement(event("c2", "churn", 4f, 5f, 6f), 0L);
+            harness.processElement1(event("c2", "churn", 4f, 5f, 6f), 0L);
 
             List<Prediction> out = harness.extractOutputValues();
             assertEquals(List.of("f1", "f2", "c1", "c2"), ids(out));
@@ -305,7 +308,7 @@ class MicroBatchInferenceOperatorTest {
     void buildsPredictionFromEventAndKeepsRecordTimestamp() throws Exception {
         try (var harness = open(batching(1, LONG))) {
             harness.setProcessingTime(5_000);
-            harness.processElement(event("e1", "fraud", 1f, 2f), 77L);
+            harness.processElement1(event("e1", "fraud", 1f, 2f), 77L);
 
             StreamRecord<? extends Prediction> record =
                     single(harness.extractOutputStreamRecords());
@@ -323,7 +326,7 @@ class MicroBatchInferenceOperatorTest {
     @Test
     void closesScorersOnClose() throws Exception {
         var harness = open(batching(100, LONG));
-        harness.processElement(event("e1", "fraud", 1f, 2f), 0L);
+        harness.processElement1(event("e1", "fraud", 1f, 2f), 0L);
         assertFalse(factory.scorer("fraud").closed);
 
         harness.close();
@@ -333,24 +336,39 @@ class MicroBatchInferenceOperatorTest {
     }
 
     @Test
-    void failsOpenWhenModelCannotBeLoaded() throws Exception {
-        FakeScorerFactory onlyFraud = new FakeScorerFactory(Map.of("fraud", 2));
+    void reportsInitialModelThatCannotBeLoadedAndServesTheOthers() throws Exception {
+        FakeModelProvider onlyFraud = new FakeModelProvider(Map.of("fraud", 2));
         var operator =
                 new MicroBatchInferenceOperator(
                         List.of(FRAUD, CHURN), onlyFraud, batching(100, LONG));
-        try (var harness = new OneInputStreamOperatorTestHarness<>(operator)) {
-            Exception e = assertThrows(Exception.class, harness::open);
+        try (var harness = new TwoInputStreamOperatorTestHarness<>(operator)) {
+            harness.open();
+            harness.processElement1(event("c1", "churn", 1f, 2f, 3f), 0L);
+            harness.processElement1(event("f1", "fraud", 1f, 2f), 0L);
+            harness.endInput1();
+
+            assertEquals(List.of("f1"), ids(harness.extractOutputValues()));
+            DeadLetter dl = single(deadLetters(harness));
+            assertEquals(ErrorTypes.UNKNOWN_MODEL, dl.getErrorType());
             assertEquals(
-                    "cannot load model 'churn' v7 from '/models/churn-7.onnx': "
-                            + "no file at '/models/churn-7.onnx'",
-                    e.getMessage());
-            assertTrue(onlyFraud.scorer("fraud").closed, "models loaded before are closed");
+                    "model 'churn' is not served: 'churn' v7 was rejected (FETCH_FAILED: "
+                            + "no file at 'file:///models/churn-7.onnx')",
+                    dl.getErrorMessage());
+            ModelStatus rejected =
+                    statuses(harness).stream()
+                            .filter(st -> st.getState() == ModelState.REJECTED)
+                            .collect(Collectors.collectingAndThen(
+                                    Collectors.toList(), MicroBatchInferenceOperatorTest::single));
+            assertEquals("churn", rejected.getModel());
+            assertEquals(
+                    "FETCH_FAILED: no file at 'file:///models/churn-7.onnx'",
+                    rejected.getReason());
         }
     }
 
     @Test
     void rejectsModelNamedTwice() {
-        ModelSpec fraud4 = ModelSpec.of("fraud", 4, "/models/fraud-4.onnx");
+        ModelControl fraud4 = Models.initial("fraud", 4);
         IllegalArgumentException e =
                 assertThrows(
                         IllegalArgumentException.class,
@@ -364,10 +382,10 @@ class MicroBatchInferenceOperatorTest {
 
     // --- helpers
 
-    private OneInputStreamOperatorTestHarness<DecodedEvent, Prediction> open(
+    private TwoInputStreamOperatorTestHarness<DecodedEvent, ModelControl, Prediction> open(
             BatchingOptions options) throws Exception {
         var operator = new MicroBatchInferenceOperator(List.of(FRAUD, CHURN), factory, options);
-        var harness = new OneInputStreamOperatorTestHarness<>(operator);
+        var harness = new TwoInputStreamOperatorTestHarness<>(operator);
         harness.open();
         return harness;
     }
@@ -401,28 +419,36 @@ class MicroBatchInferenceOperatorTest {
     }
 
     private static MicroBatchInferenceOperator operator(
-            OneInputStreamOperatorTestHarness<DecodedEvent, Prediction> harness) {
-        return (MicroBatchInferenceOperator) harness.getOneInputOperator();
+            TwoInputStreamOperatorTestHarness<DecodedEvent, ModelControl, Prediction> harness) {
+        return (MicroBatchInferenceOperator) harness.getOperator();
     }
 
     private static int buffered(
-            OneInputStreamOperatorTestHarness<DecodedEvent, Prediction> harness) {
+            TwoInputStreamOperatorTestHarness<DecodedEvent, ModelControl, Prediction> harness) {
         return operator(harness).bufferedRecords();
     }
 
-    private static List<DeadLetter> deadLetters(
-            OneInputStreamOperatorTestHarness<DecodedEvent, Prediction> harness) {
+    static List<DeadLetter> deadLetters(
+            TwoInputStreamOperatorTestHarness<DecodedEvent, ModelControl, Prediction> harness) {
         Queue<StreamRecord<DeadLetter>> side = harness.getSideOutput(SideOutputs.DEAD_LETTERS);
         return side == null
                 ? List.of()
                 : side.stream().map(StreamRecord::getValue).collect(Collectors.toList());
     }
 
-    private static List<String> ids(List<Prediction> predictions) {
+    static List<ModelStatus> statuses(
+            TwoInputStreamOperatorTestHarness<DecodedEvent, ModelControl, Prediction> harness) {
+        Queue<StreamRecord<ModelStatus>> side = harness.getSideOutput(SideOutputs.MODEL_STATUS);
+        return side == null
+                ? List.of()
+                : side.stream().map(StreamRecord::getValue).collect(Collectors.toList());
+    }
+
+    static List<String> ids(List<Prediction> predictions) {
         return predictions.stream().map(Prediction::getEventId).collect(Collectors.toList());
     }
 
-    private static <T> T single(List<T> values) {
+    static <T> T single(List<T> values) {
         assertEquals(1, values.size(), "expected exactly one, got " + values);
         return values.get(0);
     }

@@ -9,11 +9,12 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.FloatBuffer;
 
-class IdentityScorerFactoryTest {
+class IdentityModelProviderTest {
 
     @Test
     void returnsTheFirstOutputWidthFeaturesOfEachRow() throws Exception {
-        Scorer scorer = new IdentityScorerFactory(3, 1).create(ModelSpec.of("id", 1, "identity"));
+        Scorer scorer =
+                new IdentityModelProvider(3, 1).acquire(Models.descriptor("id", 1)).scorer();
         FloatBuffer input = FloatBuffer.wrap(new float[] {1f, 2f, 3f, 4f, 5f, 6f, 99f});
 
         assertEquals(3, scorer.inputWidth());
@@ -23,7 +24,8 @@ class IdentityScorerFactoryTest {
 
     @Test
     void padsWithZerosWhenOutputIsWiderThanInput() throws Exception {
-        Scorer scorer = new IdentityScorerFactory(2, 3).create(ModelSpec.of("id", 1, "identity"));
+        Scorer scorer =
+                new IdentityModelProvider(2, 3).acquire(Models.descriptor("id", 1)).scorer();
         FloatBuffer input = FloatBuffer.wrap(new float[] {1f, 2f, 3f, 4f});
 
         assertArrayEquals(new float[] {1f, 2f, 0f, 3f, 4f, 0f}, scorer.score(input, 2));
@@ -32,9 +34,9 @@ class IdentityScorerFactoryTest {
     @Test
     void rejectsWidthBelowOne() {
         IllegalArgumentException e =
-                assertThrows(IllegalArgumentException.class, () -> new IdentityScorerFactory(0, 1));
+                assertThrows(IllegalArgumentException.class, () -> new IdentityModelProvider(0, 1));
         assertEquals("input width must be at least 1, got 0", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new IdentityScorerFactory(4, 0));
+        e = assertThrows(IllegalArgumentException.class, () -> new IdentityModelProvider(4, 0));
         assertEquals("output width must be at least 1, got 0", e.getMessage());
     }
 }

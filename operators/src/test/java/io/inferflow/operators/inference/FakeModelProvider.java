@@ -1,0 +1,175 @@
+package io.inferflow.operators.inference;
+
+import io.inferflow.model.ModelDescriptor;
+import io.inferflow.model.ModelException;
+import io.inferflow.model.Scorer;
+
+import java.nio.FloatBuffer;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Fake models that multiply every feature by 2 (output width = input width) and remember the
+ * batches they saw. A row holding {@link #FAIL} makes the whole call fail, as a broken model
+ * would. Loads can be made to block until released, or to fail with a reason; the provider
+ * records every acquire and counts open handles. Used on the operator instance directly (the
+ * harness does not serialize it), from the task thread and the loader thread.
+ */
+final class FakeModelProvider implements ModelProvider {
+
+    private static final long serialVersionUID = 1L;
+
+    /** A feature value that makes {@link FakeScorer#score} throw. */
+    static final float FAIL = -999f;
+
+    private final HashMap<String, Integer> widths;
+    private final transient Map<String, CountDownLatch> blocked = new ConcurrentHashMap<>();
+    private final transient Map<String, ModelException> failures = new ConcurrentHashMap<>();
+    private final transient List<ModelDescriptor> acquired = new CopyOnWriteArrayList<>();
+    private final transient List<FakeScorer> created = new CopyOnWriteArrayList<>();
+    private final transient AtomicInteger openHandles = new AtomicInteger();
+
+    FakeModelProvider(Map<String, Integer> widths) {
+        this.widths = new HashMap<>(widths);
+    }
+
+    /** Loads of {@code name} v{@code version} wait until {@link #release} is called. */
+    FakeModelProvider block(String name, long version) {
+        blocked.put(key(name, version), new CountDownLatch(1));
+        return this;
+    }
+
+    void release(String name, long version) {
+        blocked.get(key(name, version)).countDown();
+    }
+
+    /** Loads of {@code name} v{@code version} fail with {@code reason} and {@code message}. */
+    FakeModelProvider fail(String name, long version, String reason, String message) {
+        failures.put(key(name, version), new ModelException(reason, message));
+        return this;
+    }
+
+    @Override
+    public ModelHandle acquire(ModelDescriptor d) throws ModelException {
+        acquired.add(d);
+        CountDownLatch latch = blocked.get(key(d.name(), d.version()));
+        if (latch != null) {
+            try {
+                if (!latch.await(30, TimeUnit.SECONDS)) {
+                    throw new AssertionError("load of " + d + " was never released");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ModelException("FETCH_FAILED", "interrupted loading " + d);
+            }
+        }
+        ModelException failure = failures.get(key(d.name(), d.version()));
+        if (failure != null) {
+            throw failure;
+        }
+        Integer width = widths.get(d.name());
+        if (width == null) {
+            throw new ModelException("FETCH_FAILED", "no file at '" + d.uri() + "'");
+        }
+        FakeScorer scorer = new FakeScorer(d, width);
+        created.add(scorer);
+        openHandles.incrementAndGet();
+        return new ModelHandle() {
+            @Override
+            public Scorer scorer() {
+                return scorer;
+            }
+
+            @Override
+            public long loadMillis() {
+                return 3;
+            }
+
+            @Override
+            public void close() {
+                if (!scorer.closed) {
+                    scorer.closed = true;
+                    openHandles.decrementAndGet();
+                }
+            }
+        };
+    }
+
+    List<ModelDescriptor> acquired() {
+        return acquired;
+    }
+
+    List<FakeScorer> created() {
+        return created;
+    }
+
+    int openHandles() {
+        return openHandles.get();
+    }
+
+    /** The first scorer made for {@code model}. */
+    FakeScorer scorer(String model) {
+        return created.stream()
+                .filter(s -> s.descriptor.name().equals(model))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no scorer for " + model));
+    }
+
+    private static String key(String name, long version) {
+        return name + ":" + version;
+    }
+
+    static final class FakeScorer implements Scorer {
+
+        final ModelDescriptor descriptor;
+        final int width;
+        final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
+        volatile boolean closed;
+
+        FakeScorer(ModelDescriptor descriptor, int width) {
+            this.descriptor = descriptor;
+            this.width = width;
+        }
+
+        @Override
+        public int inputWidth() {
+            return width;
+        }
+
+        @Override
+        public int outputWidth() {
+            return width;
+        }
+
+        @Override
+        public float[] score(FloatBuffer input, int rows) throws ModelException {
+            if (!input.isDirect()) {
+                throw new AssertionError("the operator must hand over a direct buffer");
+            }
+            if (closed) {
+                throw new AssertionError(descriptor + " scored after close");
+            }
+            float[] out = new float[rows * width];
+            for (int i = 0; i < out.length; i++) {
+                float v = input.get(i);
+                if (v == FAIL) {
+                    throw new ModelException("RUN_FAILED", "cannot score row " + i / width);
+                }
+                out[i] = 2 * v;
+            }
+            batchSizes.add(rows);
+            return out;
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+}
