@@ -40,7 +40,9 @@ public final class InferenceOperators {
                         .nonFinitePolicy(conf.get(InferenceOptions.NON_FINITE_FEATURES))
                         .build();
         List<ModelControl> initial = initialModels(conf);
-        return new MicroBatchInferenceOperator(initial, provider(conf, initial), batching);
+        return new MicroBatchInferenceOperator(
+                initial, provider(conf, initial), batching,
+                conf.get(InferenceOptions.MODEL_LOAD_TIMEOUT));
     }
 
     /** The loader policy of the model options. */
