@@ -59,6 +59,16 @@ public final class BenchReport {
                 node.put("latency_rate", r.latencyRate());
             }
         }
+        ArrayNode swaps = root.putArray("swaps");
+        for (SwapResult r : table.swaps()) {
+            ObjectNode node = swaps.addObject();
+            node.put("model", r.model());
+            node.put("swap_every", r.swapEvery());
+            node.put("versions_pushed", r.pushed());
+            node.put("latency_rate", r.rate());
+            node.set("latency_ms_without_swaps", latency(r.without()));
+            node.set("latency_ms_with_swaps", latency(r.with()));
+        }
         ArrayNode acceptance = root.putArray("acceptance");
         for (Acceptance a : table.acceptance()) {
             ObjectNode node = acceptance.addObject();

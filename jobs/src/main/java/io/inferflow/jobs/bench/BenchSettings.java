@@ -21,7 +21,8 @@ public record BenchSettings(
         int latencySeconds,
         Duration checkpointInterval,
         Set<BenchConfig> configs,
-        String command) {
+        String command,
+        long swapEvery) {
 
     /** Highest automatic latency-phase rate, events/s. */
     public static final double MAX_AUTO_RATE = 2000;
@@ -55,6 +56,9 @@ public record BenchSettings(
         if (checkpointInterval.toMillis() < 10) {
             throw new IllegalArgumentException(
                     "checkpoint interval must be at least 10 ms, got " + checkpointInterval);
+        }
+        if (swapEvery < 0) {
+            throw new IllegalArgumentException("--swap-every must be >= 1, got " + swapEvery);
         }
         if (configs.isEmpty()) {
             throw new IllegalArgumentException("--only: at least one configuration is needed");

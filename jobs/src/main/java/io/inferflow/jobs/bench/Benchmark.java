@@ -44,6 +44,7 @@ public final class Benchmark {
         List<BenchModel> models = resolveModels(workDir);
         List<BenchConfig> configs = BenchConfig.inOrder(settings.configs());
         List<BenchResult> results = new ArrayList<>();
+        List<SwapResult> swaps = new ArrayList<>();
         boolean needsJob = configs.stream().anyMatch(BenchConfig::runsJob);
         try (EmbeddedKafka kafka = needsJob ? EmbeddedKafka.start(0) : null;
                 LocalSchemaRegistry registry =
@@ -58,14 +59,15 @@ public final class Benchmark {
                 jobs.warmUp(models.get(0), WARM_UP_EVENTS);
             }
             for (BenchModel model : models) {
-                results.addAll(runModel(model, configs, jobs));
+                results.addAll(runModel(model, configs, jobs, swaps));
             }
         }
-        return new ResultTable(results);
+        return new ResultTable(results, swaps);
     }
 
     private List<BenchResult> runModel(
-            BenchModel model, List<BenchConfig> configs, JobBench jobs) throws Exception {
+            BenchModel model, List<BenchConfig> configs, JobBench jobs, List<SwapResult> swaps)
+            throws Exception {
         long events = settings.eventsFor(model.defaultEvents());
         List<BenchResult> results = new ArrayList<>();
         Map<BenchConfig, JobBench.Throughput> throughputs = new EnumMap<>(BenchConfig.class);
@@ -104,6 +106,15 @@ public final class Benchmark {
                             model.name(), e.getKey(), e.getValue().events(),
                             e.getValue().eventsPerSecond(), latency.processing(),
                             latency.visible(), rate));
+            if (e.getKey() == BenchConfig.BATCHED && settings.swapEvery() > 0) {
+                JobBench.Latency swapping =
+                        jobs.latency(model, BenchConfig.BATCHED, rate, settings.swapEvery());
+                swaps.add(
+                        new SwapResult(
+                                model.name(), settings.swapEvery(),
+                                (int) (swapping.events() / settings.swapEvery()), rate,
+                                latency.processing(), swapping.processing()));
+            }
         }
         return results;
     }

@@ -2,6 +2,7 @@ package io.inferflow.jobs.bench;
 
 import io.inferflow.jobs.InferencePipeline;
 import io.inferflow.jobs.KafkaPipelineIo;
+import io.inferflow.jobs.control.ModelControlClient;
 import io.inferflow.jobs.PipelineIo;
 import io.inferflow.jobs.PipelineOptions;
 import io.inferflow.jobs.bench.PredictionReader.Observation;
@@ -152,7 +153,16 @@ final class JobBench {
     }
 
     Latency latency(BenchModel model, BenchConfig config, double rate) throws Exception {
-        String prefix = prefix(model, config);
+        return latency(model, config, rate, 0);
+    }
+
+    /**
+     * The latency phase; with {@code swapEvery > 0} a new model version is pushed every that
+     * many measured events.
+     */
+    Latency latency(BenchModel model, BenchConfig config, double rate, long swapEvery)
+            throws Exception {
+        String prefix = prefix(model, config) + (swapEvery > 0 ? " swap every " + swapEvery + ":" : "");
         long events = Math.max(1, Math.round(rate * settings.latencySeconds()));
         Topics topics = createTopics(model, config, "latency");
         progress.printf(
@@ -164,12 +174,25 @@ final class JobBench {
         try (PredictionReader reader =
                         PredictionReader.start(bootstrap, registryUrl, topics.predictions);
                 FeatureProducer producer =
-                        new FeatureProducer(bootstrap, registryUrl, topics.features)) {
+                        new FeatureProducer(bootstrap, registryUrl, topics.features);
+                Swapper swapper =
+                        swapEvery > 0
+                                ? new Swapper(
+                                        new ModelControlClient(
+                                                bootstrap, registryUrl, topics.control,
+                                                topics.status),
+                                        model, swapEvery)
+                                : null) {
             JobClient job = env.executeAsync(topics.base);
             try {
                 awaitRunning(prefix, job);
                 warmUp(prefix, model, producer, reader, rate);
-                double sentRate = send(model, producer, rate, events);
+                double sentRate = send(model, producer, rate, events, swapper);
+                if (swapper != null) {
+                    progress.printf(
+                            Locale.ROOT, "%s pushed %d versions while sending%n",
+                            prefix, swapper.pushed());
+                }
                 checkSent(prefix, producer, -1);
                 reader.awaitCount("m-", events, READ_TIMEOUT);
                 reader.awaitCount("m-", events + 1, settle());
@@ -229,14 +252,18 @@ final class JobBench {
     }
 
     /** Sends {@code events} measured events at {@code rate}; returns the rate reached. */
-    private static double send(BenchModel model, FeatureProducer producer, double rate, long events)
-            throws IOException {
+    private static double send(
+            BenchModel model, FeatureProducer producer, double rate, long events, Swapper swapper)
+            throws Exception {
         EventFactory factory = new EventFactory(model, "m-");
         Pacer pacer = new Pacer(rate);
         long start = System.nanoTime();
         for (long i = 0; i < events; i++) {
             pacer.awaitNext();
             producer.send(factory.next(System.currentTimeMillis()));
+            if (swapper != null) {
+                swapper.afterEvent(i + 1);
+            }
         }
         producer.flush();
         return events / ((System.nanoTime() - start) / 1e9);

@@ -33,9 +33,41 @@ public final class ResultTable {
     };
 
     private final List<BenchResult> results;
+    private final List<SwapResult> swaps;
 
     public ResultTable(List<BenchResult> results) {
+        this(results, List.of());
+    }
+
+    public ResultTable(List<BenchResult> results, List<SwapResult> swaps) {
         this.results = List.copyOf(results);
+        this.swaps = List.copyOf(swaps);
+    }
+
+    public List<SwapResult> swaps() {
+        return swaps;
+    }
+
+    /** The hot-swap comparison: p50/p99 without and with swaps, one row per model. */
+    public String formatSwaps() {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {
+            "model", "swap every", "versions pushed", "events/s", "p50 ms", "p99 ms",
+            "p50 ms with swaps", "p99 ms with swaps"
+        });
+        for (SwapResult s : swaps) {
+            rows.add(new String[] {
+                s.model(),
+                String.format(Locale.ROOT, "%,d", s.swapEvery()),
+                String.valueOf(s.pushed()),
+                String.format(Locale.ROOT, "%,.0f", s.rate()),
+                millis(s.without().p50Ms()),
+                millis(s.without().p99Ms()),
+                millis(s.with().p50Ms()),
+                millis(s.with().p99Ms())
+            });
+        }
+        return align(rows);
     }
 
     public List<BenchResult> results() {

@@ -43,8 +43,8 @@ final class BenchCommand implements Callable<Integer> {
     List<String> models = new ArrayList<>();
 
     @Option(names = "--events", paramLabel = "N",
-            description = "Events per throughput phase (default: 100000 for small,"
-                    + " 20000 otherwise).")
+            description = "Events per throughput phase (default: 400000 for small,"
+                    + " 120000 otherwise).")
     Long events;
 
     @Option(names = "--batch-size", defaultValue = "64", paramLabel = "B",
@@ -74,6 +74,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "Configurations to run: raw, passthrough, per-record, batched"
                     + " (default: all).")
     List<String> only = new ArrayList<>();
+
+    @Option(names = "--swap-every", paramLabel = "N",
+            description = "Also run the micro-batched latency phase while pushing a new model"
+                    + " version every N events, and compare its latency with the plain one.")
+    Long swapEvery;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
     Path json;
@@ -107,6 +112,11 @@ final class BenchCommand implements Callable<Integer> {
         System.out.println("  next checkpoint (interval " + settings.checkpointInterval().toMillis()
                 + " ms).");
         System.out.println();
+        if (!table.swaps().isEmpty()) {
+            System.out.println();
+            System.out.println("Hot swaps (micro-batched latency phase, same rate):");
+            System.out.print(table.formatSwaps());
+        }
         System.out.println("Acceptance (ratios from this one run):");
         table.formatAcceptance().lines().forEach(l -> System.out.println("  " + l));
         if (json != null) {
@@ -129,7 +139,8 @@ final class BenchCommand implements Callable<Integer> {
                     latencySeconds,
                     Duration.ofMillis(checkpointMillis),
                     configs,
-                    command());
+                    command(),
+                    swapEvery == null ? 0 : swapEvery);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }

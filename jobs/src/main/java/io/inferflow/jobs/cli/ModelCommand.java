@@ -207,9 +207,17 @@ final class ModelCommand {
                         history.desired(name)
                                 .orElseThrow(() -> new IllegalArgumentException(
                                         "model '" + name + "' was never deployed"));
+                // Name the version being served (the desired one may have been rejected).
+                long serving =
+                        client.latestStatuses().getOrDefault(name, Map.of()).values().stream()
+                                .filter(s -> s.getState() == ModelState.ACTIVE)
+                                .mapToLong(ModelStatus::getVersion)
+                                .max()
+                                .orElse(current.getVersion());
                 ModelControl record =
                         ControlRecords.reissue(
                                 current, ModelAction.RETIRE, history.nextGeneration(name), user());
+                record.setVersion(serving);
                 return send(record, client, ModelState.RETIRED);
             }
         }

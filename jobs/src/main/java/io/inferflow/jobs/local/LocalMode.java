@@ -130,6 +130,9 @@ public final class LocalMode implements AutoCloseable {
             Path dir = Files.createDirectories(settings.workDir().resolve("models"));
             Path demo = dir.resolve(DEMO_MODEL + ".onnx");
             Files.write(demo, Mlp.random(42, 16, 64, 32, 1).toOnnx("features"));
+            // A second version of the same shape, for trying a push from another terminal.
+            Files.createDirectories(demoV2().getParent());
+            Files.write(demoV2(), Mlp.random(43, 16, 64, 32, 1).toOnnx("features"));
             models.add(ServedModel.inspect(DEMO_MODEL, 1, demo));
         }
         return models;
@@ -196,6 +199,11 @@ public final class LocalMode implements AutoCloseable {
         return conf;
     }
 
+    /** A second demo version, written at start for the push walk-through. */
+    public static Path demoV2() {
+        return LocalPaths.root().resolve("examples").resolve("demo-v2.onnx");
+    }
+
     private void banner(EmbeddedKafka kafka, String registryUrl, List<ServedModel> models) {
         out.println("inferflow local mode");
         out.printf("  Kafka            localhost:%d%n", kafka.port());
@@ -207,7 +215,14 @@ public final class LocalMode implements AutoCloseable {
         }
         out.printf("  model store      %s%n", LocalPaths.store());
         out.printf("  signing key      %s (trusted by the job)%n", LocalPaths.privateKey());
-        out.println("  push a version   ./pipeline model push --name NAME --version V --file F.onnx");
+        if (settings.models().isEmpty()) {
+            out.printf(
+                    "  push v2          ./pipeline model push --name %s --version 2 --file %s%n",
+                    DEMO_MODEL, demoV2());
+        } else {
+            out.println(
+                    "  push a version   ./pipeline model push --name NAME --version V --file F.onnx");
+        }
         out.printf(
                 "  producer         %s%n",
                 settings.rate() > 0

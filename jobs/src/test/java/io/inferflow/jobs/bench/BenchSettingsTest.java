@@ -15,7 +15,7 @@ class BenchSettingsTest {
     private static BenchSettings settings(Long events, int batchSize, Double rate) {
         return new BenchSettings(
                 List.of("small"), events, batchSize, 2, rate, 10, Duration.ofMillis(500),
-                EnumSet.allOf(BenchConfig.class), "pipeline bench");
+                EnumSet.allOf(BenchConfig.class), "pipeline bench", 0);
     }
 
     @Test
