@@ -1,5 +1,6 @@
 package io.inferflow.jobs;
 
+import io.inferflow.operators.InferenceOptions;
 import io.inferflow.operators.decode.DecodeFunction;
 import io.inferflow.operators.decode.DecodedEvent;
 import io.inferflow.operators.inference.MicroBatchInferenceOperator;
@@ -29,10 +30,12 @@ import static io.inferflow.operators.decode.SideOutputs.MODEL_STATUS;
  * <p>The control topic is broadcast to every inference subtask, which loads the versions it names
  * off the data path and swaps between two batches.
  *
- * <p>Decode and inference are chained to the source (no shuffle): a batch holds records of many
- * keys from the partitions this subtask reads. Every batch is flushed before each checkpoint
- * barrier, so no operator holds state and the Kafka transactions carry exactly the predictions
- * of the offsets in the checkpoint.
+ * <p>Decode is chained to the source and inference follows it one-to-one (forward, no shuffle):
+ * a batch holds records of many keys from the partitions this subtask reads. As a two-input
+ * operator, inference cannot be chained to the source, so the forward edge gets a short network
+ * buffer timeout ({@code inference.input-buffer-timeout}). Every batch is flushed before each
+ * checkpoint barrier, so no batch needs state and the Kafka transactions carry exactly the
+ * predictions of the offsets in the checkpoint.
  */
 public final class InferencePipeline {
 
@@ -43,7 +46,9 @@ public final class InferencePipeline {
                 io.features(env)
                         .process(new DecodeFunction(io.decoder()))
                         .name("decode")
-                        .uid("decode");
+                        .uid("decode")
+                        .setBufferTimeout(
+                                conf.get(InferenceOptions.INPUT_BUFFER_TIMEOUT).toMillis());
 
         // Every subtask gets every control record; the operator keeps them in broadcast state.
         DataStream<ModelControl> control = io.modelControl(env).broadcast();

@@ -72,6 +72,17 @@ public final class InferenceOptions {
                                     + " NAME=PATH or NAME:VERSION=PATH (version 1 when omitted),"
                                     + " e.g. 'fraud=/models/fraud.onnx;churn:3=/models/churn.onnx'.");
 
+    public static final ConfigOption<Duration> INPUT_BUFFER_TIMEOUT =
+            ConfigOptions.key("inference.input-buffer-timeout")
+                    .durationType()
+                    .defaultValue(Duration.ofMillis(5))
+                    .withDescription(
+                            "Longest time decoded events wait in a network buffer on their way to"
+                                    + " the inference operator (which takes the control stream"
+                                    + " as a second input, so it cannot be chained to the"
+                                    + " source). Flink's default of 100 ms would dominate"
+                                    + " latency; lower values cost some throughput.");
+
     public static final ConfigOption<Engine> ENGINE =
             ConfigOptions.key("inference.engine")
                     .enumType(Engine.class)
