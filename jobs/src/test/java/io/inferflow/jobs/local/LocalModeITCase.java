@@ -74,6 +74,10 @@ class LocalModeITCase {
 
             String metrics = scrape(metricsPort);
             assertTrue(metrics.contains("inference_predictionsOut"), "metrics:\n" + metrics);
+            assertTrue(
+                    metrics.lines().anyMatch(l -> l.contains("model_activeVersion")
+                            && l.contains("model=\"demo\"") && l.endsWith(" 1.0")),
+                    "active version gauge of demo:\n" + metrics);
         }
     }
 
