@@ -1,5 +1,7 @@
 package io.inferflow.jobs;
 
+import io.inferflow.jobs.control.ControlHistory;
+import io.inferflow.jobs.control.ModelControlClient;
 import io.inferflow.jobs.local.LocalSettings.ModelArg;
 import io.inferflow.model.Ed25519;
 import io.inferflow.model.Hashes;
@@ -17,6 +19,8 @@ import io.inferflow.schemas.avro.ModelAction;
 import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.ModelPrecision;
 import org.apache.flink.configuration.Configuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,6 +33,8 @@ import java.util.Map;
 
 /** Builds the inference operator from {@link InferenceOptions} and the model options. */
 public final class InferenceOperators {
+
+    private static final Logger LOG = LoggerFactory.getLogger(InferenceOperators.class);
 
     private InferenceOperators() {}
 
@@ -88,6 +94,52 @@ public final class InferenceOperators {
      * {@code model.require-signatures} on, push signed versions instead.
      */
     public static List<ModelControl> initialModels(Configuration conf) {
+        Map<String, ModelControl> byName = new LinkedHashMap<>();
+        for (ModelControl m : configuredModels(conf)) {
+            byName.put(m.getName(), m);
+        }
+        if (conf.get(PipelineOptions.BOOTSTRAP_FROM_CONTROL_TOPIC)) {
+            for (ModelControl m : desiredOnControlTopic(conf)) {
+                byName.put(m.getName(), m);
+            }
+        }
+        return new ArrayList<>(byName.values());
+    }
+
+    /**
+     * The desired version of every model on the control topic (RETIREd ones left out), so that
+     * a first start serves them before its first event. The control stream repeats these records
+     * later; with the same generation they change nothing.
+     */
+    private static List<ModelControl> desiredOnControlTopic(Configuration conf) {
+        String topic = conf.get(PipelineOptions.MODEL_CONTROL_TOPIC);
+        List<ModelControl> out = new ArrayList<>();
+        try (ModelControlClient client =
+                new ModelControlClient(
+                        conf.get(PipelineOptions.BOOTSTRAP_SERVERS),
+                        conf.get(PipelineOptions.REGISTRY_URL),
+                        topic,
+                        conf.get(PipelineOptions.MODEL_STATUS_TOPIC))) {
+            ControlHistory history = client.history();
+            for (String model : history.models()) {
+                ModelControl desired = history.desired(model).orElseThrow();
+                if (desired.getAction() != ModelAction.RETIRE) {
+                    out.add(desired);
+                }
+            }
+            LOG.info("control topic '{}': starting with {}", topic, out.stream()
+                    .map(m -> m.getName() + " v" + m.getVersion()).toList());
+        } catch (IOException | RuntimeException e) {
+            LOG.warn(
+                    "cannot read control topic '{}' while building the job ({}); models load"
+                            + " when their control records arrive",
+                    topic, e.toString());
+        }
+        return out;
+    }
+
+    /** The models of {@code inference.models}. */
+    private static List<ModelControl> configuredModels(Configuration conf) {
         List<ModelControl> models = new ArrayList<>();
         for (String entry : conf.getOptional(InferenceOptions.MODELS).orElse(List.of())) {
             ModelArg arg = ModelArg.parse(entry);

@@ -151,5 +151,18 @@ public final class PipelineOptions {
                     .defaultValue(Duration.ofSeconds(30))
                     .withDescription("Timeout of fetching a model over HTTP(S).");
 
+    public static final ConfigOption<Boolean> BOOTSTRAP_FROM_CONTROL_TOPIC =
+            ConfigOptions.key("model.bootstrap-from-control-topic")
+                    .booleanType()
+                    .defaultValue(true)
+                    .withDescription(
+                            "When the job graph is built, read the control topic and load each"
+                                    + " model's desired version in open(), before the first event."
+                                    + " Without it, on a first start (no checkpoint) events that"
+                                    + " arrive before their model's control record are"
+                                    + " dead-lettered as UNKNOWN_MODEL. Needs the client that"
+                                    + " submits the job to reach Kafka; if it cannot, a warning"
+                                    + " is logged and the job starts without.");
+
     private PipelineOptions() {}
 }

@@ -1,5 +1,6 @@
 package io.inferflow.jobs.control;
 
+import io.inferflow.jobs.InferenceOperators;
 import io.inferflow.jobs.InferencePipeline;
 import io.inferflow.jobs.KafkaPipelineIo;
 import io.inferflow.jobs.io.AvroJson;
@@ -164,6 +165,41 @@ class ModelControlITCase {
                 assertTrue(sent.sentAt() >= v2ActiveAt);
                 assertEquals(2, scored.get(sent.id()).version, sent.id());
             }
+        }
+    }
+
+    @Test
+    void firstStartServesTheControlTopicsModelsBeforeTheFirstEvent(@TempDir Path store)
+            throws Exception {
+        ControlTestKit kit = new ControlTestKit(kafka, registry.url(), store, PARALLELISM);
+        int total = 5_000;
+        try (ModelControlClient control = kit.client();
+                TrackedProducer producer = producer(kit)) {
+            control.send(kit.deploy("fraud", 1, 1, v1), Duration.ZERO, s -> {});
+            control.send(kit.deploy("fraud", 2, 2, v2), Duration.ZERO, s -> {});
+            for (int i = 0; i < total; i++) {
+                producer.send("f-" + i);
+            }
+            producer.flush();
+
+            // The backlog is there before the job starts: the job graph carries the desired
+            // versions read from the control topic, so they load before the first event instead
+            // of racing the control records.
+            List<ModelControl> initial = InferenceOperators.initialModels(kit.conf());
+            assertEquals(1, initial.size(), initial.toString());
+            assertEquals(2, initial.get(0).getVersion());
+            assertEquals(2, initial.get(0).getGeneration());
+            StreamExecutionEnvironment env =
+                    StreamExecutionEnvironment.getExecutionEnvironment(kit.conf());
+            env.setParallelism(PARALLELISM);
+            InferencePipeline.build(env, KafkaPipelineIo.boundedAtStart(kit.conf()), kit.conf());
+            env.execute("first-start-" + kit.run);
+
+            Map<String, Scored> scored = readPredictions(kit, total);
+            assertEquals(producer.sent().keySet(), scored.keySet());
+            scored.forEach((id, s) -> assertEquals(2, s.version, id));
+            assertEquals(0, readCommitted(kafka.bootstrapServers(), kit.deadLetters, 0,
+                    Duration.ZERO, Duration.ofSeconds(1)).size(), "dead letters");
         }
     }
 
