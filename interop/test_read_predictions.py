@@ -5,7 +5,7 @@
 
 JAVA_PREDICTION was printed by ConfluentAvroSchemas.serializer(Prediction.class, ...) against a
 fresh LocalSchemaRegistry (schema id 1) for: event_id e-1, entity_id u-1, model fraud,
-model_version 3, scores [0.25, 0.75], event_time 1700000000123, scored_at 1700000001000 (ms).
+model_version 3, model_precision null, scores [0.25, 0.75], event_time 1700000000123, scored_at 1700000001000 (ms).
 The registry here is a real HTTP server serving Prediction.avsc as schema id 1.
 """
 import datetime
@@ -22,7 +22,7 @@ read_predictions = importlib.util.module_from_spec(SPEC)
 SPEC.loader.exec_module(read_predictions)
 
 JAVA_PREDICTION = bytes.fromhex(
-    "000000000106652d3106752d310a667261756406040000803e0000403f00"
+    "000000000106652d3106752d310a66726175640600040000803e0000403f00"
     "f6a1abfef962d0afabfef962")
 PREDICTION_AVSC = (HERE.parent / "schemas/src/main/avro/Prediction.avsc").read_text()
 

@@ -155,6 +155,7 @@ class InferencePipelineITCase {
             assertEquals(null, scores.put(id, floats(p.get("scores"))), "duplicate " + id);
             assertEquals("mlp", p.get("model").toString());
             assertEquals(3L, p.get("model_version"));
+            assertEquals("FP32", String.valueOf(p.get("model_precision")));
             assertEquals(id, new String(r.key(), StandardCharsets.UTF_8));
         }
         assertEquals(rows.keySet(), scores.keySet());

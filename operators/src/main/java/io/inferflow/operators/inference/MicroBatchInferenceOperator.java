@@ -564,8 +564,9 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
                 n ->
                         new ModelSlot(
                                 n,
-                                (model, gauge) ->
-                                        new ModelMetrics(getMetricGroup(), model, gauge)));
+                                (model, version, bits) ->
+                                        new ModelMetrics(
+                                                getMetricGroup(), model, version, bits)));
     }
 
     // The operator state backend's broadcast state is on the heap: its methods declare
@@ -667,10 +668,11 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
         metrics.batchScored(batch.size(), micros);
         Instant scoredAt = Instant.ofEpochMilli(now());
         long version = model.control.getVersion();
+        String precision = model.control.getPrecision().name();
         for (int row = 0; row < batch.size(); row++) {
             Pending p = batch.get(row);
             Prediction prediction =
-                    prediction(p.event().event, version, scores, row, width, scoredAt);
+                    prediction(p.event().event, version, precision, scores, row, width, scoredAt);
             output.collect(record(p, prediction));
         }
     }
@@ -679,6 +681,7 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
     private static Prediction prediction(
             FeatureEvent event,
             long version,
+            String precision,
             float[] scores,
             int row,
             int width,
@@ -692,6 +695,7 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
                 .setEntityId(event.getEntityId())
                 .setModel(event.getModel())
                 .setModelVersion(version)
+                .setModelPrecision(precision)
                 .setScores(rowScores)
                 .setEventTime(event.getEventTime())
                 .setScoredAt(scoredAt)

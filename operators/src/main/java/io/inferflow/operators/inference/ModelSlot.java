@@ -3,6 +3,7 @@ package io.inferflow.operators.inference;
 import io.inferflow.operators.inference.ServedModel.Pending;
 import io.inferflow.operators.metrics.ModelMetrics;
 import io.inferflow.schemas.avro.ModelControl;
+import io.inferflow.schemas.avro.ModelPrecision;
 import org.apache.flink.metrics.Gauge;
 
 import java.util.ArrayList;
@@ -31,20 +32,35 @@ final class ModelSlot {
     String lastRejection;
 
     volatile long activeVersion;
+    /** Bits per weight of the active version: 32 (FP32), 16 (FP16), 8 (INT8); 0 while none. */
+    volatile int activePrecisionBits;
 
     ModelSlot(String name, MetricsFactory metrics) {
         this.name = name;
-        this.metrics = metrics.create(name, () -> activeVersion);
+        this.metrics = metrics.create(name, () -> activeVersion, () -> activePrecisionBits);
     }
 
     void activate(ServedModel model) {
         active = model;
         activeVersion = model == null ? 0L : model.control.getVersion();
+        activePrecisionBits = model == null ? 0 : bits(model.control.getPrecision());
+    }
+
+    private static int bits(ModelPrecision precision) {
+        switch (precision) {
+            case INT8:
+                return 8;
+            case FP16:
+                return 16;
+            default:
+                return 32;
+        }
     }
 
     /** Creates a model's metrics; a seam so that the slot need not know the metric group. */
     @FunctionalInterface
     interface MetricsFactory {
-        ModelMetrics create(String model, Gauge<Long> activeVersion);
+        ModelMetrics create(
+                String model, Gauge<Long> activeVersion, Gauge<Integer> activePrecisionBits);
     }
 }

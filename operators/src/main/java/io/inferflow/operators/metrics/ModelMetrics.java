@@ -8,7 +8,8 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 
 /**
  * One served model's metrics, in group {@value #GROUP} with the model name as its value (a
- * {@code model="fraud"} label in Prometheus): the active version (0 while none), successful
+ * {@code model="fraud"} label in Prometheus): the active version (0 while none), the active
+ * version's bits per weight (32 FP32, 16 FP16, 8 INT8; 0 while none), successful
  * loads, failed loads and a histogram of load times in milliseconds (over the last {@value
  * #HISTOGRAM_WINDOW} loads).
  */
@@ -16,6 +17,7 @@ public final class ModelMetrics {
 
     public static final String GROUP = "model";
     public static final String ACTIVE_VERSION = "activeVersion";
+    public static final String ACTIVE_PRECISION_BITS = "activePrecisionBits";
     public static final String LOADS = "loads";
     public static final String LOAD_FAILURES = "loadFailures";
     public static final String LOAD_MILLIS = "loadMillis";
@@ -26,9 +28,14 @@ public final class ModelMetrics {
     private final Counter loadFailures;
     private final Histogram loadMillis;
 
-    public ModelMetrics(MetricGroup parent, String model, Gauge<Long> activeVersion) {
+    public ModelMetrics(
+            MetricGroup parent,
+            String model,
+            Gauge<Long> activeVersion,
+            Gauge<Integer> activePrecisionBits) {
         MetricGroup group = parent.addGroup(GROUP, model);
         group.gauge(ACTIVE_VERSION, activeVersion);
+        group.gauge(ACTIVE_PRECISION_BITS, activePrecisionBits);
         this.loads = group.counter(LOADS);
         this.loadFailures = group.counter(LOAD_FAILURES);
         this.loadMillis =
