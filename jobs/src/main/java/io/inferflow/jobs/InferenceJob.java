@@ -68,7 +68,7 @@ public final class InferenceJob {
         if (conf.get(PipelineOptions.DELIVERY_GUARANTEE) == DeliveryGuarantee.EXACTLY_ONCE
                 && !conf.getOptional(CheckpointingOptions.CHECKPOINTING_INTERVAL).isPresent()) {
             throw new IllegalArgumentException(
-                    "kafka.sink.delivery-guarantee is EXACTLY_ONCE but checkpointing is off:"
+                    "kafka.sink.delivery-guarantee is exactly-once but checkpointing is off:"
                             + " set execution.checkpointing.interval (e.g. 10s), or predictions"
                             + " are never committed");
         }

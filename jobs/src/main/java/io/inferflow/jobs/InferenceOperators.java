@@ -59,7 +59,14 @@ public final class InferenceOperators {
             if (eq > 0) {
                 String id = entry.substring(0, eq).trim();
                 String key = entry.substring(eq + 1).trim();
-                String actual = Ed25519.keyId(Ed25519.decodePublic(key));
+                String actual;
+                try {
+                    actual = Ed25519.keyId(Ed25519.decodePublic(key));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(
+                            PipelineOptions.TRUSTED_KEYS.key() + ": entry '" + entry + "': "
+                                    + e.getMessage(), e);
+                }
                 if (!actual.equals(id)) {
                     throw new IllegalArgumentException(
                             PipelineOptions.TRUSTED_KEYS.key() + ": key id '" + id

@@ -47,9 +47,9 @@ public final class PipelineOptions {
                     .enumType(DeliveryGuarantee.class)
                     .defaultValue(DeliveryGuarantee.EXACTLY_ONCE)
                     .withDescription(
-                            "EXACTLY_ONCE writes predictions and dead letters in Kafka"
+                            "exactly-once writes predictions and dead letters in Kafka"
                                     + " transactions committed on checkpoints (readers use"
-                                    + " isolation.level=read_committed); AT_LEAST_ONCE flushes on"
+                                    + " isolation.level=read_committed); at-least-once flushes on"
                                     + " checkpoints and may duplicate after a failure.");
 
     public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX =

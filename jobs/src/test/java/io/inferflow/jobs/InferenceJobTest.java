@@ -1,0 +1,67 @@
+package io.inferflow.jobs;
+
+import io.inferflow.operators.InferenceOptions;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class InferenceJobTest {
+
+    private static final Path EXAMPLE = Path.of("..", "flink-conf", "job.example.yaml");
+
+    @Test
+    void readsTheExampleJobConfiguration() throws Exception {
+        Configuration conf = InferenceJob.loadConfiguration(EXAMPLE, Map.of());
+        assertEquals(DeliveryGuarantee.EXACTLY_ONCE, conf.get(PipelineOptions.DELIVERY_GUARANTEE));
+        assertEquals("model-control", conf.get(PipelineOptions.MODEL_CONTROL_TOPIC));
+        assertEquals(List.of("file:///models/"), conf.get(PipelineOptions.ALLOWED_URI_ROOTS));
+        assertEquals(64, conf.get(InferenceOptions.BATCH_MAX_SIZE));
+        assertEquals(Duration.ofMillis(5), conf.get(InferenceOptions.BATCH_MAX_DELAY));
+        assertEquals(Duration.ofSeconds(5), conf.get(CheckpointingOptions.CHECKPOINTING_INTERVAL));
+        InferenceJob.checkExactlyOnceHasCheckpoints(conf);
+    }
+
+    @Test
+    void overridesWinOverTheFile() throws Exception {
+        Configuration conf =
+                InferenceJob.loadConfiguration(
+                        EXAMPLE, Map.of("kafka.sink.delivery-guarantee", "at-least-once"));
+        assertEquals(DeliveryGuarantee.AT_LEAST_ONCE, conf.get(PipelineOptions.DELIVERY_GUARANTEE));
+    }
+
+    @Test
+    void refusesExactlyOnceWithoutCheckpoints() {
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> InferenceJob.checkExactlyOnceHasCheckpoints(new Configuration()));
+        assertTrue(e.getMessage().contains("execution.checkpointing.interval"), e.getMessage());
+    }
+
+    @Test
+    void placeholderTrustedKeyIsRejectedNamingTheProblem() throws Exception {
+        Configuration conf = InferenceJob.loadConfiguration(EXAMPLE, Map.of());
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> InferenceOperators.policy(conf));
+        assertTrue(e.getMessage().contains("REPLACE_WITH_BASE64_PUBLIC_KEY"), e.getMessage());
+    }
+
+    @Test
+    void rejectsAMissingConfigFile() {
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> InferenceJob.loadConfiguration(Path.of("nope.yaml"), Map.of()));
+        assertEquals("config file nope.yaml does not exist", e.getMessage());
+    }
+}
