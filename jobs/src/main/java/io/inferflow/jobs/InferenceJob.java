@@ -5,16 +5,27 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.YamlParserUtils;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Wires the real I/O and runs the job: {@code main} is what {@code flink run} starts, and
  * {@code pipeline job --config FILE} calls {@link #run}.
  */
 public final class InferenceJob {
+
+    private static final Logger LOG = LoggerFactory.getLogger(InferenceJob.class);
 
     private InferenceJob() {}
 
@@ -30,6 +41,7 @@ public final class InferenceJob {
 
     public static void run(Configuration conf) throws Exception {
         checkExactlyOnceHasCheckpoints(conf);
+        checkTopicsExist(conf);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         InferencePipeline.build(env, KafkaPipelineIo.unbounded(conf), conf);
         env.execute("inferflow");
@@ -61,6 +73,39 @@ public final class InferenceJob {
             } else if (e.getValue() != null) {
                 conf.setString(key, String.valueOf(e.getValue()));
             }
+        }
+    }
+
+    /**
+     * Fails naming the missing topics: the job does not create topics, and a sink writing to a
+     * missing one would only time out.
+     */
+    static void checkTopicsExist(Configuration conf) throws Exception {
+        List<String> needed =
+                List.of(
+                        conf.get(PipelineOptions.FEATURES_TOPIC),
+                        conf.get(PipelineOptions.PREDICTIONS_TOPIC),
+                        conf.get(PipelineOptions.DEAD_LETTERS_TOPIC),
+                        conf.get(PipelineOptions.MODEL_CONTROL_TOPIC),
+                        conf.get(PipelineOptions.MODEL_STATUS_TOPIC));
+        Set<String> existing;
+        try (Admin admin =
+                Admin.create(
+                        Map.of(
+                                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                conf.get(PipelineOptions.BOOTSTRAP_SERVERS)))) {
+            existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("cannot list topics at {} to check them: {}",
+                    conf.get(PipelineOptions.BOOTSTRAP_SERVERS), e.toString());
+            return;
+        }
+        List<String> missing = needed.stream().filter(t -> !existing.contains(t)).toList();
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "topics " + missing + " do not exist at "
+                            + conf.get(PipelineOptions.BOOTSTRAP_SERVERS)
+                            + "; create them first (model-control with cleanup.policy=compact)");
         }
     }
 
