@@ -14,8 +14,9 @@ import java.util.Map;
  * predictions out, dead letters in total and per error type (a key/value group {@value
  * #ERROR_TYPE}, a label in Prometheus), batches scored, histograms of batch size and of batch
  * inference time in microseconds (over the last {@value #HISTOGRAM_WINDOW} batches), and a gauge
- * of the records waiting in batches. The same per model version are in {@link ModelVersionMetrics}; dead letters for
- * events that no version took (unknown or retired model) are counted here only.
+ * of the records waiting in batches. The same per model version are in {@link
+ * ModelVersionMetrics}; dead letters for events that no version took (unknown or retired model)
+ * are counted here only.
  */
 public final class InferenceMetrics {
 
