@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.function.DoublePredicate;
 
 /**
  * Local mode scraped by a real Prometheus server (Debian's {@code prometheus}, installed by
@@ -222,6 +223,17 @@ class PrometheusScrapeITCase {
     /** Polls (bounded) until the query's single value equals {@code expected}. */
     private static void awaitValue(int port, String promql, double expected, Path dir)
             throws Exception {
+        await(port, promql, v -> v == expected, "== " + expected, dir);
+    }
+
+    /** Polls (bounded) until the query's single value is above 0. */
+    private static void awaitPositive(int port, String promql, Path dir) throws Exception {
+        await(port, promql, v -> v > 0, "> 0", dir);
+    }
+
+    private static void await(
+            int port, String promql, DoublePredicate condition, String expected, Path dir)
+            throws Exception {
         List<Double> last = new ArrayList<>();
         try {
             CommonTestUtils.waitUtil(
@@ -230,7 +242,7 @@ class PrometheusScrapeITCase {
                             List<JsonNode> result = query(port, promql);
                             last.clear();
                             result.forEach(s -> last.add(value(s)));
-                            return last.size() == 1 && last.get(0) == expected;
+                            return last.size() == 1 && condition.test(last.get(0));
                         } catch (IOException e) {
                             return false;
                         } catch (InterruptedException e) {
@@ -244,34 +256,6 @@ class PrometheusScrapeITCase {
         } catch (Exception e) {
             throw new AssertionError(
                     promql + ": expected " + expected + ", last " + last + "\nprometheus log:\n"
-                            + tail(dir.resolve("prometheus.log")),
-                    e);
-        }
-    }
-
-    /** Polls (bounded) until the query's single value is above 0. */
-    private static void awaitPositive(int port, String promql, Path dir) throws Exception {
-        double[] last = {Double.NaN};
-        try {
-            CommonTestUtils.waitUtil(
-                    () -> {
-                        try {
-                            List<JsonNode> result = query(port, promql);
-                            last[0] = result.size() == 1 ? value(result.get(0)) : Double.NaN;
-                            return last[0] > 0;
-                        } catch (IOException e) {
-                            return false;
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            return false;
-                        }
-                    },
-                    Duration.ofSeconds(30),
-                    Duration.ofMillis(250),
-                    promql + " stayed at 0");
-        } catch (Exception e) {
-            throw new AssertionError(
-                    promql + ": expected > 0, last " + last[0] + "\nprometheus log:\n"
                             + tail(dir.resolve("prometheus.log")),
                     e);
         }

@@ -6,9 +6,6 @@ import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 
-import java.util.HashMap;
-import java.util.Map;
-
 /**
  * The inference operator's metrics over all models, in group {@value #GROUP}: events in,
  * predictions out, dead letters in total and per error type (a key/value group {@value
@@ -28,12 +25,11 @@ public final class InferenceMetrics {
     public static final String BATCH_SIZE = "batchSize";
     public static final String BATCH_INFERENCE_MICROS = "batchInferenceMicros";
     public static final String BUFFERED_RECORDS = "bufferedRecords";
-    public static final String ERROR_TYPE = "error_type";
+    public static final String ERROR_TYPE = ErrorTypeCounters.ERROR_TYPE;
 
     static final int HISTOGRAM_WINDOW = 1000;
 
-    private final MetricGroup group;
-    private final Map<String, Counter> deadLettersByType = new HashMap<>();
+    private final ErrorTypeCounters deadLettersByType;
     private final Counter eventsIn;
     private final Counter predictionsOut;
     private final Counter deadLetters;
@@ -42,10 +38,11 @@ public final class InferenceMetrics {
     private final Histogram batchInferenceMicros;
 
     public InferenceMetrics(MetricGroup parent, Gauge<Integer> bufferedRecords) {
-        this.group = parent.addGroup(GROUP);
+        MetricGroup group = parent.addGroup(GROUP);
         this.eventsIn = group.counter(EVENTS_IN);
         this.predictionsOut = group.counter(PREDICTIONS_OUT);
         this.deadLetters = group.counter(DEAD_LETTERS);
+        this.deadLettersByType = new ErrorTypeCounters(group, DEAD_LETTERS);
         this.batches = group.counter(BATCHES);
         this.batchSize =
                 group.histogram(BATCH_SIZE, new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
@@ -62,10 +59,7 @@ public final class InferenceMetrics {
 
     public void deadLetter(String errorType) {
         deadLetters.inc();
-        deadLettersByType
-                .computeIfAbsent(
-                        errorType, t -> group.addGroup(ERROR_TYPE, t).counter(DEAD_LETTERS))
-                .inc();
+        deadLettersByType.inc(errorType);
     }
 
     /** One batch scored successfully: its size and how long the model took. */
@@ -90,8 +84,7 @@ public final class InferenceMetrics {
 
     /** Dead letters of one error type so far; 0 for a type not seen. */
     public long deadLetters(String errorType) {
-        Counter c = deadLettersByType.get(errorType);
-        return c == null ? 0 : c.getCount();
+        return deadLettersByType.count(errorType);
     }
 
     public long batches() {

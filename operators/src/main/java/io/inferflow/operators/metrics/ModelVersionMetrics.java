@@ -6,9 +6,6 @@ import org.apache.flink.metrics.MeterView;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 
-import java.util.HashMap;
-import java.util.Map;
-
 /**
  * One model version's serving metrics, in a key/value group {@value #VERSION} below the model's
  * group (see {@link ModelMetrics#version(long)}), which the Prometheus reporter exports with the
@@ -25,7 +22,7 @@ import java.util.Map;
 public final class ModelVersionMetrics {
 
     public static final String VERSION = "version";
-    public static final String ERROR_TYPE = "error_type";
+    public static final String ERROR_TYPE = ErrorTypeCounters.ERROR_TYPE;
 
     public static final String EVENTS_IN = "eventsIn";
     public static final String EVENTS_IN_PER_SECOND = "eventsInPerSecond";
@@ -46,7 +43,7 @@ public final class ModelVersionMetrics {
     private final Counter predictionsOut;
     private final Counter deadLetters;
     private final Counter batches;
-    private final Map<String, Counter> deadLettersByType = new HashMap<>();
+    private final ErrorTypeCounters deadLettersByType;
     private final Histogram batchSize;
     private final Histogram inferenceMicros;
     private final Histogram queueWaitMillis;
@@ -59,6 +56,7 @@ public final class ModelVersionMetrics {
         this.eventsIn = group.counter(EVENTS_IN);
         this.predictionsOut = group.counter(PREDICTIONS_OUT);
         this.deadLetters = group.counter(DEAD_LETTERS);
+        this.deadLettersByType = new ErrorTypeCounters(group, DEAD_LETTERS);
         this.batches = group.counter(BATCHES);
         group.meter(EVENTS_IN_PER_SECOND, new MeterView(eventsIn));
         group.meter(PREDICTIONS_PER_SECOND, new MeterView(predictionsOut));
@@ -80,10 +78,7 @@ public final class ModelVersionMetrics {
 
     public void deadLetter(String errorType) {
         deadLetters.inc();
-        deadLettersByType
-                .computeIfAbsent(
-                        errorType, t -> group.addGroup(ERROR_TYPE, t).counter(DEAD_LETTERS))
-                .inc();
+        deadLettersByType.inc(errorType);
     }
 
     /** A batch was scored: its size and how long the model took. */
@@ -121,8 +116,7 @@ public final class ModelVersionMetrics {
 
     /** Dead letters of one error type so far; 0 for a type not seen. */
     public long deadLetters(String errorType) {
-        Counter c = deadLettersByType.get(errorType);
-        return c == null ? 0 : c.getCount();
+        return deadLettersByType.count(errorType);
     }
 
     public long batches() {
