@@ -236,7 +236,9 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
     public void processElement1(StreamRecord<DecodedEvent> element) throws Exception {
         installFinishedLoads();
         metrics.eventIn();
-        route(new Pending(element.getValue(), element.getTimestamp(), element.hasTimestamp()));
+        route(
+                new Pending(
+                        element.getValue(), element.getTimestamp(), element.hasTimestamp(), now()));
     }
 
     @Override
@@ -363,9 +365,11 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
     }
 
     private void addToBatch(ServedModel model, Pending pending) {
+        model.metrics.eventIn();
         Rejection rejection =
                 EventChecks.check(model, pending.event().event, options.nonFinitePolicy());
         if (rejection != null) {
+            model.metrics.deadLetter(rejection.errorType());
             deadLetter(pending, rejection);
             return;
         }
@@ -513,7 +517,12 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
         if (old != null) {
             flush(old);
         }
-        slot.activate(new ServedModel(control, result.handle(), options.maxSize()));
+        slot.activate(
+                new ServedModel(
+                        control,
+                        result.handle(),
+                        options.maxSize(),
+                        slot.metrics.version(control.getVersion())));
         slot.lastRejection = null;
         putServed(slot.name, control);
         emitStatus(control, ModelState.ACTIVE, null, result.millis());
@@ -649,6 +658,7 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
             scores = model.scorer.score(model.fill(batch, zero), batch.size());
         } catch (ModelException e) {
             rejectBatch(
+                    model,
                     batch,
                     "model " + model.label + " failed on a batch of " + batch.size() + ": "
                             + e.getMessage());
@@ -658,6 +668,7 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
         int width = model.scorer.outputWidth();
         if (scores == null || scores.length != batch.size() * width) {
             rejectBatch(
+                    model,
                     batch,
                     "model " + model.label + " returned "
                             + (scores == null ? "no" : String.valueOf(scores.length))
@@ -666,7 +677,9 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
             return;
         }
         metrics.batchScored(batch.size(), micros);
-        Instant scoredAt = Instant.ofEpochMilli(now());
+        model.metrics.batchScored(batch.size(), micros);
+        long emittedAt = now();
+        Instant scoredAt = Instant.ofEpochMilli(emittedAt);
         long version = model.control.getVersion();
         String precision = model.control.getPrecision().name();
         for (int row = 0; row < batch.size(); row++) {
@@ -674,6 +687,11 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
             Prediction prediction =
                     prediction(p.event().event, version, precision, scores, row, width, scoredAt);
             output.collect(record(p, prediction));
+            model.metrics.predicted(
+                    emittedAt,
+                    p.arrivedAt(),
+                    prediction.getEventTime().toEpochMilli(),
+                    p.event().source == null ? -1L : p.event().source.timestamp);
         }
     }
 
@@ -702,9 +720,10 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
                 .build();
     }
 
-    private void rejectBatch(List<Pending> batch, String message) {
+    private void rejectBatch(ServedModel model, List<Pending> batch, String message) {
         LOG.warn("{}; {} events go to dead letters", message, batch.size());
         for (Pending p : batch) {
+            model.metrics.deadLetter(ErrorTypes.INFERENCE_FAILED);
             deadLetter(p, new Rejection(ErrorTypes.INFERENCE_FAILED, message));
         }
     }
@@ -714,7 +733,7 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
     private void deadLetter(Pending p, Rejection rejection) {
         LOG.debug("dead letter {} for {}: {}",
                 rejection.errorType(), p.event(), rejection.message());
-        metrics.deadLetter();
+        metrics.deadLetter(rejection.errorType());
         output.collect(
                 DEAD_LETTERS,
                 record(p, DeadLetters.of(p.event(), rejection.errorType(), rejection.message())));

@@ -3,6 +3,7 @@ package io.inferflow.operators.inference;
 import io.inferflow.model.Scorer;
 import io.inferflow.operators.control.ModelControls;
 import io.inferflow.operators.decode.DecodedEvent;
+import io.inferflow.operators.metrics.ModelVersionMetrics;
 import io.inferflow.schemas.avro.ModelControl;
 
 import java.nio.ByteBuffer;
@@ -15,27 +16,36 @@ import java.util.concurrent.ScheduledFuture;
 /**
  * One model version served by the operator: the control record that named it, its handle, the
  * batch being filled and the direct buffer its batches are copied into (one per version, reused,
- * grown when needed). Closing it closes the handle.
+ * grown when needed), and the version's metrics. Closing it closes the handle.
  */
 final class ServedModel implements AutoCloseable {
 
-    /** A buffered event and the timestamp of the stream record that carried it. */
-    record Pending(DecodedEvent event, long timestamp, boolean hasTimestamp) {}
+    /**
+     * A buffered event, the timestamp of the stream record that carried it and when it reached
+     * the operator (processing time).
+     */
+    record Pending(DecodedEvent event, long timestamp, boolean hasTimestamp, long arrivedAt) {}
 
     final ModelControl control;
     final ModelHandle handle;
     final Scorer scorer;
     /** {@code 'fraud' v3}, for messages. */
     final String label;
+    final ModelVersionMetrics metrics;
 
     private List<Pending> batch = new ArrayList<>();
     private FloatBuffer input;
     private long deadline;
     private ScheduledFuture<?> timer;
 
-    ServedModel(ModelControl control, ModelHandle handle, int initialRows) {
+    ServedModel(
+            ModelControl control,
+            ModelHandle handle,
+            int initialRows,
+            ModelVersionMetrics metrics) {
         this.control = control;
         this.handle = handle;
+        this.metrics = metrics;
         this.scorer = handle.scorer();
         this.label = ModelControls.label(control);
         this.input = allocate(initialRows * scorer.inputWidth());

@@ -3,9 +3,6 @@ package io.inferflow.operators.metrics;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 
-import java.util.HashMap;
-import java.util.Map;
-
 /**
  * The decoding stage's metrics, in group {@value #GROUP}: events decoded, and records sent to
  * dead letters in total and per error type (a key/value group {@value #ERROR_TYPE}, which the
@@ -16,17 +13,17 @@ public final class DecodeMetrics {
     public static final String GROUP = "decode";
     public static final String EVENTS_DECODED = "eventsDecoded";
     public static final String DEAD_LETTERS = "deadLetters";
-    public static final String ERROR_TYPE = "error_type";
+    public static final String ERROR_TYPE = ErrorTypeCounters.ERROR_TYPE;
 
-    private final MetricGroup group;
     private final Counter decoded;
     private final Counter deadLetters;
-    private final Map<String, Counter> deadLettersByType = new HashMap<>();
+    private final ErrorTypeCounters deadLettersByType;
 
     public DecodeMetrics(MetricGroup parent) {
-        this.group = parent.addGroup(GROUP);
+        MetricGroup group = parent.addGroup(GROUP);
         this.decoded = group.counter(EVENTS_DECODED);
         this.deadLetters = group.counter(DEAD_LETTERS);
+        this.deadLettersByType = new ErrorTypeCounters(group, DEAD_LETTERS);
     }
 
     public void decoded() {
@@ -35,10 +32,7 @@ public final class DecodeMetrics {
 
     public void deadLettered(String errorType) {
         deadLetters.inc();
-        deadLettersByType
-                .computeIfAbsent(
-                        errorType, t -> group.addGroup(ERROR_TYPE, t).counter(DEAD_LETTERS))
-                .inc();
+        deadLettersByType.inc(errorType);
     }
 
     public long decodedCount() {
@@ -51,7 +45,6 @@ public final class DecodeMetrics {
 
     /** Dead letters of one error type so far; 0 for a type not seen. */
     public long deadLetterCount(String errorType) {
-        Counter c = deadLettersByType.get(errorType);
-        return c == null ? 0 : c.getCount();
+        return deadLettersByType.count(errorType);
     }
 }

@@ -7,10 +7,13 @@ import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 
 /**
- * The inference operator's metrics, in group {@value #GROUP}: events in, predictions out, dead
- * letters, batches scored, histograms of batch size and of batch inference time in microseconds
- * (over the last {@value #HISTOGRAM_WINDOW} batches), and a gauge of the records waiting in
- * batches.
+ * The inference operator's metrics over all models, in group {@value #GROUP}: events in,
+ * predictions out, dead letters in total and per error type (a key/value group {@value
+ * #ERROR_TYPE}, a label in Prometheus), batches scored, histograms of batch size and of batch
+ * inference time in microseconds (over the last {@value #HISTOGRAM_WINDOW} batches), and a gauge
+ * of the records waiting in batches. The same per model version are in {@link
+ * ModelVersionMetrics}; dead letters for events that no version took (unknown or retired model)
+ * are counted here only.
  */
 public final class InferenceMetrics {
 
@@ -22,9 +25,11 @@ public final class InferenceMetrics {
     public static final String BATCH_SIZE = "batchSize";
     public static final String BATCH_INFERENCE_MICROS = "batchInferenceMicros";
     public static final String BUFFERED_RECORDS = "bufferedRecords";
+    public static final String ERROR_TYPE = ErrorTypeCounters.ERROR_TYPE;
 
     static final int HISTOGRAM_WINDOW = 1000;
 
+    private final ErrorTypeCounters deadLettersByType;
     private final Counter eventsIn;
     private final Counter predictionsOut;
     private final Counter deadLetters;
@@ -37,6 +42,7 @@ public final class InferenceMetrics {
         this.eventsIn = group.counter(EVENTS_IN);
         this.predictionsOut = group.counter(PREDICTIONS_OUT);
         this.deadLetters = group.counter(DEAD_LETTERS);
+        this.deadLettersByType = new ErrorTypeCounters(group, DEAD_LETTERS);
         this.batches = group.counter(BATCHES);
         this.batchSize =
                 group.histogram(BATCH_SIZE, new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
@@ -51,8 +57,9 @@ public final class InferenceMetrics {
         eventsIn.inc();
     }
 
-    public void deadLetter() {
+    public void deadLetter(String errorType) {
         deadLetters.inc();
+        deadLettersByType.inc(errorType);
     }
 
     /** One batch scored successfully: its size and how long the model took. */
@@ -73,6 +80,11 @@ public final class InferenceMetrics {
 
     public long deadLetters() {
         return deadLetters.getCount();
+    }
+
+    /** Dead letters of one error type so far; 0 for a type not seen. */
+    public long deadLetters(String errorType) {
+        return deadLettersByType.count(errorType);
     }
 
     public long batches() {

@@ -6,12 +6,16 @@ import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 
+import java.util.HashMap;
+import java.util.Map;
+
 /**
  * One served model's metrics, in group {@value #GROUP} with the model name as its value (a
  * {@code model="fraud"} label in Prometheus): the active version (0 while none), the active
  * version's bits per weight (32 FP32, 16 FP16, 8 INT8; 0 while none), successful
  * loads, failed loads and a histogram of load times in milliseconds (over the last {@value
- * #HISTOGRAM_WINDOW} loads).
+ * #HISTOGRAM_WINDOW} loads). Each version that becomes active gets its serving metrics below
+ * this group, labelled with the version ({@link #version(long)}).
  */
 public final class ModelMetrics {
 
@@ -24,6 +28,8 @@ public final class ModelMetrics {
 
     static final int HISTOGRAM_WINDOW = 100;
 
+    private final MetricGroup group;
+    private final Map<Long, ModelVersionMetrics> versions = new HashMap<>();
     private final Counter loads;
     private final Counter loadFailures;
     private final Histogram loadMillis;
@@ -33,13 +39,22 @@ public final class ModelMetrics {
             String model,
             Gauge<Long> activeVersion,
             Gauge<Integer> activePrecisionBits) {
-        MetricGroup group = parent.addGroup(GROUP, model);
+        this.group = parent.addGroup(GROUP, model);
         group.gauge(ACTIVE_VERSION, activeVersion);
         group.gauge(ACTIVE_PRECISION_BITS, activePrecisionBits);
         this.loads = group.counter(LOADS);
         this.loadFailures = group.counter(LOAD_FAILURES);
         this.loadMillis =
                 group.histogram(LOAD_MILLIS, new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+    }
+
+    /**
+     * The serving metrics of one version, registered the first time the version is asked for
+     * and kept afterwards: a version that no longer serves keeps its last values (a rollback
+     * continues them), and a job sees few versions per model.
+     */
+    public ModelVersionMetrics version(long version) {
+        return versions.computeIfAbsent(version, v -> new ModelVersionMetrics(group, v));
     }
 
     public void loaded(long millis) {

@@ -1,0 +1,299 @@
+package io.inferflow.jobs.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.inferflow.jobs.io.FeatureProducer;
+import io.inferflow.schemas.Topics;
+import io.inferflow.schemas.wire.ErrorTypes;
+import org.apache.flink.core.testutils.CommonTestUtils;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.function.DoublePredicate;
+
+/**
+ * Local mode scraped by a real Prometheus server (Debian's {@code prometheus}, installed by
+ * {@code interop/install-prometheus.sh}) on loopback: a known number of good, wrong-width and
+ * undecodable events go in, and Prometheus's query API must report counters that agree with
+ * them, per model and version, and batch-size and latency quantiles for {@code demo} v1.
+ */
+class PrometheusScrapeITCase {
+
+    private static final Path PROMETHEUS = Path.of("/usr/bin/prometheus");
+    private static final String PREFIX = "flink_taskmanager_job_task_operator_";
+    private static final String DEMO_V1 = "model=\"demo\",version=\"1\"";
+
+    private static final int GOOD = 600;
+    private static final int WRONG_WIDTH = 7;
+    private static final int UNDECODABLE = 3;
+    private static final int WIDTH = 16;
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static Process prometheus;
+
+    @AfterAll
+    static void stopPrometheus() throws InterruptedException {
+        if (prometheus != null) {
+            prometheus.destroy();
+            if (!prometheus.waitFor(10, TimeUnit.SECONDS)) {
+                prometheus.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
+    void prometheusSeesCountersAndQuantilesThatAgreeWithTheEventsSent(@TempDir Path dir)
+            throws Exception {
+        assertTrue(
+                Files.isExecutable(PROMETHEUS),
+                PROMETHEUS + " is missing: run interop/install-prometheus.sh (Debian's"
+                        + " prometheus package) first; .ci/run does");
+        LocalSettings settings = settings(dir);
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        try (LocalMode local =
+                new LocalMode(settings, new PrintStream(console, true, StandardCharsets.UTF_8))) {
+            local.start();
+            int promPort = EmbeddedKafka.freePort();
+            prometheus = startPrometheus(dir, promPort, settings.metricsPort());
+
+            produce(settings);
+            CommonTestUtils.waitUtil(
+                    () -> local.predictions() >= GOOD,
+                    Duration.ofSeconds(90),
+                    Duration.ofMillis(200),
+                    "fewer than " + GOOD + " predictions read back:\n" + console);
+
+            // All scored; Prometheus must now reach exactly these counts.
+            awaitValue(promPort, "sum(" + PREFIX + "model_version_predictionsOut{" + DEMO_V1
+                    + "})", GOOD, dir);
+            awaitValue(promPort, "sum(" + PREFIX + "model_version_eventsIn{" + DEMO_V1 + "})",
+                    GOOD + WRONG_WIDTH, dir);
+            awaitValue(promPort, "sum(" + PREFIX + "model_version_error_type_deadLetters{"
+                    + DEMO_V1 + ",error_type=\"" + ErrorTypes.WRONG_WIDTH + "\"})",
+                    WRONG_WIDTH, dir);
+            awaitValue(promPort, "sum(" + PREFIX + "model_version_deadLetters{" + DEMO_V1 + "})",
+                    WRONG_WIDTH, dir);
+            awaitValue(promPort, "sum(" + PREFIX + "inference_predictionsOut)", GOOD, dir);
+            awaitValue(promPort, "sum(" + PREFIX + "inference_eventsIn)", GOOD + WRONG_WIDTH, dir);
+            awaitValue(promPort, "sum(" + PREFIX + "decode_deadLetters)", UNDECODABLE, dir);
+            double batches =
+                    single(query(promPort, "sum(" + PREFIX + "model_version_batches{" + DEMO_V1
+                            + "})"));
+            awaitValue(promPort, "sum(" + PREFIX + "model_version_batchSize_count{" + DEMO_V1
+                    + "})", batches, dir);
+
+            assertQuantiles(promPort, "batchSize", 1, true);
+            assertQuantiles(promPort, "inferenceMicros", 0, true);
+            assertQuantiles(promPort, "eventTimeLatencyMillis", 0, true);
+            assertQuantiles(promPort, "recordTimeLatencyMillis", 0, true);
+            assertQuantiles(promPort, "queueWaitMillis", 0, false);
+            // Meters are recomputed every few seconds over the last minute.
+            awaitPositive(promPort, "min(" + PREFIX + "model_version_eventsInPerSecond{" + DEMO_V1
+                    + "})", dir);
+            awaitPositive(promPort, "min(" + PREFIX + "model_version_predictionsPerSecond{"
+                    + DEMO_V1 + "})", dir);
+        }
+    }
+
+    private static LocalSettings settings(Path dir) throws IOException {
+        return new LocalSettings(
+                Duration.ZERO,
+                0,
+                List.of(),
+                2,
+                EmbeddedKafka.freePort(),
+                EmbeddedKafka.freePort(),
+                EmbeddedKafka.freePort(),
+                EmbeddedKafka.freePort(),
+                Duration.ofMillis(500),
+                Duration.ofSeconds(1),
+                dir,
+                dir.resolve("pipeline.log"),
+                Map.of());
+    }
+
+    /** Good events for demo, events of the wrong width, and bytes that are not Avro. */
+    private static void produce(LocalSettings settings) throws IOException {
+        Random random = new Random(11);
+        try (FeatureProducer producer =
+                new FeatureProducer(
+                        "127.0.0.1:" + settings.kafkaPort(),
+                        "http://127.0.0.1:" + settings.registryPort(),
+                        Topics.FEATURES)) {
+            for (int i = 0; i < GOOD + WRONG_WIDTH; i++) {
+                int width = i < GOOD ? WIDTH : 3;
+                List<Float> features = new ArrayList<>(width);
+                for (int f = 0; f < width; f++) {
+                    features.add((float) random.nextGaussian());
+                }
+                producer.send(
+                        FeatureProducer.event(
+                                "e-" + i, "entity-" + (i % 97), LocalMode.DEMO_MODEL,
+                                System.currentTimeMillis(), features));
+            }
+            for (int i = 0; i < UNDECODABLE; i++) {
+                producer.sendRaw(
+                        ("bad-" + i).getBytes(StandardCharsets.UTF_8),
+                        "not avro".getBytes(StandardCharsets.UTF_8));
+            }
+            producer.flush();
+            assertEquals(0, producer.failed(), "produce failed: " + producer.lastError());
+        }
+    }
+
+    private static Process startPrometheus(Path dir, int port, int metricsPort)
+            throws IOException {
+        Path config = dir.resolve("prometheus.yml");
+        Files.writeString(
+                config,
+                String.join(
+                        "\n",
+                        "global:",
+                        "  scrape_interval: 1s",
+                        "  scrape_timeout: 1s",
+                        "scrape_configs:",
+                        "  - job_name: inferflow-local",
+                        "    static_configs:",
+                        "      - targets: ['127.0.0.1:" + metricsPort + "']",
+                        ""));
+        return new ProcessBuilder(
+                        PROMETHEUS.toString(),
+                        "--config.file=" + config,
+                        "--storage.tsdb.path=" + dir.resolve("tsdb"),
+                        "--web.listen-address=127.0.0.1:" + port)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("prometheus.log").toFile())
+                .start();
+    }
+
+    /**
+     * Each subtask's summary for demo v1 has a p50 and p99 with {@code min <= p50 <= p99} (and
+     * p50 > 0 when {@code positive}).
+     */
+    private static void assertQuantiles(int port, String histogram, double min, boolean positive)
+            throws Exception {
+        String name = PREFIX + "model_version_" + histogram;
+        Map<String, Double> p50 =
+                bySubtask(query(port, name + "{" + DEMO_V1 + ",quantile=\"0.5\"}"));
+        Map<String, Double> p99 =
+                bySubtask(query(port, name + "{" + DEMO_V1 + ",quantile=\"0.99\"}"));
+        assertEquals(2, p50.size(), name + " p50 per subtask: " + p50);
+        assertEquals(p50.keySet(), p99.keySet(), name);
+        for (String subtask : p50.keySet()) {
+            double median = p50.get(subtask);
+            String what = name + " subtask " + subtask + ": p50 " + median + ", p99 "
+                    + p99.get(subtask);
+            assertTrue(median >= min && (!positive || median > 0), what);
+            assertTrue(median <= p99.get(subtask), what);
+        }
+    }
+
+    private static Map<String, Double> bySubtask(List<JsonNode> series) {
+        Map<String, Double> out = new HashMap<>();
+        for (JsonNode s : series) {
+            out.put(s.get("metric").get("subtask_index").asText(), value(s));
+        }
+        return out;
+    }
+
+    /** Polls (bounded) until the query's single value equals {@code expected}. */
+    private static void awaitValue(int port, String promql, double expected, Path dir)
+            throws Exception {
+        await(port, promql, v -> v == expected, "== " + expected, dir);
+    }
+
+    /** Polls (bounded) until the query's single value is above 0. */
+    private static void awaitPositive(int port, String promql, Path dir) throws Exception {
+        await(port, promql, v -> v > 0, "> 0", dir);
+    }
+
+    private static void await(
+            int port, String promql, DoublePredicate condition, String expected, Path dir)
+            throws Exception {
+        List<Double> last = new ArrayList<>();
+        try {
+            CommonTestUtils.waitUtil(
+                    () -> {
+                        try {
+                            List<JsonNode> result = query(port, promql);
+                            last.clear();
+                            result.forEach(s -> last.add(value(s)));
+                            return last.size() == 1 && condition.test(last.get(0));
+                        } catch (IOException e) {
+                            return false;
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return false;
+                        }
+                    },
+                    Duration.ofSeconds(60),
+                    Duration.ofMillis(250),
+                    promql + " did not reach " + expected);
+        } catch (Exception e) {
+            throw new AssertionError(
+                    promql + ": expected " + expected + ", last " + last + "\nprometheus log:\n"
+                            + tail(dir.resolve("prometheus.log")),
+                    e);
+        }
+    }
+
+    private static double single(List<JsonNode> result) {
+        assertEquals(1, result.size(), "expected one series: " + result);
+        return value(result.get(0));
+    }
+
+    private static double value(JsonNode series) {
+        return Double.parseDouble(series.get("value").get(1).asText());
+    }
+
+    /** An instant query against Prometheus's HTTP API; the result's series. */
+    private static List<JsonNode> query(int port, String promql)
+            throws IOException, InterruptedException {
+        URI uri =
+                URI.create(
+                        "http://127.0.0.1:" + port + "/api/v1/query?query="
+                                + URLEncoder.encode(promql, StandardCharsets.UTF_8));
+        HttpResponse<String> response =
+                HTTP.send(
+                        HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IOException("HTTP " + response.statusCode() + ": " + response.body());
+        }
+        List<JsonNode> series = new ArrayList<>();
+        JSON.readTree(response.body()).get("data").get("result").forEach(series::add);
+        return series;
+    }
+
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+}
