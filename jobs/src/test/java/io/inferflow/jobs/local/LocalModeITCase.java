@@ -62,7 +62,11 @@ class LocalModeITCase {
                     Duration.ofMillis(200),
                     "fewer than 100 predictions read back:\n" + console);
             assertEquals(0, local.deadLetters(), console.toString());
-            assertTrue(console.toString().contains("models: demo ACTIVE v1 on 2/2"), console.toString());
+            CommonTestUtils.waitUtil(
+                    () -> console.toString().contains("models: demo ACTIVE v1 on 2/2"),
+                    Duration.ofSeconds(30),
+                    Duration.ofMillis(200),
+                    "no status line shows demo v1 active:\n" + console);
 
             List<JsonNode> decoded = readWithThirdPartyClient(settings, 20);
             for (JsonNode prediction : decoded) {
