@@ -250,6 +250,43 @@ class QuantizerTest {
                 e.getMessage());
     }
 
+    @Test
+    void fallsBackToPerTensorWhenTheOpsetCannotBeRaised() throws Exception {
+        Random r = new Random(3);
+        byte[] fp32 = Graphs.matMulAdd(Graphs.gaussian(r, 16, 3), Graphs.gaussian(r, 3), 11);
+        byte[] withSoftmax = withSoftmaxOutput(fp32);
+        QuantizationResult result = Quantizer.quantize(withSoftmax,
+                QuantizeOptions.builder().perChannel(true).timingRuns(0).build());
+        assertEquals(11, OnnxMl.ModelProto.parseFrom(result.model()).getOpsetImport(0)
+                .getVersion());
+        assertEquals("per-tensor", result.report().quantized().get(0).granularity());
+        assertTrue(result.report().notes().get(0).startsWith(
+                "per-channel needs opset 13, the model imports 11"),
+                result.report().notes().toString());
+    }
+
+    @Test
+    void rejectsAnOpsetWithoutDequantizeLinearWhenItCannotBeRaised() throws Exception {
+        Random r = new Random(3);
+        byte[] fp32 = withSoftmaxOutput(
+                Graphs.matMulAdd(Graphs.gaussian(r, 16, 3), Graphs.gaussian(r, 3), 9));
+        ModelException e = assertThrows(ModelException.class,
+                () -> Quantizer.quantize(fp32, NO_TIMING));
+        assertEquals("OPSET_TOO_OLD", e.reason());
+        assertTrue(e.getMessage().startsWith("DequantizeLinear needs default-domain opset 10 or"
+                + " later, the model imports 9"), e.getMessage());
+    }
+
+    /** Renames the Add's output and appends a Softmax (whose meaning changed in opset 13). */
+    private static byte[] withSoftmaxOutput(byte[] model) throws Exception {
+        OnnxMl.ModelProto.Builder m = OnnxMl.ModelProto.parseFrom(model).toBuilder();
+        OnnxMl.GraphProto.Builder g = m.getGraphBuilder();
+        g.getNodeBuilder(1).setOutput(0, "logits");
+        g.addNode(OnnxMl.NodeProto.newBuilder().setOpType("Softmax").setName("softmax")
+                .addInput("logits").addOutput(Graphs.OUTPUT));
+        return m.build().toByteArray();
+    }
+
     private static void assertSameInterface(byte[] fp32, byte[] int8) throws Exception {
         OnnxMl.GraphProto before = OnnxMl.ModelProto.parseFrom(fp32).getGraph();
         OnnxMl.GraphProto after = OnnxMl.ModelProto.parseFrom(int8).getGraph();
