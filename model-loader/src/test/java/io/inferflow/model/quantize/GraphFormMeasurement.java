@@ -15,9 +15,11 @@ import java.util.Locale;
 
 /**
  * The measurement behind {@link Quantizer}'s choice of graph form: the wide MLP as FP32, as
- * weight-only QDQ (what {@link Quantizer} writes) and as dynamic quantization (DynamicQuantizeLinear
- * on the activation, MatMulInteger, Cast, Mul by the scales, Add of the bias), timed on ONNX
- * Runtime with one intra-op thread. Not a test: run it by hand after {@code mvn test-compile}:
+ * weight-only QDQ (what {@link Quantizer} writes) and as dynamic quantization
+ * (DynamicQuantizeLinear on the activation, MatMulInteger, Cast, Mul by the scales, Add of the
+ * bias), timed on ONNX Runtime with one intra-op thread. Not a test: run it by hand after
+ * {@code mvn test-compile} ({@code -Xss8m}: without it the JVM crashed in ONNX Runtime's session
+ * creation when launched this way here, while surefire's JVM did not):
  *
  * <pre>{@code
  * mvn -q -pl model-loader dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt

@@ -31,7 +31,8 @@ import java.util.stream.Collectors;
 class QuantizerTest {
 
     /** Tests that do not look at timings skip them: they are reported, never asserted. */
-    private static final QuantizeOptions NO_TIMING = QuantizeOptions.builder().timingRuns(0).build();
+    private static final QuantizeOptions NO_TIMING =
+            QuantizeOptions.builder().timingRuns(0).build();
 
     @Test
     void wideMlpFileIsAtLeastThreeTimesSmaller() throws Exception {
