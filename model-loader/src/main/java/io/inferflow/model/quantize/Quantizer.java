@@ -52,7 +52,9 @@ import java.util.Locale;
  * level 1 (float) it matched to 2e-5 and took 4,041 µs. We write QDQ, deliberately:
  *
  * <ul>
- *   <li>accuracy: activations stay float, only weights are rounded; dynamic quantization also
+ *   <li>accuracy: activations stay float, only weights are rounded (for MatMul graphs, unless
+ *       ONNX Runtime's MatMulNBits fusion runs at accuracy level 4, see above; the report then
+ *       measures that); dynamic quantization also
  *       rounds every activation to uint8 with a per-batch range, so a row's score depends on
  *       the other rows in its micro-batch, and the deviation is larger (0.0039 vs 0.0027 above);
  *   <li>provability: the int8 model is exactly "the FP32 op on dequantized weights", which a
