@@ -38,7 +38,8 @@ import java.util.concurrent.TimeoutException;
             ModelCommand.Push.class,
             ModelCommand.Rollback.class,
             ModelCommand.Retire.class,
-            ModelCommand.Status.class
+            ModelCommand.Status.class,
+            QuantizeCommand.class
         })
 final class ModelCommand {
 

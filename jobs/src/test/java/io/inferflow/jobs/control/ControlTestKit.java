@@ -76,10 +76,16 @@ final class ControlTestKit {
 
     ModelControl deploy(String name, long version, long generation, byte[] bytes)
             throws Exception {
+        return deploy(name, version, generation, bytes, ModelPrecision.FP32);
+    }
+
+    ModelControl deploy(
+            String name, long version, long generation, byte[] bytes, ModelPrecision precision)
+            throws Exception {
         Path file = store.resolve(name + "-v" + version + "-g" + generation + ".onnx");
         Files.write(file, bytes);
         return ControlRecords.deploy(
                 name, version, generation, file.toUri().toString(), Hashes.sha256Hex(bytes),
-                "features", WIDTH, ModelPrecision.FP32, key, "test");
+                "features", WIDTH, precision, key, "test");
     }
 }

@@ -7,8 +7,12 @@ import io.inferflow.jobs.io.AvroJson;
 import io.inferflow.jobs.io.Pacer;
 import io.inferflow.jobs.local.EmbeddedKafka;
 import io.inferflow.model.Mlp;
+import io.inferflow.model.quantize.QuantizationResult;
+import io.inferflow.model.quantize.QuantizeOptions;
+import io.inferflow.model.quantize.Quantizer;
 import io.inferflow.schemas.avro.ModelAction;
 import io.inferflow.schemas.avro.ModelControl;
+import io.inferflow.schemas.avro.ModelPrecision;
 import io.inferflow.schemas.avro.ModelState;
 import io.inferflow.schemas.avro.ModelStatus;
 import io.inferflow.schemas.registry.LocalSchemaRegistry;
@@ -203,6 +207,57 @@ class ModelControlITCase {
         }
     }
 
+    @Test
+    void swapsFp32ToInt8MidStreamWithinTheDeviationBound(@TempDir Path store) throws Exception {
+        ControlTestKit kit = new ControlTestKit(kafka, registry.url(), store, PARALLELISM);
+        int total = 10_000;
+        Mlp fp32 = Mlp.random(303, ControlTestKit.WIDTH, 64, 32, 1);
+        QuantizationResult int8 =
+                Quantizer.quantize(fp32.toOnnx("features"), QuantizeOptions.defaults());
+        try (ModelControlClient control = kit.client();
+                TrackedProducer producer = producer(kit)) {
+            JobClient job = startJob(kit);
+            assertAllActive(control.send(kit.deploy("fraud", 1, 1, fp32), Duration.ofSeconds(60), s -> {}), 1);
+            Pacer pacer = new Pacer(5_000);
+            long int8ActiveAt = Long.MAX_VALUE;
+            for (int i = 0; i < total; i++) {
+                pacer.awaitNext();
+                producer.send("q-" + i);
+                if (i == total / 2) {
+                    Map<Integer, ModelStatus> finals =
+                            control.send(
+                                    kit.deploy("fraud", 2, 2, int8.model(), ModelPrecision.INT8),
+                                    Duration.ofSeconds(60), s -> {});
+                    assertAllActive(finals, 2);
+                    finals.values().forEach(s -> assertEquals(ModelPrecision.INT8, s.getPrecision()));
+                    int8ActiveAt = System.currentTimeMillis();
+                }
+            }
+            producer.flush();
+            Map<String, Scored> scored = readPredictions(kit, total);
+            job.cancel().get(30, TimeUnit.SECONDS);
+
+            assertEquals(producer.sent().keySet(), scored.keySet());
+            int onInt8 = 0;
+            for (TrackedProducer.Sent sent : producer.sent().values()) {
+                Scored s = scored.get(sent.id());
+                float expected = fp32.forward(sent.row())[0];
+                if (sent.sentAt() >= int8ActiveAt) {
+                    assertEquals(2, s.version, sent.id());
+                    assertEquals("INT8", s.precision, sent.id());
+                }
+                if (s.version == 2) {
+                    onInt8++;
+                    assertEquals(expected, s.score, 1e-2, sent.id() + " INT8 vs FP32");
+                } else {
+                    assertEquals("FP32", s.precision, sent.id());
+                    assertEquals(expected, s.score, 1e-5, sent.id());
+                }
+            }
+            assertTrue(onInt8 >= total / 3, "scored by INT8: " + onInt8);
+        }
+    }
+
     private static TrackedProducer producer(ControlTestKit kit) throws Exception {
         return new TrackedProducer(kafka.bootstrapServers(), kit.registryUrl, kit.features, "fraud",
                 ControlTestKit.WIDTH);
@@ -224,7 +279,7 @@ class ModelControlITCase {
     }
 
     /** One prediction as read back. */
-    private record Scored(long version, float score, long scoredAt) {}
+    private record Scored(long version, float score, long scoredAt, String precision) {}
 
     private static Map<String, Scored> readPredictions(ControlTestKit kit, int expected)
             throws Exception {
@@ -237,7 +292,8 @@ class ModelControlITCase {
             GenericRecord p = avro.decode(r.value());
             String id = p.get("event_id").toString();
             Scored previous = out.put(id, new Scored((Long) p.get("model_version"),
-                    (Float) ((List<?>) p.get("scores")).get(0), (Long) p.get("scored_at")));
+                    (Float) ((List<?>) p.get("scores")).get(0), (Long) p.get("scored_at"),
+                    String.valueOf(p.get("model_precision"))));
             assertEquals(null, previous, "second prediction for " + id);
         }
         return out;
