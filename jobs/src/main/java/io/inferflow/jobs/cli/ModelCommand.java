@@ -39,7 +39,8 @@ import java.util.concurrent.TimeoutException;
             ModelCommand.Rollback.class,
             ModelCommand.Retire.class,
             ModelCommand.Status.class,
-            QuantizeCommand.class
+            QuantizeCommand.class,
+            GenerateCommand.class
         })
 final class ModelCommand {
 
