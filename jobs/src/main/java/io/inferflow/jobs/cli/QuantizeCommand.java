@@ -21,7 +21,8 @@ import java.util.concurrent.Callable;
             "Quantizes the MatMul/Gemm weights of an FP32 ONNX model to INT8 and reports size,"
                     + " deviation from FP32 on sample rows, decision agreement and ONNX Runtime"
                     + " time per batch. Exits 1 (and writes nothing) when --max-deviation is"
-                    + " exceeded. Push the result with 'model push --precision INT8'."
+                    + " exceeded. Push the result with 'model push --precision INT8' (or FP16"
+                    + " with --to fp16)."
         })
 final class QuantizeCommand implements Callable<Integer> {
 
@@ -30,6 +31,14 @@ final class QuantizeCommand implements Callable<Integer> {
 
     @Option(names = "--out", required = true, paramLabel = "INT8.onnx")
     Path out;
+
+    /** What the weights become. */
+    enum Target { INT8, FP16 }
+
+    @Option(names = "--to", defaultValue = "INT8",
+            description = "INT8 (weight-only QDQ) or FP16 (for GPU task managers)"
+                    + " (default: ${DEFAULT-VALUE}).")
+    Target to;
 
     @Option(names = "--per-channel", description = "One scale per output column instead of per tensor.")
     boolean perChannel;
@@ -65,7 +74,10 @@ final class QuantizeCommand implements Callable<Integer> {
         }
         QuantizationResult result;
         try {
-            result = Quantizer.quantize(Files.readAllBytes(in), options.build());
+            byte[] fp32 = Files.readAllBytes(in);
+            result = to == Target.FP16
+                    ? Quantizer.toFp16(fp32, options.build())
+                    : Quantizer.quantize(fp32, options.build());
         } catch (QuantizationException e) {
             report(e.report());
             System.err.println("error: " + e.getMessage() + "; " + out + " not written");

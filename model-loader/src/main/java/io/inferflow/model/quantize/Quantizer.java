@@ -6,6 +6,7 @@ import io.inferflow.model.ModelException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -105,18 +106,46 @@ public final class Quantizer {
         WeightRewriter.Outcome outcome =
                 WeightRewriter.rewrite(model, options.perChannel(), options.symmetric());
         byte[] int8 = outcome.model().toByteArray();
-        Comparison cmp = Comparison.run(fp32, int8, options);
         String form = "int8 weight-only QDQ (DequantizeLinear), "
                 + (outcome.perChannel() ? "per-channel" : "per-tensor") + ", "
                 + (options.symmetric() ? "symmetric" : "asymmetric");
+        return compared(fp32, int8, form, outcome.quantized(), outcome.skipped(),
+                outcome.notes(), options);
+    }
+
+    /**
+     * Converts {@code fp32} to float16 weights ({@link Fp16Converter}, for GPU task managers) and
+     * compares the result with it on ONNX Runtime, like {@link #quantize}.
+     */
+    public static QuantizationResult toFp16(byte[] fp32, QuantizeOptions options)
+            throws ModelException {
+        byte[] fp16 = Fp16Converter.convert(fp32);
+        return compared(
+                fp32, fp16, "fp16 (float16 initializers, Cast at the float32 boundaries)",
+                List.of(), List.of(),
+                List.of("all float initializers stored as float16; CPU runs it through Casts"),
+                options);
+    }
+
+    /** Measures {@code converted} against {@code fp32} and enforces the deviation limit. */
+    private static QuantizationResult compared(
+            byte[] fp32,
+            byte[] converted,
+            String form,
+            List<QuantizationReport.QuantizedOp> quantized,
+            List<QuantizationReport.SkippedOp> skipped,
+            List<String> notes,
+            QuantizeOptions options)
+            throws ModelException {
+        Comparison cmp = Comparison.run(fp32, converted, options);
         QuantizationReport report =
                 new QuantizationReport(
                         fp32.length,
-                        int8.length,
+                        converted.length,
                         form,
-                        outcome.quantized(),
-                        outcome.skipped(),
-                        outcome.notes(),
+                        quantized,
+                        skipped,
+                        notes,
                         cmp.rows,
                         cmp.generated,
                         cmp.maxAbs,
@@ -126,7 +155,9 @@ public final class Quantizer {
                         cmp.intraOpThreads,
                         cmp.timings);
         LOG.info(
-                "quantized {} op(s), kept {} FP32; {} -> {} bytes; max deviation {} on {} rows",
+                "{}: converted {} op(s), kept {} FP32; {} -> {} bytes; max deviation {} on {}"
+                        + " rows",
+                form,
                 report.quantized().size(),
                 report.skipped().size(),
                 report.sizeBefore(),
@@ -140,12 +171,12 @@ public final class Quantizer {
                     String.format(Locale.ROOT,
                             "max absolute deviation %.6f exceeds --max-deviation %s (on %d %s"
                                     + " rows; mean %.6f, decisions agree on %.2f%%); the"
-                                    + " quantized model was not accepted",
+                                    + " converted model was not accepted",
                             report.maxAbsDeviation(), limit, report.rows(),
                             report.rowsGenerated() ? "generated" : "sample",
                             report.meanAbsDeviation(), report.agreement() * 100),
                     report);
         }
-        return new QuantizationResult(int8, report);
+        return new QuantizationResult(converted, report);
     }
 }

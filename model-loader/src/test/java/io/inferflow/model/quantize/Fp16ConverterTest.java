@@ -1,6 +1,7 @@
 package io.inferflow.model.quantize;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.inferflow.model.Mlp;
@@ -62,6 +63,26 @@ class Fp16ConverterTest {
         try (OnnxModel m = OnnxModel.load("fp16", fp16, RuntimeOptions.defaults())) {
             assertEquals(1, m.outputWidth());
         }
+    }
+
+    @Test
+    void toFp16ReportsSizeAndDeviationAndEnforcesTheLimit() throws Exception {
+        byte[] fp32 = Mlp.random(3, 16, 64, 32, 1).toOnnx("features");
+        QuantizationResult result =
+                Quantizer.toFp16(fp32, QuantizeOptions.builder().timingRuns(0).build());
+        QuantizationReport report = result.report();
+        assertTrue(report.form().startsWith("fp16"), report.form());
+        assertEquals(result.model().length, report.sizeAfter());
+        assertTrue(report.sizeAfter() < report.sizeBefore(), report.format());
+        assertTrue(report.maxAbsDeviation() > 0 && report.maxAbsDeviation() < 1e-2,
+                report.format());
+        QuantizationException e =
+                assertThrows(
+                        QuantizationException.class,
+                        () -> Quantizer.toFp16(fp32, QuantizeOptions.builder().timingRuns(0)
+                                .maxDeviation(1e-9).build()));
+        assertEquals("DEVIATION_EXCEEDED", e.reason());
+        assertEquals(report.maxAbsDeviation(), e.report().maxAbsDeviation());
     }
 
     private static FloatBuffer buffer(float[][] rows) {
