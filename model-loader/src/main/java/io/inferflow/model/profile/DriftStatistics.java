@@ -28,8 +28,7 @@ public final class DriftStatistics {
 
     /** PSI, Jensen-Shannon distance and KS of {@code observed} against {@code profile}. */
     public static FeatureDrift compare(FeatureProfile profile, BinCounter observed) {
-        if (observed.edges().length != profile.binCount() - 1
-                || !Arrays.equals(observed.edges(), profile.edges())) {
+        if (!Arrays.equals(observed.edges(), profile.edges())) {
             throw new IllegalArgumentException(
                     "feature '" + profile.name() + "': the counter's edges "
                             + Arrays.toString(observed.edges()) + " are not the profile's "

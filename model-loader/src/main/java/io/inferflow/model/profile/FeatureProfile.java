@@ -40,7 +40,8 @@ public final class FeatureProfile {
             @JsonProperty(value = "mean", required = true) double mean,
             @JsonProperty(value = "std", required = true) double std) {
         if (name == null || name.isBlank()) {
-            throw new IllegalArgumentException("a feature profile needs a name, got '" + name + "'");
+            throw new IllegalArgumentException(
+                    "a feature profile needs a name, got '" + name + "'");
         }
         if (edges == null || proportions == null) {
             throw new IllegalArgumentException(

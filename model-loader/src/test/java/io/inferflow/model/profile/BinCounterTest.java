@@ -59,7 +59,9 @@ class BinCounterTest {
     @Test
     void rejectsEdgesThatDoNotIncrease() {
         IllegalArgumentException e =
-                assertThrows(IllegalArgumentException.class, () -> new BinCounter(new double[] {1, 1}));
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> new BinCounter(new double[] {1, 1}));
         assertTrue(e.getMessage().contains("[1.0, 1.0]"), e.getMessage());
     }
 }

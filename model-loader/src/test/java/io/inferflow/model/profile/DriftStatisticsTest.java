@@ -49,7 +49,9 @@ class DriftStatisticsTest {
                 1.0,
                 DriftStatistics.jensenShannon(new double[] {1, 0}, new double[] {0, 1}),
                 1e-12);
-        double[][] shares = {{0.1, 0.9, 0}, {0, 0, 1}, {1 / 3.0, 1 / 3.0, 1 / 3.0}, {0.6, 0.2, 0.2}};
+        double[][] shares = {
+            {0.1, 0.9, 0}, {0, 0, 1}, {1 / 3.0, 1 / 3.0, 1 / 3.0}, {0.6, 0.2, 0.2}
+        };
         for (double[] p : shares) {
             for (double[] q : shares) {
                 double js = DriftStatistics.jensenShannon(p, q);

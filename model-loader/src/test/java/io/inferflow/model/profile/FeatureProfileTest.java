@@ -50,7 +50,8 @@ class FeatureProfileTest {
     @Test
     void recordsNaNRateAndBinsOnlyTheOtherValues() {
         FeatureProfile profile =
-                FeatureProfile.of("x", new float[] {1, 2, 3, 4, Float.NaN, Float.NaN, 5, 6, 7, 8}, 4);
+                FeatureProfile.of(
+                        "x", new float[] {1, 2, 3, 4, Float.NaN, Float.NaN, 5, 6, 7, 8}, 4);
         assertEquals(0.2, profile.nanRate(), 1e-12);
         assertArrayEquals(new double[] {3, 5, 7}, profile.edges());
         assertArrayEquals(new double[] {0.25, 0.25, 0.25, 0.25}, profile.proportions(), 1e-12);
@@ -63,7 +64,8 @@ class FeatureProfileTest {
         IllegalArgumentException e =
                 assertThrows(
                         IllegalArgumentException.class,
-                        () -> new FeatureProfile("x", new double[] {0}, new double[] {0.5, 0.4}, 0, 0, 1));
+                        () -> new FeatureProfile(
+                                "x", new double[] {0}, new double[] {0.5, 0.4}, 0, 0, 1));
         assertEquals("feature 'x': proportions must sum to 1, got 0.9", e.getMessage());
     }
 
@@ -72,14 +74,17 @@ class FeatureProfileTest {
         IllegalArgumentException e =
                 assertThrows(
                         IllegalArgumentException.class,
-                        () -> new FeatureProfile("x", new double[] {0, 1}, new double[] {1}, 0, 0, 1));
+                        () -> new FeatureProfile(
+                                "x", new double[] {0, 1}, new double[] {1}, 0, 0, 1));
         assertEquals("feature 'x': 2 edges make 3 bins, got 1 proportions", e.getMessage());
     }
 
     @Test
     void rejectsTooFewBins() {
         IllegalArgumentException e =
-                assertThrows(IllegalArgumentException.class, () -> FeatureProfile.of("x", new float[] {1}, 1));
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> FeatureProfile.of("x", new float[] {1}, 1));
         assertEquals("bins must be between 2 and 1000, got 1", e.getMessage());
     }
 }

@@ -54,7 +54,8 @@ class ProfileBuilderTest {
     void profilesEachOutputOfANarrowModelUnderItsOwnName() throws Exception {
         byte[] model = Mlp.random(6, 4, 3).toOnnx("features");
         ReferenceProfile profile =
-                ProfileBuilder.build(model, List.of("a", "b", "c", "d"), gaussianRows(600, 4, 2), 5);
+                ProfileBuilder.build(
+                        model, List.of("a", "b", "c", "d"), gaussianRows(600, 4, 2), 5);
         assertEquals(List.of("score0", "score1", "score2"),
                 profile.scores().stream().map(FeatureProfile::name).toList());
         assertEquals("d", profile.features().get(3).name());
@@ -66,7 +67,9 @@ class ProfileBuilderTest {
         float[][] rows = gaussianRows(20, 4, 3);
         rows[17] = new float[8];
         IllegalArgumentException e =
-                assertThrows(IllegalArgumentException.class, () -> ProfileBuilder.build(MODEL, rows, 10));
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> ProfileBuilder.build(MODEL, rows, 10));
         assertEquals("row 17 has 8 values, the model takes 4", e.getMessage());
     }
 
@@ -75,7 +78,8 @@ class ProfileBuilderTest {
         IllegalArgumentException e =
                 assertThrows(
                         IllegalArgumentException.class,
-                        () -> ProfileBuilder.build(MODEL, List.of("a", "b"), gaussianRows(5, 4, 4), 10));
+                        () -> ProfileBuilder.build(
+                                MODEL, List.of("a", "b"), gaussianRows(5, 4, 4), 10));
         assertEquals("got 2 feature names [a, b], the model takes 4 features", e.getMessage());
     }
 
@@ -98,7 +102,8 @@ class ProfileBuilderTest {
         ModelException e =
                 assertThrows(
                         ModelException.class,
-                        () -> ProfileBuilder.build(new byte[] {1, 2, 3}, gaussianRows(5, 4, 6), 10));
+                        () -> ProfileBuilder.build(
+                                new byte[] {1, 2, 3}, gaussianRows(5, 4, 6), 10));
         assertTrue(e.getMessage().contains("cannot load"), e.getMessage());
     }
 }

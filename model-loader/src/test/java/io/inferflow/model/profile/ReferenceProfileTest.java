@@ -23,7 +23,8 @@ class ReferenceProfileTest {
         FeatureProfile age =
                 new FeatureProfile("age", new double[0], new double[] {1.0}, 0, 40, 0);
         FeatureProfile score =
-                new FeatureProfile("score", new double[] {0.5}, new double[] {0.9, 0.1}, 0, 0.2, 0.1);
+                new FeatureProfile(
+                        "score", new double[] {0.5}, new double[] {0.9, 0.1}, 0, 0.2, 0.1);
         return ReferenceProfile.of(
                 List.of(amount, age), List.of(score), 1234,
                 Instant.parse("2025-01-02T03:04:05.678Z"), sha);
@@ -59,7 +60,9 @@ class ReferenceProfileTest {
 
     @Test
     void refusesAnUnknownFormatVersion() {
-        String json = sample(SHA).toJson().replace("\"format_version\" : 1", "\"format_version\" : 2");
+        String json =
+                sample(SHA).toJson()
+                        .replace("\"format_version\" : 1", "\"format_version\" : 2");
         IllegalArgumentException e =
                 assertThrows(IllegalArgumentException.class, () -> ReferenceProfile.fromJson(json));
         assertEquals(
@@ -90,7 +93,9 @@ class ReferenceProfileTest {
     @Test
     void rejectsTextThatIsNotJson() {
         IllegalArgumentException e =
-                assertThrows(IllegalArgumentException.class, () -> ReferenceProfile.fromJson("a,b\n1,2"));
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> ReferenceProfile.fromJson("a,b\n1,2"));
         assertTrue(e.getMessage().startsWith("not a valid reference profile: "), e.getMessage());
     }
 }
