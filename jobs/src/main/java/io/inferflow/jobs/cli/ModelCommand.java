@@ -10,6 +10,7 @@ import io.inferflow.model.Hashes;
 import io.inferflow.model.ModelException;
 import io.inferflow.model.OnnxModel;
 import io.inferflow.model.RuntimeOptions;
+import io.inferflow.model.profile.ReferenceProfile;
 import io.inferflow.schemas.avro.ModelAction;
 import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.ModelPrecision;
@@ -19,6 +20,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Files;
@@ -40,7 +42,8 @@ import java.util.concurrent.TimeoutException;
             ModelCommand.Retire.class,
             ModelCommand.Status.class,
             QuantizeCommand.class,
-            GenerateCommand.class
+            GenerateCommand.class,
+            ProfileCommand.class
         })
 final class ModelCommand {
 
@@ -112,6 +115,16 @@ final class ModelCommand {
         @Option(names = "--issued-by", description = "Who pushes (default: the OS user).")
         String issuedBy = user();
 
+        @Option(names = "--profile", paramLabel = "PROFILE.json",
+                description = "Reference profile (pipeline model profile) for drift detection;"
+                        + " attached inline unless --profile-uri is given.")
+        Path profile;
+
+        @Option(names = "--profile-uri",
+                description = "Where the job reads the profile from, instead of inline; needs"
+                        + " --profile, the local copy that is checked against the model.")
+        URI profileUri;
+
         @Override
         public Integer call() throws Exception {
             if (!Files.isRegularFile(file)) {
@@ -128,6 +141,12 @@ final class ModelCommand {
                 throw new IllegalArgumentException(
                         "--file " + file + " is not a servable model: " + e.getMessage(), e);
             }
+            if (profileUri != null && profile == null) {
+                throw new IllegalArgumentException(
+                        "--profile-uri needs --profile FILE, the local copy to check against the"
+                                + " model");
+            }
+            String profileJson = profile == null ? null : readProfile(profile, inputWidth, sha256);
             try (ModelControlClient client = control.client()) {
                 ControlHistory history = client.history();
                 long highest = history.highestVersion(name);
@@ -141,8 +160,42 @@ final class ModelCommand {
                         ControlRecords.deploy(
                                 name, version, history.nextGeneration(name), location.toString(),
                                 sha256, inputName, inputWidth, precision, signingKey(), issuedBy);
+                if (profileUri != null) {
+                    record.setProfileUri(profileUri.toString());
+                } else {
+                    record.setProfile(profileJson);
+                }
                 return send(record, client, ModelState.ACTIVE);
             }
+        }
+
+        /**
+         * The JSON of {@code file} once it parses as a reference profile with {@code inputWidth}
+         * features; warns when it was made with a model other than {@code sha256}.
+         */
+        static String readProfile(Path file, int inputWidth, String sha256) throws IOException {
+            if (!Files.isRegularFile(file)) {
+                throw new IllegalArgumentException("--profile " + file + " does not exist");
+            }
+            String json = Files.readString(file);
+            ReferenceProfile parsed;
+            try {
+                parsed = ReferenceProfile.fromJson(json);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--profile " + file + ": " + e.getMessage(), e);
+            }
+            if (parsed.featureCount() != inputWidth) {
+                throw new IllegalArgumentException(
+                        "--profile " + file + " has " + parsed.featureCount()
+                                + " features, the model takes " + inputWidth);
+            }
+            if (parsed.modelSha256() != null && !parsed.modelSha256().equals(sha256)) {
+                System.err.println(
+                        "warning: --profile " + file + " was made with model sha256 "
+                                + parsed.modelSha256() + ", pushing " + sha256
+                                + "; its score distribution may not match");
+            }
+            return json;
         }
 
         /** The key pair that signs, or null (unsigned) when there is none. */
