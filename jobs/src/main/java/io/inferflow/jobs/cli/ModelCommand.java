@@ -85,11 +85,15 @@ final class ModelCommand {
         }
     }
 
-    @Command(name = "push", mixinStandardHelpOptions = true,
+    // No mixinStandardHelpOptions: its -V/--version would clash with the model's --version.
+    @Command(name = "push",
             description = {"Deploys a new version of a model: copies the file into the model store"
                     + " (or points at --uri), computes its sha256, signs (name, version, sha256),"
                     + " writes a DEPLOY record and waits for every subtask's status."})
     static final class Push extends Writing implements Callable<Integer> {
+
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help.")
+        boolean help;
 
         @Option(names = "--name", required = true, description = "Model name.")
         String name;
