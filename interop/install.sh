@@ -9,4 +9,4 @@ fi
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 $SUDO apt-get update
-$SUDO apt-get install -y python3-confluent-kafka python3-avro
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3-confluent-kafka python3-avro
