@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -116,7 +117,81 @@ class PrometheusScrapeITCase {
                     + "})", dir);
             awaitPositive(promPort, "min(" + PREFIX + "model_version_predictionsPerSecond{"
                     + DEMO_V1 + "})", dir);
+
+            // The Grafana dashboard's queries, against the same Prometheus.
+            assertDashboardQueriesReturnSeries(promPort, dir);
         }
+    }
+
+    /**
+     * Every panel target of {@code deploy/grafana/inferflow-dashboard.json}, with {@code $model}
+     * = demo and {@code $version} = 1, is valid PromQL (status "success") and returns at least
+     * one series; the {@code model} and {@code version} variables' {@code label_values} offer
+     * demo and 1.
+     */
+    private static void assertDashboardQueriesReturnSeries(int port, Path dir) throws Exception {
+        GrafanaDashboard dashboard =
+                GrafanaDashboard.read(
+                        GrafanaDashboard.FILE,
+                        Map.of(
+                                "model", LocalMode.DEMO_MODEL,
+                                "version", "1",
+                                "__rate_interval", "30s",
+                                "__interval", "5s"));
+        assertEquals(39, dashboard.root().path("schemaVersion").asInt(), "schemaVersion");
+        List<GrafanaDashboard.Target> targets = dashboard.targets();
+        assertTrue(targets.size() >= 20, "dashboard targets: " + targets);
+        for (GrafanaDashboard.Target target : targets) {
+            awaitSeries(port, target.expr(), target.toString(), dir);
+        }
+        Map<String, String> expected = Map.of("model", LocalMode.DEMO_MODEL, "version", "1");
+        List<GrafanaDashboard.Variable> variables = dashboard.labelValuesVariables();
+        assertEquals(
+                expected.keySet(),
+                new HashSet<>(variables.stream().map(GrafanaDashboard.Variable::name).toList()),
+                "label_values variables");
+        for (GrafanaDashboard.Variable variable : variables) {
+            List<String> offered = new ArrayList<>();
+            for (JsonNode s : awaitSeries(port, variable.expr(), "variable " + variable, dir)) {
+                offered.add(s.get("metric").path(variable.label()).asText());
+            }
+            assertTrue(
+                    offered.contains(expected.get(variable.name())),
+                    "variable " + variable.name() + " offers " + offered);
+        }
+    }
+
+    /**
+     * Polls (bounded) until the query succeeds with at least one series; a query Prometheus
+     * rejects fails at once.
+     */
+    private static List<JsonNode> awaitSeries(int port, String promql, String what, Path dir)
+            throws Exception {
+        List<JsonNode> last = new ArrayList<>();
+        try {
+            CommonTestUtils.waitUtil(
+                    () -> {
+                        try {
+                            JsonNode response = queryResponse(port, promql);
+                            last.clear();
+                            response.get("data").get("result").forEach(last::add);
+                            return !last.isEmpty();
+                        } catch (IOException e) {
+                            return false;
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return false;
+                        }
+                    },
+                    Duration.ofSeconds(30),
+                    Duration.ofMillis(250),
+                    what + " returned no series");
+        } catch (Exception e) {
+            throw new AssertionError(
+                    what + ": no series\nprometheus log:\n" + tail(dir.resolve("prometheus.log")),
+                    e);
+        }
+        return last;
     }
 
     private static LocalSettings settings(Path dir) throws IOException {
@@ -273,6 +348,17 @@ class PrometheusScrapeITCase {
     /** An instant query against Prometheus's HTTP API; the result's series. */
     private static List<JsonNode> query(int port, String promql)
             throws IOException, InterruptedException {
+        List<JsonNode> series = new ArrayList<>();
+        queryResponse(port, promql).get("data").get("result").forEach(series::add);
+        return series;
+    }
+
+    /**
+     * An instant query's whole response, whose status must be "success"; a query Prometheus
+     * rejects as bad (HTTP 400, 422) is an assertion failure, other failures an IOException.
+     */
+    private static JsonNode queryResponse(int port, String promql)
+            throws IOException, InterruptedException {
         URI uri =
                 URI.create(
                         "http://127.0.0.1:" + port + "/api/v1/query?query="
@@ -280,12 +366,16 @@ class PrometheusScrapeITCase {
         HttpResponse<String> response =
                 HTTP.send(
                         HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() == 400 || response.statusCode() == 422) {
+            throw new AssertionError(
+                    promql + ": HTTP " + response.statusCode() + ": " + response.body());
+        }
         if (response.statusCode() != 200) {
             throw new IOException("HTTP " + response.statusCode() + ": " + response.body());
         }
-        List<JsonNode> series = new ArrayList<>();
-        JSON.readTree(response.body()).get("data").get("result").forEach(series::add);
-        return series;
+        JsonNode body = JSON.readTree(response.body());
+        assertEquals("success", body.path("status").asText(), promql + ": " + response.body());
+        return body;
     }
 
     private static String tail(Path log) {
