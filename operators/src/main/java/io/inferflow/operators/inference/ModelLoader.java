@@ -1,0 +1,102 @@
+package io.inferflow.operators.inference;
+
+import io.inferflow.model.ModelDescriptor;
+import io.inferflow.model.ModelException;
+import io.inferflow.operators.control.ModelControls;
+import io.inferflow.schemas.avro.ModelControl;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Owns the inference operator's background loader thread and the queue of loads it has finished.
+ * Loads run here; their results are only taken, and installed, by the task thread.
+ */
+final class ModelLoader {
+
+    // The operator's logger, so that its log lines keep their category after the split.
+    private static final Logger LOG = LoggerFactory.getLogger(MicroBatchInferenceOperator.class);
+
+    private final ModelProvider provider;
+    private final Duration timeout;
+    private final ExecutorService executor;
+    private final BlockingQueue<LoadResult> completed = new LinkedBlockingQueue<>();
+
+    /** Starts the loader thread {@code model-loader-<subtask>}. */
+    ModelLoader(ModelProvider provider, Duration timeout, int subtask) {
+        this.provider = provider;
+        this.timeout = timeout;
+        this.executor =
+                Executors.newSingleThreadExecutor(
+                        r -> {
+                            Thread t = new Thread(r, "model-loader-" + subtask);
+                            t.setDaemon(true);
+                            return t;
+                        });
+    }
+
+    /** Loads on the loader thread; the result is queued for {@link #poll()}. */
+    void submit(ModelControl control, ModelDescriptor descriptor) {
+        executor.execute(() -> completed.add(load(control, descriptor)));
+    }
+
+    /** Loads on the calling thread: at restore, before anything is scored. */
+    LoadResult loadNow(ModelControl control) {
+        try {
+            return load(control, ModelControls.descriptor(control));
+        } catch (IllegalArgumentException e) {
+            return LoadResult.failed(control, "INVALID_CONTROL: " + e.getMessage(), 0L);
+        }
+    }
+
+    private LoadResult load(ModelControl control, ModelDescriptor descriptor) {
+        long start = System.nanoTime();
+        try {
+            ModelHandle handle = provider.acquire(descriptor);
+            return LoadResult.loaded(control, handle, millisSince(start));
+        } catch (ModelException e) {
+            return LoadResult.failed(
+                    control, e.reason() + ": " + e.getMessage(), millisSince(start));
+        } catch (RuntimeException e) {
+            // A provider bug must not kill the loader thread: the version is rejected with it.
+            return LoadResult.failed(control, "LOAD_FAILED: " + e, millisSince(start));
+        }
+    }
+
+    /** A finished load, or null when none is waiting. */
+    LoadResult poll() {
+        return completed.poll();
+    }
+
+    /** A finished load, waiting at most {@code nanos} for one; null when none came. */
+    LoadResult poll(long nanos) throws InterruptedException {
+        return completed.poll(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Loads finished and not yet taken. */
+    int finished() {
+        return completed.size();
+    }
+
+    /** Stops the thread (waiting at most the load timeout) and closes results nobody took. */
+    void stop() throws InterruptedException {
+        executor.shutdownNow();
+        if (!executor.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            LOG.warn("the model loader thread did not stop within {} ms", timeout.toMillis());
+        }
+        LoadResult result;
+        while ((result = completed.poll()) != null) {
+            result.discard();
+        }
+    }
+
+    private static long millisSince(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+}
