@@ -1,5 +1,6 @@
 package io.inferflow.jobs;
 
+import io.inferflow.operators.drift.DriftOptions;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.YamlParserUtils;
@@ -12,6 +13,7 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -88,6 +90,10 @@ public final class InferenceJob {
                         conf.get(PipelineOptions.DEAD_LETTERS_TOPIC),
                         conf.get(PipelineOptions.MODEL_CONTROL_TOPIC),
                         conf.get(PipelineOptions.MODEL_STATUS_TOPIC));
+        if (conf.get(DriftOptions.ENABLED)) {
+            needed = new ArrayList<>(needed);
+            needed.add(conf.get(PipelineOptions.DRIFT_TOPIC));
+        }
         Set<String> existing;
         try (Admin admin =
                 Admin.create(

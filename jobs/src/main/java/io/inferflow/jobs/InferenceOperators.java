@@ -10,6 +10,7 @@ import io.inferflow.model.ModelException;
 import io.inferflow.model.OnnxModel;
 import io.inferflow.model.RuntimeOptions;
 import io.inferflow.operators.InferenceOptions;
+import io.inferflow.operators.drift.DriftOptions;
 import io.inferflow.operators.inference.BatchingOptions;
 import io.inferflow.operators.inference.IdentityModelProvider;
 import io.inferflow.operators.inference.MicroBatchInferenceOperator;
@@ -48,7 +49,8 @@ public final class InferenceOperators {
         List<ModelControl> initial = initialModels(conf);
         return new MicroBatchInferenceOperator(
                 initial, provider(conf, initial), batching,
-                conf.get(InferenceOptions.MODEL_LOAD_TIMEOUT));
+                conf.get(InferenceOptions.MODEL_LOAD_TIMEOUT),
+                DriftOptions.settings(conf));
     }
 
     /** The loader policy of the model options. */

@@ -3,8 +3,12 @@ package io.inferflow.jobs;
 import io.inferflow.operators.InferenceOptions;
 import io.inferflow.operators.decode.DecodeFunction;
 import io.inferflow.operators.decode.DecodedEvent;
+import io.inferflow.operators.drift.DriftAggregator;
+import io.inferflow.operators.drift.DriftOptions;
+import io.inferflow.operators.drift.DriftSettings;
 import io.inferflow.operators.inference.MicroBatchInferenceOperator;
 import io.inferflow.schemas.avro.DeadLetter;
+import io.inferflow.schemas.avro.DriftReport;
 import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.Prediction;
 import org.apache.flink.configuration.Configuration;
@@ -14,6 +18,7 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import static io.inferflow.operators.decode.SideOutputs.DEAD_LETTERS;
+import static io.inferflow.operators.decode.SideOutputs.DRIFT_COUNTS;
 import static io.inferflow.operators.decode.SideOutputs.MODEL_STATUS;
 
 /**
@@ -24,8 +29,14 @@ import static io.inferflow.operators.decode.SideOutputs.MODEL_STATUS;
  *                 │          ▲      │        │
  *                 │          │      │        └──────▶ model-status
  *                 └──── dead letters┴───────────────▶ dead-letters
- *   model-control ─(broadcast)─┘
+ *   model-control ─(broadcast)─┘    │
+ *                                   └─ drift counts ─(by model version)─▶ drift ─▶ drift
  * </pre>
+ *
+ * <p>Versions pushed with a reference profile are counted for drift: each inference subtask bins
+ * the inputs and scores of every batch it scores and sends the counts (every {@code
+ * drift.flush-interval} and before each barrier) to a keyed aggregator that merges them into
+ * windows per model version and writes a DriftReport per window.
  *
  * <p>The control topic is broadcast to every inference subtask, which loads the versions it names
  * off the data path and swaps between two batches.
@@ -67,5 +78,17 @@ public final class InferencePipeline {
         io.sinkPredictions(predictions);
         io.sinkDeadLetters(deadLetters);
         io.sinkModelStatus(predictions.getSideOutput(MODEL_STATUS));
+
+        DriftSettings drift = DriftOptions.settings(conf);
+        if (drift.enabled()) {
+            // Each subtask's counts of a version meet in one keyed window per model version.
+            io.sinkDrift(
+                    predictions
+                            .getSideOutput(DRIFT_COUNTS)
+                            .keyBy(DriftAggregator.KEY)
+                            .process(new DriftAggregator(drift), new AvroTypeInfo<>(DriftReport.class))
+                            .name("drift")
+                            .uid("drift"));
+        }
     }
 }

@@ -8,6 +8,7 @@ import io.inferflow.operators.decode.RawRecord;
 import io.inferflow.operators.serde.ConfluentFeatureEventDecoder;
 import io.inferflow.schemas.avro.DeadLetter;
 import io.inferflow.schemas.avro.ModelControl;
+import io.inferflow.schemas.avro.DriftReport;
 import io.inferflow.schemas.avro.ModelStatus;
 import io.inferflow.schemas.avro.Prediction;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -108,6 +109,21 @@ public final class KafkaPipelineIo implements PipelineIo {
                                 .build())
                 .name("model-status-sink")
                 .uid("model-status-sink");
+    }
+
+    @Override
+    public void sinkDrift(DataStream<DriftReport> reports) {
+        String topic = conf.get(PipelineOptions.DRIFT_TOPIC);
+        // Not transactional: a report is derived data, readers keep the last per window.
+        reports.sinkTo(
+                        KafkaSink.<DriftReport>builder()
+                                .setBootstrapServers(conf.get(PipelineOptions.BOOTSTRAP_SERVERS))
+                                .setRecordSerializer(
+                                        ConfluentRecordSerializer.driftReport(topic, registry()))
+                                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                                .build())
+                .name("drift-sink")
+                .uid("drift-sink");
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.inferflow.jobs;
 import io.inferflow.operators.decode.FeatureEventDecoder;
 import io.inferflow.operators.decode.RawRecord;
 import io.inferflow.schemas.avro.DeadLetter;
+import io.inferflow.schemas.avro.DriftReport;
 import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.ModelStatus;
 import io.inferflow.schemas.avro.Prediction;
@@ -29,4 +30,7 @@ public interface PipelineIo {
     void sinkPredictions(DataStream<Prediction> predictions);
 
     void sinkDeadLetters(DataStream<DeadLetter> deadLetters);
+
+    /** Where drift reports go. */
+    void sinkDrift(DataStream<DriftReport> reports);
 }

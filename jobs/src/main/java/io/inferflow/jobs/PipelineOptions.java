@@ -102,6 +102,15 @@ public final class PipelineOptions {
                             "Compacted topic of ModelControl records, keyed by model name: the"
                                     + " history of deployments. Read from the start by every job.");
 
+    public static final ConfigOption<String> DRIFT_TOPIC =
+            ConfigOptions.key("topics.drift")
+                    .stringType()
+                    .defaultValue(Topics.DRIFT)
+                    .withDescription(
+                            "Topic of DriftReport records, keyed by model name: one per closed"
+                                    + " drift window per model version with a reference profile."
+                                    + " Needed while drift.enabled is true.");
+
     public static final ConfigOption<String> MODEL_STATUS_TOPIC =
             ConfigOptions.key("topics.model-status")
                     .stringType()

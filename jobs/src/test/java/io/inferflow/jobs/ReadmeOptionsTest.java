@@ -1,6 +1,7 @@
 package io.inferflow.jobs;
 
 import io.inferflow.operators.InferenceOptions;
+import io.inferflow.operators.drift.DriftOptions;
 import org.apache.flink.configuration.ConfigOption;
 import org.junit.jupiter.api.Test;
 
@@ -23,6 +24,7 @@ class ReadmeOptionsTest {
         List<String> keys = new ArrayList<>();
         keys.addAll(keys(PipelineOptions.class));
         keys.addAll(keys(InferenceOptions.class));
+        keys.addAll(keys(DriftOptions.class));
         assertTrue(keys.size() > 20, "options found: " + keys);
         List<String> missing =
                 keys.stream().filter(k -> !readme.contains("| `" + k + "` |")).toList();

@@ -76,6 +76,17 @@ public final class ModelLoader {
         return new LoadedModel(d, model, millis);
     }
 
+    /**
+     * Fetches a file that goes with a model, such as its reference profile, under the same
+     * allowed URI roots, schemes, size limit and timeout as model files.
+     *
+     * @param label names the file in error messages, e.g. {@code "profile of model 'fraud' v3"}
+     */
+    public byte[] fetch(String label, String uri) throws ModelException {
+        URI target = roots.check(label, uri, supportedUri(label, uri));
+        return fetcher.fetch(label, target);
+    }
+
     private URI supportedUri(String label, String given) throws ModelException {
         URI uri;
         try {

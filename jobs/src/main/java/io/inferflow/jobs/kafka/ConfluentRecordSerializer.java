@@ -2,6 +2,7 @@ package io.inferflow.jobs.kafka;
 
 import io.inferflow.operators.serde.ConfluentAvroSchemas;
 import io.inferflow.schemas.avro.DeadLetter;
+import io.inferflow.schemas.avro.DriftReport;
 import io.inferflow.schemas.avro.ModelStatus;
 import io.inferflow.schemas.avro.Prediction;
 import org.apache.avro.specific.SpecificRecord;
@@ -54,6 +55,12 @@ public final class ConfluentRecordSerializer<T extends SpecificRecord>
         return new ConfluentRecordSerializer<>(
                 ModelStatus.class, topic, registry,
                 s -> s.getModel().getBytes(StandardCharsets.UTF_8));
+    }
+
+    public static ConfluentRecordSerializer<DriftReport> driftReport(String topic, String registry) {
+        return new ConfluentRecordSerializer<>(
+                DriftReport.class, topic, registry,
+                r -> r.getModel().getBytes(StandardCharsets.UTF_8));
     }
 
     @Override

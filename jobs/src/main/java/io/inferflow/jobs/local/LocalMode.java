@@ -84,7 +84,10 @@ public final class LocalMode implements AutoCloseable {
         EmbeddedKafka.createTopics(
                 kafka.bootstrapServers(), 1, Map.of("cleanup.policy", "compact"),
                 conf.get(PipelineOptions.MODEL_CONTROL_TOPIC));
-        kafka.createTopics(1, conf.get(PipelineOptions.MODEL_STATUS_TOPIC));
+        kafka.createTopics(
+                1,
+                conf.get(PipelineOptions.MODEL_STATUS_TOPIC),
+                conf.get(PipelineOptions.DRIFT_TOPIC));
 
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);

@@ -89,6 +89,12 @@ public final class BinCounter {
         return this;
     }
 
+    /** Forgets every value counted so far, keeping the edges. */
+    public void reset() {
+        Arrays.fill(counts, 0L);
+        nanCount = 0;
+    }
+
     /** Values per bin (a copy). */
     public long[] counts() {
         return counts.clone();

@@ -1,6 +1,7 @@
 package io.inferflow.operators.decode;
 
 import io.inferflow.schemas.avro.DeadLetter;
+import io.inferflow.schemas.avro.DriftCounts;
 import io.inferflow.schemas.avro.ModelStatus;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.util.OutputTag;
@@ -21,6 +22,13 @@ public final class SideOutputs {
      */
     public static final OutputTag<ModelStatus> MODEL_STATUS =
             new OutputTag<>("model-status", new AvroTypeInfo<>(ModelStatus.class));
+
+    /**
+     * Bin counts of a model version's inputs and scores against its reference profile, from one
+     * inference subtask since its last partial; the drift aggregator merges them into windows.
+     */
+    public static final OutputTag<DriftCounts> DRIFT_COUNTS =
+            new OutputTag<>("drift-counts", new AvroTypeInfo<>(DriftCounts.class));
 
     private SideOutputs() {}
 }

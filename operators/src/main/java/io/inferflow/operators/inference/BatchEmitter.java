@@ -6,6 +6,7 @@ import io.inferflow.operators.decode.SideOutputs;
 import io.inferflow.operators.inference.EventChecks.Rejection;
 import io.inferflow.operators.inference.ServedModel.Pending;
 import io.inferflow.operators.metrics.InferenceMetrics;
+import io.inferflow.schemas.avro.DriftCounts;
 import io.inferflow.schemas.avro.FeatureEvent;
 import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.ModelState;
@@ -19,6 +20,7 @@ import org.apache.flink.streaming.runtime.tasks.ProcessingTimeService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.FloatBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -42,6 +44,7 @@ final class BatchEmitter {
     private final ProcessingTimeCallback flushTimer;
     private final int subtask;
     private final int parallelism;
+    private final long driftFlushEvents;
 
     private List<ModelStatus> unsentStatuses = new ArrayList<>();
     private boolean opened;
@@ -49,6 +52,7 @@ final class BatchEmitter {
 
     /**
      * @param flushTimer called when a batch's {@link BatchingOptions#maxDelay()} has passed
+     * @param driftFlushEvents how many events a version counts for drift before it sends them
      */
     BatchEmitter(
             Output<StreamRecord<Prediction>> output,
@@ -57,7 +61,8 @@ final class BatchEmitter {
             ProcessingTimeService time,
             ProcessingTimeCallback flushTimer,
             int subtask,
-            int parallelism) {
+            int parallelism,
+            long driftFlushEvents) {
         this.output = output;
         this.metrics = metrics;
         this.options = options;
@@ -65,6 +70,7 @@ final class BatchEmitter {
         this.flushTimer = flushTimer;
         this.subtask = subtask;
         this.parallelism = parallelism;
+        this.driftFlushEvents = driftFlushEvents;
     }
 
     // --- batches
@@ -116,8 +122,10 @@ final class BatchEmitter {
         boolean zero = options.nonFinitePolicy() == NonFiniteFeaturePolicy.ZERO;
         long start = System.nanoTime();
         float[] scores;
+        FloatBuffer input;
         try {
-            scores = model.scorer.score(model.fill(batch, zero), batch.size());
+            input = model.fill(batch, zero);
+            scores = model.scorer.score(input, batch.size());
         } catch (ModelException e) {
             rejectBatch(
                     model,
@@ -141,6 +149,12 @@ final class BatchEmitter {
         metrics.batchScored(batch.size(), micros);
         model.metrics.batchScored(batch.size(), micros);
         long emittedAt = now();
+        if (model.drift != null) {
+            model.drift.count(input, batch.size(), scores, width, emittedAt);
+            if (model.drift.events() >= driftFlushEvents) {
+                sendDriftCounts(model);
+            }
+        }
         Instant scoredAt = Instant.ofEpochMilli(emittedAt);
         long version = model.control.getVersion();
         String precision = model.control.getPrecision().name();
@@ -187,6 +201,28 @@ final class BatchEmitter {
         for (Pending p : batch) {
             model.metrics.deadLetter(ErrorTypes.INFERENCE_FAILED);
             deadLetter(p, new Rejection(ErrorTypes.INFERENCE_FAILED, message));
+        }
+    }
+
+    // --- drift
+
+    /** Sends every serving version's drift counts made since its last partial. */
+    void sendDriftCounts(Collection<ModelSlot> slots) {
+        for (ModelSlot slot : slots) {
+            if (slot.active != null) {
+                sendDriftCounts(slot.active);
+            }
+        }
+    }
+
+    /** Sends the version's drift counts made since its last partial, if it has any. */
+    void sendDriftCounts(ServedModel model) {
+        if (model.drift == null) {
+            return;
+        }
+        DriftCounts partial = model.drift.drain(subtask);
+        if (partial != null) {
+            output.collect(SideOutputs.DRIFT_COUNTS, new StreamRecord<>(partial));
         }
     }
 

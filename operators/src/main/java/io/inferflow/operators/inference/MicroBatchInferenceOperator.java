@@ -4,6 +4,7 @@ import io.inferflow.operators.control.ControlState;
 import io.inferflow.operators.control.ModelControls;
 import io.inferflow.operators.decode.DecodedEvent;
 import io.inferflow.operators.decode.SideOutputs;
+import io.inferflow.operators.drift.DriftSettings;
 import io.inferflow.operators.inference.ServedModel.Pending;
 import io.inferflow.operators.metrics.InferenceMetrics;
 import io.inferflow.operators.metrics.ModelMetrics;
@@ -64,7 +65,10 @@ import java.util.TreeSet;
  *
  * <p><b>Outputs.</b> Predictions; {@link SideOutputs#DEAD_LETTERS} for events not scored (unknown,
  * retired or unloaded model, wrong width, non-finite features, a model failing on a batch);
- * {@link SideOutputs#MODEL_STATUS} with LOADED, ACTIVE, REJECTED and RETIRED per subtask.
+ * {@link SideOutputs#MODEL_STATUS} with LOADED, ACTIVE, REJECTED and RETIRED per subtask;
+ * {@link SideOutputs#DRIFT_COUNTS} with the bin counts of the inputs and scores of versions that
+ * have a reference profile (every scored row, as the model saw it), sent every drift flush
+ * interval, before each barrier, at the end and when a version stops serving.
  *
  * <p><b>Parts.</b> This class keeps the Flink lifecycle and routes each event to a batch, to the
  * events waiting for a first version, or to dead letters. {@link ModelLoads} loads, installs,
@@ -107,6 +111,7 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
     private final ModelProvider provider;
     private final BatchingOptions options;
     private final Duration loadTimeout;
+    private final DriftSettings drift;
 
     private transient BroadcastState<String, ModelControl> desiredState;
     private transient BroadcastState<String, ModelControl> servedState;
@@ -118,7 +123,16 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
     /** With the {@linkplain #DEFAULT_LOAD_TIMEOUT default load timeout}. */
     public MicroBatchInferenceOperator(
             List<ModelControl> initialModels, ModelProvider provider, BatchingOptions options) {
-        this(initialModels, provider, options, DEFAULT_LOAD_TIMEOUT);
+        this(initialModels, provider, options, DEFAULT_LOAD_TIMEOUT, DriftSettings.disabled());
+    }
+
+    /** Without drift detection. */
+    public MicroBatchInferenceOperator(
+            List<ModelControl> initialModels,
+            ModelProvider provider,
+            BatchingOptions options,
+            Duration loadTimeout) {
+        this(initialModels, provider, options, loadTimeout, DriftSettings.disabled());
     }
 
     /**
@@ -126,6 +140,8 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
      *     name, may be empty; a control record with a higher generation replaces them
      * @param loadTimeout how long a checkpoint barrier or the end of input waits for the loads
      *     that events are waiting for
+     * @param drift whether and how often to send the drift counts of versions with a reference
+     *     profile ({@link SideOutputs#DRIFT_COUNTS})
      * @throws IllegalArgumentException when a model is named twice or an initial record is a
      *     RETIRE
      */
@@ -133,11 +149,13 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
             List<ModelControl> initialModels,
             ModelProvider provider,
             BatchingOptions options,
-            Duration loadTimeout) {
+            Duration loadTimeout,
+            DriftSettings drift) {
         this.initialModels = List.copyOf(Objects.requireNonNull(initialModels, "initialModels"));
         this.provider = Objects.requireNonNull(provider, "provider");
         this.options = Objects.requireNonNull(options, "options");
         this.loadTimeout = Objects.requireNonNull(loadTimeout, "loadTimeout");
+        this.drift = Objects.requireNonNull(drift, "drift");
         if (loadTimeout.isNegative() || loadTimeout.isZero()) {
             throw new IllegalArgumentException("load timeout must be positive, got " + loadTimeout);
         }
@@ -183,10 +201,15 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
                         getProcessingTimeService(),
                         this,
                         task.getIndexOfThisSubtask(),
-                        task.getNumberOfParallelSubtasks());
+                        task.getNumberOfParallelSubtasks(),
+                        drift.flushEvents(task.getNumberOfParallelSubtasks()));
         loads =
                 new ModelLoads(
-                        new ModelLoader(provider, loadTimeout, task.getIndexOfThisSubtask()),
+                        new ModelLoader(
+                                provider,
+                                loadTimeout,
+                                task.getIndexOfThisSubtask(),
+                                drift.enabled()),
                         loadTimeout,
                         options.maxSize(),
                         slots,
@@ -202,6 +225,12 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
         emitter.opened();
         if (emitter.hasUnsentStatuses()) {
             loads.schedulePoll();
+        }
+        if (drift.enabled()) {
+            long interval = drift.flushInterval().toMillis();
+            getProcessingTimeService()
+                    .scheduleWithFixedDelay(
+                            time -> emitter.sendDriftCounts(slots.values()), interval, interval);
         }
     }
 
@@ -266,6 +295,8 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
     @Override
     public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
         drainEverything();
+        // The aggregator's state then holds every count of the events before the barrier.
+        emitter.sendDriftCounts(slots.values());
         super.prepareSnapshotPreBarrier(checkpointId);
     }
 
@@ -279,6 +310,7 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
     @Override
     public void finish() throws Exception {
         drainEverything();
+        emitter.sendDriftCounts(slots.values());
         super.finish();
     }
 

@@ -3,6 +3,8 @@ package io.inferflow.operators.inference;
 import io.inferflow.model.ModelDescriptor;
 import io.inferflow.model.ModelException;
 import io.inferflow.operators.control.ModelControls;
+import io.inferflow.operators.drift.DriftCounter;
+import io.inferflow.operators.drift.DriftProfiles;
 import io.inferflow.schemas.avro.ModelControl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,13 +27,19 @@ final class ModelLoader {
 
     private final ModelProvider provider;
     private final Duration timeout;
+    private final boolean drift;
     private final ExecutorService executor;
     private final BlockingQueue<LoadResult> completed = new LinkedBlockingQueue<>();
 
-    /** Starts the loader thread {@code model-loader-<subtask>}. */
-    ModelLoader(ModelProvider provider, Duration timeout, int subtask) {
+    /**
+     * Starts the loader thread {@code model-loader-<subtask>}.
+     *
+     * @param drift whether to read the reference profiles of loaded versions
+     */
+    ModelLoader(ModelProvider provider, Duration timeout, int subtask, boolean drift) {
         this.provider = provider;
         this.timeout = timeout;
+        this.drift = drift;
         this.executor =
                 Executors.newSingleThreadExecutor(
                         r -> {
@@ -59,13 +67,35 @@ final class ModelLoader {
         long start = System.nanoTime();
         try {
             ModelHandle handle = provider.acquire(descriptor);
-            return LoadResult.loaded(control, handle, millisSince(start));
+            return withProfile(LoadResult.loaded(control, handle, millisSince(start)));
         } catch (ModelException e) {
             return LoadResult.failed(
                     control, e.reason() + ": " + e.getMessage(), millisSince(start));
         } catch (RuntimeException e) {
             // A provider bug must not kill the loader thread: the version is rejected with it.
             return LoadResult.failed(control, "LOAD_FAILED: " + e, millisSince(start));
+        }
+    }
+
+    /**
+     * Adds the drift counter of the version's reference profile; a profile that cannot be used
+     * leaves the version serving without drift detection, with the reason in the result.
+     */
+    private LoadResult withProfile(LoadResult loaded) {
+        ModelControl control = loaded.control();
+        if (!drift || !DriftProfiles.hasProfile(control)) {
+            return loaded;
+        }
+        try {
+            DriftCounter counter =
+                    DriftProfiles.counter(
+                            control,
+                            loaded.handle().scorer().inputWidth(),
+                            loaded.handle().scorer().outputWidth(),
+                            provider::fetch);
+            return loaded.withDrift(counter, null);
+        } catch (RuntimeException e) {
+            return loaded.withDrift(null, "PROFILE_REJECTED: " + e.getMessage());
         }
     }
 

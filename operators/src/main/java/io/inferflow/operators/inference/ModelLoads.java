@@ -197,16 +197,23 @@ final class ModelLoads {
         ServedModel old = slot.active;
         if (old != null) {
             emitter.flush(old);
+            emitter.sendDriftCounts(old);
         }
         slot.activate(
                 new ServedModel(
                         control,
                         result.handle(),
                         batchSize,
-                        slot.metrics.version(control.getVersion())));
+                        slot.metrics.version(control.getVersion()),
+                        result.drift()));
         slot.lastRejection = null;
         served.put(slot.name, control);
-        emitter.emitStatus(control, ModelState.ACTIVE, null, result.millis());
+        if (result.driftProblem() != null) {
+            LOG.warn("model {}: its reference profile is not used, drift detection is off for"
+                    + " this version: {}", ModelControls.label(control), result.driftProblem());
+        }
+        // An ACTIVE status carries a reason only when the version serves without its profile.
+        emitter.emitStatus(control, ModelState.ACTIVE, result.driftProblem(), result.millis());
         LOG.info("model '{}': {} -> v{} (generation {}, loaded in {} ms)",
                 slot.name,
                 old == null ? "none" : "v" + old.control.getVersion(),
@@ -237,6 +244,7 @@ final class ModelLoads {
         slot.activate(null);
         if (old != null) {
             emitter.flush(old);
+            emitter.sendDriftCounts(old);
             closeQuietly(old);
         }
         served.remove(slot.name);

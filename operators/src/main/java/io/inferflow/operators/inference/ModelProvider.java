@@ -1,6 +1,7 @@
 package io.inferflow.operators.inference;
 
 import io.inferflow.model.ModelDescriptor;
+import io.inferflow.model.LoadFailure;
 import io.inferflow.model.ModelException;
 
 import java.io.Serializable;
@@ -24,4 +25,17 @@ public interface ModelProvider extends Serializable {
      *     ModelException#reason()} says which check failed and the message names the bad value
      */
     ModelHandle acquire(ModelDescriptor descriptor) throws ModelException;
+
+    /**
+     * Fetches a file that goes with a model version, such as the reference profile a control
+     * record names by {@code profile_uri}, under the provider's fetch policy. Runs on the loader
+     * thread. This default fetches nothing.
+     *
+     * @throws ModelException when the file cannot be fetched; the message names the URI
+     */
+    default byte[] fetch(String label, String uri) throws ModelException {
+        throw new ModelException(
+                LoadFailure.UNSUPPORTED_SCHEME,
+                label + ": " + getClass().getSimpleName() + " cannot fetch '" + uri + "'");
+    }
 }

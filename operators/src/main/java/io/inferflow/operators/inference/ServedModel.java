@@ -3,6 +3,7 @@ package io.inferflow.operators.inference;
 import io.inferflow.model.Scorer;
 import io.inferflow.operators.control.ModelControls;
 import io.inferflow.operators.decode.DecodedEvent;
+import io.inferflow.operators.drift.DriftCounter;
 import io.inferflow.operators.metrics.ModelVersionMetrics;
 import io.inferflow.schemas.avro.ModelControl;
 
@@ -32,6 +33,8 @@ final class ServedModel implements AutoCloseable {
     /** {@code 'fraud' v3}, for messages. */
     final String label;
     final ModelVersionMetrics metrics;
+    /** Counts the version's inputs and scores for drift detection; null without a profile. */
+    final DriftCounter drift;
 
     private List<Pending> batch = new ArrayList<>();
     private FloatBuffer input;
@@ -42,8 +45,10 @@ final class ServedModel implements AutoCloseable {
             ModelControl control,
             ModelHandle handle,
             int initialRows,
-            ModelVersionMetrics metrics) {
+            ModelVersionMetrics metrics,
+            DriftCounter drift) {
         this.control = control;
+        this.drift = drift;
         this.handle = handle;
         this.metrics = metrics;
         this.scorer = handle.scorer();

@@ -40,6 +40,11 @@ public final class SharedModelProvider implements ModelProvider {
         return new LeaseHandle(SharedModels.acquire(descriptor, loader()));
     }
 
+    @Override
+    public byte[] fetch(String label, String uri) throws ModelException {
+        return loader().fetch(label, uri);
+    }
+
     private ModelLoader loader() {
         ModelLoader current = loader;
         if (current == null) {

@@ -1,0 +1,276 @@
+package io.inferflow.jobs.control;
+
+import io.inferflow.jobs.InferencePipeline;
+import io.inferflow.jobs.KafkaPipelineIo;
+import io.inferflow.jobs.PipelineOptions;
+import io.inferflow.jobs.io.AvroJson;
+import io.inferflow.jobs.io.FeatureProducer;
+import io.inferflow.jobs.io.Pacer;
+import io.inferflow.jobs.local.EmbeddedKafka;
+import io.inferflow.schemas.registry.LocalSchemaRegistry;
+import io.inferflow.model.Mlp;
+import io.inferflow.model.profile.ProfileBuilder;
+import io.inferflow.model.profile.ReferenceProfile;
+import io.inferflow.operators.drift.DriftOptions;
+import io.inferflow.schemas.avro.ModelControl;
+import io.inferflow.schemas.registry.SchemaRegistryClient;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static io.inferflow.jobs.control.ModelControlITCase.assertAllActive;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Drift detection end to end with real parts: a signed ONNX model pushed with a reference profile
+ * made by {@link ProfileBuilder}, events from the reference distribution and then with one
+ * feature shifted by one standard deviation, a MiniCluster at parallelism 2, and the DriftReports
+ * read back from the drift topic.
+ */
+class DriftITCase {
+
+    private static final int PARALLELISM = 2;
+    private static final int WINDOW = 2_000;
+    private static final int SHIFTED = 5;
+    private static final int WIDTH = ControlTestKit.WIDTH;
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(PARALLELISM)
+                            .build());
+
+    private static EmbeddedKafka kafka;
+    private static LocalSchemaRegistry registry;
+
+    @BeforeAll
+    static void start() throws Exception {
+        kafka = EmbeddedKafka.start(0);
+        registry = LocalSchemaRegistry.start("127.0.0.1", 0);
+    }
+
+    @AfterAll
+    static void stop() {
+        registry.close();
+        kafka.close();
+    }
+
+    /** Feature f is normal with mean f / 2 and standard deviation 1 + f / 10. */
+    private static float[] row(Random random, double shiftOfFeature5InStds) {
+        float[] row = new float[WIDTH];
+        for (int f = 0; f < WIDTH; f++) {
+            double std = 1 + f / 10.0;
+            double v = f / 2.0 + std * random.nextGaussian();
+            if (f == SHIFTED) {
+                v += shiftOfFeature5InStds * std;
+            }
+            row[f] = (float) v;
+        }
+        return row;
+    }
+
+    @Test
+    void referenceWindowsStayStableAndAShiftedFeatureIsFlaggedMajor(@TempDir Path store)
+            throws Exception {
+        ControlTestKit kit = new ControlTestKit(kafka, registry.url(), store, PARALLELISM);
+        String driftTopic = "drift-" + kit.run;
+        kafka.createTopics(1, driftTopic);
+        Configuration conf = kit.conf();
+        conf.set(PipelineOptions.DRIFT_TOPIC, driftTopic);
+        conf.set(DriftOptions.WINDOW_EVENTS, (long) WINDOW);
+        conf.set(DriftOptions.WINDOW_TIME, Duration.ZERO);
+        conf.set(DriftOptions.FLUSH_INTERVAL, Duration.ofMillis(200));
+
+        Mlp mlp = Mlp.random(55, WIDTH, 32, 1);
+        byte[] onnx = mlp.toOnnx("features");
+        Random random = new Random(2026);
+        float[][] reference = new float[20_000][];
+        for (int i = 0; i < reference.length; i++) {
+            reference[i] = row(random, 0);
+        }
+        ReferenceProfile profile = ProfileBuilder.build(onnx, reference, 10);
+        ModelControl deploy = kit.deploy("fraud", 1, 1, onnx);
+        deploy.setProfile(profile.toJson());
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.setParallelism(PARALLELISM);
+        InferencePipeline.build(env, KafkaPipelineIo.unbounded(conf), conf);
+        JobClient job = env.executeAsync("drift-it-" + kit.run);
+        try (ModelControlClient control = kit.client();
+                FeatureProducer producer =
+                        new FeatureProducer(kafka.bootstrapServers(), kit.registryUrl,
+                                kit.features);
+                Reports reports = new Reports(kit.registryUrl, driftTopic)) {
+            assertAllActive(control.send(deploy, Duration.ofSeconds(60), s -> {}), 1);
+            Pacer pacer = new Pacer(20_000);
+            int[] sent = {0};
+
+            // Reference events until 20 windows closed, then until no more reports come.
+            while (reports.count() < 20) {
+                send(producer, pacer, random, 500, 0, sent);
+                reports.poll(Duration.ofMillis(100));
+                assertTrue(sent[0] < 60 * WINDOW, "20 windows should close within "
+                        + 60 * WINDOW + " events; reports so far: " + reports.count());
+            }
+            reports.settle(Duration.ofSeconds(3));
+            int referenceWindows = reports.count();
+
+            // Feature 5 shifted by one standard deviation until two more windows closed.
+            while (reports.count() < referenceWindows + 2) {
+                send(producer, pacer, random, 500, 1.0, sent);
+                reports.poll(Duration.ofMillis(100));
+                assertTrue(sent[0] < 100 * WINDOW, "shifted windows did not close");
+            }
+            job.cancel().get(30, TimeUnit.SECONDS);
+
+            List<GenericRecord> all = reports.all();
+            for (GenericRecord r : all) {
+                System.out.printf("drift window %s: %s events from %s subtasks, max PSI %.4f"
+                                + " (%s), f%d PSI %.4f%n",
+                        r.get("window"), r.get("events"), r.get("subtasks"), r.get("max_psi"),
+                        r.get("max_psi_feature"), SHIFTED,
+                        features(r).get(SHIFTED).get("psi"));
+            }
+            int stable = 0;
+            for (int w = 0; w < 20; w++) {
+                GenericRecord report = all.get(w);
+                assertEquals((long) w + 1, report.get("window"), "windows are numbered from 1");
+                assertEquals(1L, report.get("model_version"));
+                assertTrue((Long) report.get("events") >= WINDOW, report.toString());
+                assertEquals(PARALLELISM, report.get("subtasks"), "counts of both subtasks");
+                boolean allBelow = true;
+                for (GenericRecord f : features(report)) {
+                    allBelow &= (Double) f.get("psi") < 0.1;
+                }
+                stable += allBelow ? 1 : 0;
+            }
+            assertTrue(stable >= 19,
+                    "PSI < 0.1 on every feature in " + stable + " of 20 reference windows");
+
+            List<GenericRecord> shifted =
+                    all.subList(referenceWindows, referenceWindows + 2);
+            boolean flagged = false;
+            for (GenericRecord report : shifted) {
+                List<GenericRecord> features = features(report);
+                flagged |= "MAJOR".equals(features.get(SHIFTED).get("flag").toString());
+                for (int f = 0; f < WIDTH; f++) {
+                    if (f != SHIFTED) {
+                        assertEquals("STABLE", features.get(f).get("flag").toString(),
+                                "feature " + f + " in " + report);
+                    }
+                }
+            }
+            assertTrue(flagged, "feature " + SHIFTED + " flagged MAJOR within 2 windows: "
+                    + shifted);
+            GenericRecord last = shifted.get(1);
+            assertEquals("MAJOR", features(last).get(SHIFTED).get("flag").toString());
+            assertEquals("f" + SHIFTED, last.get("max_psi_feature").toString());
+            assertEquals(1, last.get("major_features"));
+            long reported = all.stream().mapToLong(r -> (Long) r.get("events")).sum();
+            assertTrue(reported <= sent[0], reported + " events reported, " + sent[0] + " sent");
+        } finally {
+            if (!job.getJobStatus().get().isTerminalState()) {
+                job.cancel().get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static void send(
+            FeatureProducer producer, Pacer pacer, Random random, int n, double shift, int[] sent)
+            throws Exception {
+        for (int i = 0; i < n; i++) {
+            pacer.awaitNext();
+            float[] row = row(random, shift);
+            List<Float> features = new ArrayList<>(WIDTH);
+            for (float v : row) {
+                features.add(v);
+            }
+            int id = sent[0]++;
+            producer.send(FeatureProducer.event("e-" + id, "entity-" + (id % 97), "fraud",
+                    System.currentTimeMillis(), features));
+        }
+        producer.flush();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<GenericRecord> features(GenericRecord report) {
+        return (List<GenericRecord>) report.get("features");
+    }
+
+    /** Reads the drift topic as it fills. */
+    private static final class Reports implements AutoCloseable {
+
+        private final KafkaConsumer<byte[], byte[]> consumer;
+        private final AvroJson avro;
+        private final List<GenericRecord> received = new ArrayList<>();
+
+        Reports(String registryUrl, String topic) {
+            this.avro = new AvroJson(new SchemaRegistryClient(registryUrl));
+            this.consumer =
+                    new KafkaConsumer<>(
+                            Map.of(
+                                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                    kafka.bootstrapServers(),
+                                    ConsumerConfig.GROUP_ID_CONFIG, "drift-" + UUID.randomUUID(),
+                                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+                            new ByteArrayDeserializer(),
+                            new ByteArrayDeserializer());
+            consumer.subscribe(List.of(topic));
+        }
+
+        void poll(Duration timeout) throws Exception {
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(timeout)) {
+                received.add(avro.decode(r.value()));
+            }
+        }
+
+        /** Polls until nothing new came for {@code quiet}. */
+        void settle(Duration quiet) throws Exception {
+            int before;
+            do {
+                before = received.size();
+                long until = System.nanoTime() + quiet.toNanos();
+                while (System.nanoTime() < until) {
+                    poll(Duration.ofMillis(100));
+                }
+            } while (received.size() != before);
+        }
+
+        int count() {
+            return received.size();
+        }
+
+        List<GenericRecord> all() {
+            return received;
+        }
+
+        @Override
+        public void close() {
+            consumer.close();
+        }
+    }
+}

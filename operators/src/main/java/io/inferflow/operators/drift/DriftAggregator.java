@@ -1,0 +1,213 @@
+package io.inferflow.operators.drift;
+
+import io.inferflow.model.profile.FeatureProfile;
+import io.inferflow.model.profile.ReferenceProfile;
+import io.inferflow.operators.metrics.DriftMetrics;
+import io.inferflow.schemas.avro.DriftCounts;
+import io.inferflow.schemas.avro.DriftReport;
+import io.inferflow.schemas.avro.DriftWindowClose;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Merges the inference subtasks' bin counts of each model version (keyed by {@link #KEY}) into
+ * tumbling windows and reports each closed window as a {@link DriftReport}, updating the
+ * version's {@link DriftMetrics}.
+ *
+ * <p>A window opens with the first counts that arrive for a version and closes when it holds
+ * {@link DriftSettings#windowEvents()} events (counted over all subtasks; it may overshoot by one
+ * subtask's share), or {@link DriftSettings#windowTime()} after it opened (processing time) if it
+ * has {@link DriftSettings#minEvents()} by then; a smaller window stays open. Counts made against
+ * another profile of the same version close the window early ({@code PROFILE_CHANGE}).
+ *
+ * <p>The open window and the number of windows closed so far are keyed state (Avro, so the state
+ * can evolve); the subtasks send their counts before every checkpoint barrier, so on restore each
+ * event is counted once. Reports go to an at-least-once sink: after a failure a window may be
+ * reported again under the same number, possibly with slightly different counts; readers keep the
+ * last report per model, version and window.
+ */
+public class DriftAggregator extends KeyedProcessFunction<String, DriftCounts, DriftReport> {
+
+    private static final long serialVersionUID = 1L;
+
+    private static final Logger LOG = LoggerFactory.getLogger(DriftAggregator.class);
+
+    /** Keys counts by model and version. */
+    public static final KeySelector<DriftCounts, String> KEY = DriftAggregator::key;
+
+    private final DriftSettings settings;
+
+    private transient ValueState<DriftCounts> window;
+    private transient ValueState<Long> closedWindows;
+    private transient ValueState<Long> deadline;
+    private transient Map<String, ReferenceProfile> profiles;
+    private transient Map<String, DriftMetrics> metrics;
+
+    public DriftAggregator(DriftSettings settings) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+    }
+
+    @Override
+    public void open(OpenContext context) {
+        window =
+                getRuntimeContext()
+                        .getState(
+                                new ValueStateDescriptor<>(
+                                        "drift-window", new AvroTypeInfo<>(DriftCounts.class)));
+        closedWindows =
+                getRuntimeContext()
+                        .getState(new ValueStateDescriptor<>("drift-windows-closed", Types.LONG));
+        deadline =
+                getRuntimeContext()
+                        .getState(new ValueStateDescriptor<>("drift-deadline", Types.LONG));
+        profiles = boundedCache(16);
+        metrics = new HashMap<>();
+    }
+
+    private static <V> Map<String, V> boundedCache(int size) {
+        return new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
+                return size() > size;
+            }
+        };
+    }
+
+    @Override
+    public void processElement(DriftCounts partial, Context ctx, Collector<DriftReport> out)
+            throws Exception {
+        long now = ctx.timerService().currentProcessingTime();
+        DriftCounts current = window.value();
+        if (current != null
+                && !current.getProfileSha256().equals(partial.getProfileSha256())) {
+            close(current, DriftWindowClose.PROFILE_CHANGE, ctx, out, now);
+            current = null;
+        }
+        if (current == null) {
+            current = DriftReports.copy(partial);
+            if (!settings.windowTime().isZero()) {
+                long at = now + settings.windowTime().toMillis();
+                deadline.update(at);
+                ctx.timerService().registerProcessingTimeTimer(at);
+            }
+        } else {
+            DriftReports.merge(current, partial);
+        }
+        if (settings.windowEvents() > 0 && current.getEvents() >= settings.windowEvents()) {
+            close(current, DriftWindowClose.EVENTS, ctx, out, now);
+        } else {
+            window.update(current);
+        }
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<DriftReport> out)
+            throws Exception {
+        Long due = deadline.value();
+        if (due == null || due != timestamp) {
+            return; // the window it was set for closed by count
+        }
+        DriftCounts current = window.value();
+        if (current != null && current.getEvents() >= settings.minEvents()) {
+            close(current, DriftWindowClose.TIME, ctx, out, timestamp);
+        } else {
+            long at = timestamp + settings.windowTime().toMillis();
+            deadline.update(at);
+            ctx.timerService().registerProcessingTimeTimer(at);
+        }
+    }
+
+    private void close(
+            DriftCounts current,
+            DriftWindowClose closedBy,
+            Context ctx,
+            Collector<DriftReport> out,
+            long now)
+            throws Exception {
+        window.clear();
+        Long due = deadline.value();
+        if (due != null) {
+            ctx.timerService().deleteProcessingTimeTimer(due);
+            deadline.clear();
+        }
+        ReferenceProfile profile = profile(current);
+        if (profile == null) {
+            return;
+        }
+        Long closed = closedWindows.value();
+        long number = (closed == null ? 0 : closed) + 1;
+        closedWindows.update(number);
+        DriftReport report =
+                DriftReports.report(
+                        current, profile, number, closedBy, settings.thresholds(), now);
+        out.collect(report);
+        metricsOf(current, profile).update(report);
+        LOG.debug("drift window {} of model '{}' v{}: {} events, max PSI {} ({}), {} drifted",
+                number, report.getModel(), report.getModelVersion(), report.getEvents(),
+                report.getMaxPsi(), report.getMaxPsiFeature(), report.getDriftedFeatures());
+    }
+
+    /** The parsed profile of the counts, or null (logged) if it does not parse. */
+    private ReferenceProfile profile(DriftCounts counts) {
+        ReferenceProfile cached = profiles.get(counts.getProfileSha256());
+        if (cached != null) {
+            return cached;
+        }
+        try {
+            ReferenceProfile parsed = ReferenceProfile.fromJson(counts.getProfile());
+            profiles.put(counts.getProfileSha256(), parsed);
+            return parsed;
+        } catch (IllegalArgumentException e) {
+            // The inference operator parsed it before counting, so this is not expected.
+            LOG.warn("model '{}' v{}: dropping a drift window of {} events: {}",
+                    counts.getModel(), counts.getModelVersion(), counts.getEvents(),
+                    e.getMessage());
+            return null;
+        }
+    }
+
+    private DriftMetrics metricsOf(DriftCounts counts, ReferenceProfile profile) {
+        String key = key(counts);
+        DriftMetrics existing = metrics.get(key);
+        if (existing != null) {
+            return existing;
+        }
+        List<String> gauged =
+                profile.features().stream()
+                        .limit(settings.maxFeatureGauges())
+                        .map(FeatureProfile::name)
+                        .toList();
+        DriftMetrics created =
+                new DriftMetrics(
+                        getRuntimeContext().getMetricGroup(),
+                        counts.getModel(),
+                        counts.getModelVersion(),
+                        gauged);
+        metrics.put(key, created);
+        return created;
+    }
+
+    /** The key of a model version's counts. */
+    public static String key(DriftCounts counts) {
+        return counts.getModel() + '\n' + counts.getModelVersion();
+    }
+
+    /** For tests: the metrics of a version once its first window closed on this subtask. */
+    DriftMetrics metrics(String model, long version) {
+        return metrics.get(model + '\n' + version);
+    }
+}

@@ -1,0 +1,261 @@
+package io.inferflow.operators.drift;
+
+import io.inferflow.model.profile.DriftStatistics;
+import io.inferflow.model.profile.FeatureProfile;
+import io.inferflow.model.profile.ReferenceProfile;
+import io.inferflow.operators.metrics.DriftMetrics;
+import io.inferflow.schemas.avro.DriftCounts;
+import io.inferflow.schemas.avro.DriftFlag;
+import io.inferflow.schemas.avro.DriftReport;
+import io.inferflow.schemas.avro.DriftValue;
+import io.inferflow.schemas.avro.DriftWindowClose;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Windows, merging across subtasks, reports and gauges of {@link DriftAggregator}. */
+class DriftAggregatorTest {
+
+    private static final Random RANDOM = new Random(7);
+
+    /** Three standard normal features and one score, 10 quantile bins each, 20,000 rows. */
+    private static final ReferenceProfile PROFILE = normalProfile(3, 20_000);
+
+    @Test
+    void mergesSubtasksIntoWindowsOfTheConfiguredCount() throws Exception {
+        DriftSettings settings = DriftSettings.defaults().withWindow(1_000, Duration.ZERO);
+        try (var harness = open(settings)) {
+            harness.processElement(partial(0, 400, 0.0), 10L);
+            harness.processElement(partial(1, 400, 0.0), 10L);
+            assertEquals(List.of(), harness.extractOutputValues(), "800 of 1,000 events");
+            harness.processElement(partial(0, 400, 0.0), 20L);
+
+            DriftReport report = single(harness.extractOutputValues());
+            assertEquals("m", report.getModel());
+            assertEquals(3L, report.getModelVersion());
+            assertEquals(1L, report.getWindow());
+            assertEquals(1_200L, report.getEvents());
+            assertEquals(2, report.getSubtasks());
+            assertEquals(DriftWindowClose.EVENTS, report.getClosedBy());
+            assertEquals(20_000L, report.getProfileRows());
+            assertEquals(3, report.getFeatures().size());
+            assertEquals(1, report.getScores().size());
+            for (DriftValue v : report.getFeatures()) {
+                assertEquals(1_200L, v.getCount());
+                assertTrue(v.getPsi() < 0.1, v.toString());
+                assertEquals(DriftFlag.STABLE, v.getFlag());
+            }
+            assertEquals(0, report.getDriftedFeatures());
+
+            harness.processElement(partial(1, 1_000, 0.0), 30L);
+            assertEquals(2L, last(harness.extractOutputValues()).getWindow());
+        }
+    }
+
+    @Test
+    void reportsTheValuesThatDriftStatisticsComputes() throws Exception {
+        try (var harness = open(DriftSettings.defaults().withWindow(500, Duration.ZERO))) {
+            DriftCounts a = partial(0, 300, 0.0);
+            DriftCounts b = partial(1, 300, 0.0);
+            long[] merged = new long[a.getFeatures().get(1).getCounts().size()];
+            for (int i = 0; i < merged.length; i++) {
+                merged[i] =
+                        a.getFeatures().get(1).getCounts().get(i)
+                                + b.getFeatures().get(1).getCounts().get(i);
+            }
+            harness.processElement(a, 1L);
+            harness.processElement(b, 2L);
+
+            DriftValue f1 = single(harness.extractOutputValues()).getFeatures().get(1);
+            double[] expected = PROFILE.features().get(1).proportions();
+            assertEquals(DriftStatistics.psi(expected, merged), f1.getPsi(), 1e-12);
+            assertEquals(DriftStatistics.jensenShannon(expected, merged), f1.getJensenShannon(),
+                    1e-12);
+            assertEquals(DriftStatistics.ks(expected, merged), f1.getKs(), 1e-12);
+        }
+    }
+
+    @Test
+    void flagsTheShiftedFeatureOnly() throws Exception {
+        try (var harness = open(DriftSettings.defaults().withWindow(2_000, Duration.ZERO))) {
+            harness.processElement(partialShifting(0, 2_000, 1, 1.0), 1L);
+
+            DriftReport report = single(harness.extractOutputValues());
+            assertEquals(DriftFlag.STABLE, report.getFeatures().get(0).getFlag());
+            assertEquals(DriftFlag.MAJOR, report.getFeatures().get(1).getFlag());
+            assertEquals(DriftFlag.STABLE, report.getFeatures().get(2).getFlag());
+            assertEquals(1, report.getDriftedFeatures());
+            assertEquals(1, report.getMajorFeatures());
+            assertEquals(1.0 / 3, report.getDriftedShare(), 1e-12);
+            assertEquals("f1", report.getMaxPsiFeature());
+            assertEquals(report.getFeatures().get(1).getPsi(), report.getMaxPsi(), 0);
+
+            DriftMetrics metrics = aggregator(harness).metrics("m", 3L);
+            assertEquals(1L, metrics.windows());
+            assertEquals(report.getMaxPsi(), metrics.maxPsi(), 0);
+        }
+    }
+
+    @Test
+    void closesByTimeOnceTheWindowHasItsMinimumEvents() throws Exception {
+        DriftSettings settings =
+                new DriftSettings(true, 0, Duration.ofSeconds(60), 100,
+                        Duration.ofSeconds(1), 0.1, 0.25, 8);
+        try (var harness = open(settings)) {
+            harness.setProcessingTime(1_000);
+            harness.processElement(partial(0, 50, 0.0), 1L);
+            harness.setProcessingTime(61_000);
+            assertEquals(List.of(), harness.extractOutputValues(), "50 < 100 events: stays open");
+
+            harness.processElement(partial(1, 60, 0.0), 2L);
+            harness.setProcessingTime(121_000);
+            DriftReport report = single(harness.extractOutputValues());
+            assertEquals(DriftWindowClose.TIME, report.getClosedBy());
+            assertEquals(110L, report.getEvents());
+            assertEquals(2, report.getSubtasks());
+        }
+    }
+
+    @Test
+    void closesTheWindowWhenTheProfileChanges() throws Exception {
+        ReferenceProfile other = normalProfile(3, 5_000);
+        try (var harness = open(DriftSettings.defaults().withWindow(1_000, Duration.ZERO))) {
+            harness.processElement(partial(0, 300, 0.0), 1L);
+            harness.processElement(counts(other, 0, 300, -1, 0.0), 2L);
+
+            DriftReport report = single(harness.extractOutputValues());
+            assertEquals(DriftWindowClose.PROFILE_CHANGE, report.getClosedBy());
+            assertEquals(300L, report.getEvents());
+            assertEquals(20_000L, report.getProfileRows());
+        }
+    }
+
+    @Test
+    void keepsTheOpenWindowAndItsNumberAcrossRestore() throws Exception {
+        DriftSettings settings = DriftSettings.defaults().withWindow(1_000, Duration.ZERO);
+        OperatorSubtaskState snapshot;
+        try (var harness = open(settings)) {
+            harness.processElement(partial(0, 1_000, 0.0), 1L);
+            harness.processElement(partial(0, 600, 0.0), 2L);
+            snapshot = harness.snapshot(1L, 1L);
+        }
+        try (var restored = harness(settings)) {
+            restored.initializeState(snapshot);
+            restored.open();
+            restored.processElement(partial(1, 600, 0.0), 3L);
+
+            DriftReport report = single(restored.extractOutputValues());
+            assertEquals(2L, report.getWindow());
+            assertEquals(1_200L, report.getEvents());
+            assertEquals(2, report.getSubtasks());
+        }
+    }
+
+    @Test
+    void windowsAreKeptPerModelVersion() throws Exception {
+        try (var harness = open(DriftSettings.defaults().withWindow(500, Duration.ZERO))) {
+            harness.processElement(partial(0, 300, 0.0), 1L);
+            DriftCounts v4 = partial(0, 300, 0.0);
+            v4.setModelVersion(4L);
+            harness.processElement(v4, 2L);
+            assertEquals(List.of(), harness.extractOutputValues());
+            assertNull(aggregator(harness).metrics("m", 4L));
+        }
+    }
+
+    // --- helpers
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, DriftCounts, DriftReport> open(
+            DriftSettings settings) throws Exception {
+        var harness = harness(settings);
+        harness.open();
+        return harness;
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, DriftCounts, DriftReport>
+            harness(DriftSettings settings) throws Exception {
+        return new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new DriftAggregator(settings)),
+                DriftAggregator.KEY,
+                Types.STRING);
+    }
+
+    private static DriftAggregator aggregator(
+            KeyedOneInputStreamOperatorTestHarness<String, DriftCounts, DriftReport> harness) {
+        return (DriftAggregator)
+                ((KeyedProcessOperator<?, ?, ?>) harness.getOperator()).getUserFunction();
+    }
+
+    private static ReferenceProfile normalProfile(int features, int rows) {
+        Random random = new Random(rows);
+        List<FeatureProfile> profiles = new java.util.ArrayList<>();
+        for (int f = 0; f < features; f++) {
+            float[] values = new float[rows];
+            for (int i = 0; i < rows; i++) {
+                values[i] = (float) random.nextGaussian();
+            }
+            profiles.add(FeatureProfile.of("f" + f, values, 10));
+        }
+        float[] scores = new float[rows];
+        for (int i = 0; i < rows; i++) {
+            scores[i] = (float) random.nextGaussian();
+        }
+        return ReferenceProfile.of(
+                profiles, List.of(FeatureProfile.of("score", scores, 10)), rows,
+                Instant.parse("2026-11-01T00:00:00Z"), null);
+    }
+
+    private static DriftCounts partial(int subtask, int rows, double shift) {
+        return counts(PROFILE, subtask, rows, -1, shift);
+    }
+
+    private static DriftCounts partialShifting(int subtask, int rows, int feature, double shift) {
+        return counts(PROFILE, subtask, rows, feature, shift);
+    }
+
+    /** Counts {@code rows} normal rows; {@code shifted} (or every feature for -1) + shift. */
+    private static DriftCounts counts(
+            ReferenceProfile profile, int subtask, int rows, int shifted, double shift) {
+        int width = profile.featureCount();
+        DriftCounter counter = new DriftCounter("m", 3L, profile, profile.toJson(), width, 1);
+        FloatBuffer input =
+                ByteBuffer.allocateDirect(rows * width * 4).order(ByteOrder.nativeOrder())
+                        .asFloatBuffer();
+        float[] scores = new float[rows];
+        for (int r = 0; r < rows; r++) {
+            for (int f = 0; f < width; f++) {
+                double v = RANDOM.nextGaussian();
+                if (shifted == -1 || shifted == f) {
+                    v += shift;
+                }
+                input.put(r * width + f, (float) v);
+            }
+            scores[r] = (float) RANDOM.nextGaussian();
+        }
+        counter.count(input, rows, scores, 1, 1_000L + subtask);
+        return counter.drain(subtask);
+    }
+
+    private static <T> T single(List<T> values) {
+        assertEquals(1, values.size(), "expected exactly one, got " + values);
+        return values.get(0);
+    }
+
+    private static <T> T last(List<T> values) {
+        return values.get(values.size() - 1);
+    }
+}
