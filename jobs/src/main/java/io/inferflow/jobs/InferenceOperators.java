@@ -9,6 +9,7 @@ import io.inferflow.model.LoaderPolicy;
 import io.inferflow.model.ModelException;
 import io.inferflow.model.OnnxModel;
 import io.inferflow.model.RuntimeOptions;
+import io.inferflow.model.profile.ReferenceProfile;
 import io.inferflow.operators.InferenceOptions;
 import io.inferflow.operators.drift.DriftOptions;
 import io.inferflow.operators.inference.BatchingOptions;
@@ -50,7 +51,8 @@ public final class InferenceOperators {
         return new MicroBatchInferenceOperator(
                 initial, provider(conf, initial), batching,
                 conf.get(InferenceOptions.MODEL_LOAD_TIMEOUT),
-                DriftOptions.settings(conf));
+                DriftOptions.settings(conf))
+                .withHistograms(conf.get(InferenceOptions.METRICS_HISTOGRAMS));
     }
 
     /** The loader policy of the model options. */
@@ -147,9 +149,10 @@ public final class InferenceOperators {
         return out;
     }
 
-    /** The models of {@code inference.models}. */
+    /** The models of {@code inference.models}, with their {@code inference.model-profiles}. */
     private static List<ModelControl> configuredModels(Configuration conf) {
         List<ModelControl> models = new ArrayList<>();
+        Map<String, String> profiles = configuredProfiles(conf);
         for (String entry : conf.getOptional(InferenceOptions.MODELS).orElse(List.of())) {
             ModelArg arg = ModelArg.parse(entry);
             byte[] bytes = read(arg);
@@ -167,13 +170,61 @@ public final class InferenceOperators {
                                 .setPrecision(ModelPrecision.FP32)
                                 .setIssuedAt(Instant.now())
                                 .setIssuedBy("config:" + InferenceOptions.MODELS.key())
+                                .setProfile(profile(profiles.remove(arg.name()), arg, model))
                                 .build());
             } catch (ModelException e) {
                 throw new IllegalArgumentException(
                         InferenceOptions.MODELS.key() + ": " + e.getMessage(), e);
             }
         }
+        if (!profiles.isEmpty()) {
+            throw new IllegalArgumentException(
+                    InferenceOptions.MODEL_PROFILES.key() + " names " + profiles.keySet()
+                            + ", which " + InferenceOptions.MODELS.key() + " does not serve");
+        }
         return models;
+    }
+
+    /** {@code inference.model-profiles} as model name to profile file. */
+    private static Map<String, String> configuredProfiles(Configuration conf) {
+        Map<String, String> profiles = new LinkedHashMap<>();
+        for (String entry : conf.getOptional(InferenceOptions.MODEL_PROFILES).orElse(List.of())) {
+            int eq = entry.indexOf('=');
+            if (eq <= 0 || eq == entry.length() - 1) {
+                throw new IllegalArgumentException(
+                        InferenceOptions.MODEL_PROFILES.key() + ": '" + entry
+                                + "' is not NAME=PROFILE.json");
+            }
+            profiles.put(entry.substring(0, eq).trim(), entry.substring(eq + 1).trim());
+        }
+        return profiles;
+    }
+
+    /** The JSON of a configured profile once it parses and fits the model; null for none. */
+    private static String profile(String file, ModelArg arg, OnnxModel model) {
+        if (file == null) {
+            return null;
+        }
+        String what = InferenceOptions.MODEL_PROFILES.key() + ": model '" + arg.name() + "': ";
+        String json;
+        try {
+            json = Files.readString(Path.of(file));
+        } catch (IOException e) {
+            throw new IllegalArgumentException(
+                    what + "cannot read " + file + ": " + e.getMessage(), e);
+        }
+        ReferenceProfile parsed;
+        try {
+            parsed = ReferenceProfile.fromJson(json);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(what + file + ": " + e.getMessage(), e);
+        }
+        if (parsed.featureCount() != model.inputWidth()) {
+            throw new IllegalArgumentException(
+                    what + file + " has " + parsed.featureCount() + " features, the model takes "
+                            + model.inputWidth());
+        }
+        return json;
     }
 
     private static ModelProvider provider(Configuration conf, List<ModelControl> initial) {

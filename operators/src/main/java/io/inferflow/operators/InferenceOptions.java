@@ -92,5 +92,26 @@ public final class InferenceOptions {
                                     + " k features as scores, k being the first model's output"
                                     + " width (pass-through benchmark only).");
 
+    public static final ConfigOption<List<String>> MODEL_PROFILES =
+            ConfigOptions.key("inference.model-profiles")
+                    .stringType()
+                    .asList()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Reference profiles (pipeline model profile) of the models in"
+                                    + " inference.models, separated by ';', each NAME=PATH; they"
+                                    + " are attached inline, as push --profile does, so those"
+                                    + " models are checked for drift too.");
+
+    public static final ConfigOption<Boolean> METRICS_HISTOGRAMS =
+            ConfigOptions.key("inference.metrics.histograms")
+                    .booleanType()
+                    .defaultValue(true)
+                    .withDescription(
+                            "Whether each model version keeps its histograms of batch size,"
+                                    + " inference time, queue wait and end-to-end latency"
+                                    + " (updated per batch and per event). Counters and meters"
+                                    + " are always kept.");
+
     private InferenceOptions() {}
 }

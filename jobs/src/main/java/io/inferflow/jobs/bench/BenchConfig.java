@@ -7,7 +7,11 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 
-/** The four configurations {@code pipeline bench} measures for each model, in run order. */
+/**
+ * The configurations {@code pipeline bench} can measure for each model, in run order: the first
+ * four by default ({@link #defaults()}), {@link #BARE} and {@link #OBSERVED} (the cost of
+ * metrics and drift detection) on request.
+ */
 public enum BenchConfig {
 
     /** P threads scoring batches of B rows through ONNX Runtime: no Flink, no Kafka. */
@@ -17,7 +21,18 @@ public enum BenchConfig {
     /** The whole job scoring every event alone ({@code inference.batch.max-size=1}). */
     PER_RECORD("per-record", "per-record"),
     /** The whole job scoring micro-batches of up to B events. */
-    BATCHED("batched", "micro-batched");
+    BATCHED("batched", "micro-batched"),
+    /**
+     * Micro-batched with drift detection off and no per-version histograms
+     * ({@code inference.metrics.histograms=false}), no metrics reporter: the job with the least
+     * observability.
+     */
+    BARE("bare", "micro-batched, no drift/histograms"),
+    /**
+     * Micro-batched with a reference profile (drift windows of the default 10,000 events), the
+     * per-version histograms and the Prometheus reporter: the job with all of its observability.
+     */
+    OBSERVED("observed", "micro-batched + drift + Prometheus");
 
     private final String key;
     private final String label;
@@ -40,6 +55,11 @@ public enum BenchConfig {
     /** Whether this configuration runs the Flink job (all but {@link #RAW}). */
     public boolean runsJob() {
         return this != RAW;
+    }
+
+    /** What {@code pipeline bench} runs without {@code --only}. */
+    public static Set<BenchConfig> defaults() {
+        return EnumSet.of(RAW, PASSTHROUGH, PER_RECORD, BATCHED);
     }
 
     /** Parses a {@code --only} list such as {@code raw,batched}; fails naming an unknown key. */

@@ -9,7 +9,9 @@ import io.inferflow.jobs.bench.PredictionReader.Observation;
 import io.inferflow.jobs.io.FeatureProducer;
 import io.inferflow.jobs.io.Pacer;
 import io.inferflow.jobs.local.EmbeddedKafka;
+import io.inferflow.model.profile.ProfileBuilder;
 import io.inferflow.operators.InferenceOptions;
+import io.inferflow.operators.drift.DriftOptions;
 import io.inferflow.schemas.avro.FeatureEvent;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -23,6 +25,9 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -347,7 +352,8 @@ final class JobBench {
         return env;
     }
 
-    private Configuration jobConf(BenchModel model, BenchConfig config, Topics topics) {
+    private Configuration jobConf(BenchModel model, BenchConfig config, Topics topics)
+            throws Exception {
         Configuration conf = new Configuration();
         conf.set(PipelineOptions.BOOTSTRAP_SERVERS, bootstrap);
         conf.set(PipelineOptions.REGISTRY_URL, registryUrl);
@@ -375,7 +381,48 @@ final class JobBench {
                         : InferenceOptions.Engine.ONNX);
         conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, settings.checkpointInterval());
         conf.set(TaskManagerOptions.NUM_TASK_SLOTS, settings.parallelism());
+        conf.set(PipelineOptions.DRIFT_TOPIC, topics.drift);
+        if (config == BenchConfig.BARE) {
+            conf.set(DriftOptions.ENABLED, false);
+            conf.set(InferenceOptions.METRICS_HISTOGRAMS, false);
+        }
+        if (config == BenchConfig.OBSERVED) {
+            conf.set(
+                    InferenceOptions.MODEL_PROFILES,
+                    List.of(model.name() + "=" + profileOf(model)));
+            conf.setString(
+                    "metrics.reporter.prom.factory.class",
+                    "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+            conf.setString("metrics.reporter.prom.port", String.valueOf(freePort()));
+        }
         return conf;
+    }
+
+    /**
+     * The reference profile of {@code model} on rows drawn like the bench's events (standard
+     * normal features), written next to the model once.
+     */
+    private Path profileOf(BenchModel model) throws Exception {
+        Path file = model.file().resolveSibling(model.name() + "-profile.json");
+        if (!Files.exists(file)) {
+            Random random = new Random(13);
+            float[][] rows = new float[10_000][model.width()];
+            for (float[] row : rows) {
+                for (int i = 0; i < row.length; i++) {
+                    row[i] = (float) random.nextGaussian();
+                }
+            }
+            Files.writeString(
+                    file,
+                    ProfileBuilder.build(Files.readAllBytes(model.file()), rows, 10).toJson());
+        }
+        return file;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
     }
 
     private Topics createTopics(BenchModel model, BenchConfig config, String phase)
@@ -386,7 +433,7 @@ final class JobBench {
         EmbeddedKafka.createTopics(
                 bootstrap, settings.parallelism(),
                 topics.features, topics.predictions, topics.deadLetters);
-        EmbeddedKafka.createTopics(bootstrap, 1, topics.control, topics.status);
+        EmbeddedKafka.createTopics(bootstrap, 1, topics.control, topics.status, topics.drift);
         return topics;
     }
 
@@ -402,6 +449,7 @@ final class JobBench {
         final String deadLetters;
         final String control;
         final String status;
+        final String drift;
 
         Topics(String base) {
             this.base = base;
@@ -410,6 +458,7 @@ final class JobBench {
             this.deadLetters = base + "-dead-letters";
             this.control = base + "-model-control";
             this.status = base + "-model-status";
+            this.drift = base + "-drift";
         }
     }
 

@@ -72,7 +72,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--only", paramLabel = "CONFIG", split = ",",
             description = "Configurations to run: raw, passthrough, per-record, batched"
-                    + " (default: all).")
+                    + " (the default), and bare, observed (metrics and drift off vs on).")
     List<String> only = new ArrayList<>();
 
     @Option(names = "--swap-every", paramLabel = "N",
@@ -129,7 +129,7 @@ final class BenchCommand implements Callable<Integer> {
     private BenchSettings settings() {
         try {
             Set<BenchConfig> configs =
-                    only.isEmpty() ? Set.of(BenchConfig.values()) : BenchConfig.parseList(only);
+                    only.isEmpty() ? BenchConfig.defaults() : BenchConfig.parseList(only);
             return new BenchSettings(
                     models.isEmpty() ? List.of("small", "wide") : models,
                     events,

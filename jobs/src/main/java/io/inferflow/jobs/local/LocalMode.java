@@ -10,6 +10,9 @@ import io.inferflow.jobs.control.ModelControlClient;
 import io.inferflow.jobs.control.ModelStore;
 import io.inferflow.model.Ed25519;
 import io.inferflow.model.Hashes;
+import io.inferflow.model.ModelException;
+import io.inferflow.model.profile.ProfileBuilder;
+import io.inferflow.model.profile.ReferenceProfile;
 import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.ModelPrecision;
 import io.inferflow.schemas.avro.ModelState;
@@ -33,6 +36,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -151,6 +155,8 @@ public final class LocalMode implements AutoCloseable {
         return key;
     }
 
+    private static final int PROFILE_ROWS = 10_000;
+
     /** Pushes the start-up models through the control topic and waits until they serve. */
     private void deploy(
             List<ServedModel> models, KeyPair key, String bootstrap, String registryUrl,
@@ -170,6 +176,12 @@ public final class LocalMode implements AutoCloseable {
                                 store.put(m.file(), m.name(), m.version(), sha256).toString(),
                                 sha256, m.inputName(), m.width(), ModelPrecision.FP32, key,
                                 "local");
+                // The demo producer's distribution is the reference: drift reports flow at once.
+                ReferenceProfile profile = demoProfile(bytes, m.width());
+                record.setProfile(profile.toJson());
+                Path profileFile = demoProfileFile(m.name());
+                Files.createDirectories(profileFile.getParent());
+                Files.writeString(profileFile, profile.toJson());
                 Map<Integer, ModelStatus> finals =
                         control.send(record, Duration.ofSeconds(120), s -> {});
                 for (ModelStatus s : finals.values()) {
@@ -202,6 +214,26 @@ public final class LocalMode implements AutoCloseable {
         return conf;
     }
 
+    /**
+     * The reference profile of a start-up model: its inputs and scores on {@value
+     * #PROFILE_ROWS} rows drawn like the demo producer's (standard normal features).
+     */
+    static ReferenceProfile demoProfile(byte[] model, int width) throws ModelException {
+        Random random = new Random(11);
+        float[][] rows = new float[PROFILE_ROWS][width];
+        for (float[] row : rows) {
+            for (int i = 0; i < width; i++) {
+                row[i] = (float) random.nextGaussian();
+            }
+        }
+        return ProfileBuilder.build(model, rows, 10);
+    }
+
+    /** Where local mode writes the profile it pushed with {@code model}, for later pushes. */
+    public static Path demoProfileFile(String model) {
+        return LocalPaths.root().resolve("examples").resolve(model + "-profile.json");
+    }
+
     /** A second demo version, written at start for the push walk-through. */
     public static Path demoV2() {
         return LocalPaths.root().resolve("examples").resolve("demo-v2.onnx");
@@ -216,6 +248,10 @@ public final class LocalMode implements AutoCloseable {
         for (ServedModel m : models) {
             out.printf("  model            %s from %s, ACTIVE%n", m, m.file());
         }
+        out.printf(
+                "  drift            reference profiles in %s; reports: ./pipeline consume"
+                        + " --topic drift%n",
+                demoProfileFile("x").getParent());
         out.printf("  model store      %s%n", LocalPaths.store());
         out.printf("  signing key      %s (trusted by the job)%n", LocalPaths.privateKey());
         if (settings.models().isEmpty()) {

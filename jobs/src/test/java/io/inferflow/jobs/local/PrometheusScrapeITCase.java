@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.inferflow.jobs.io.FeatureProducer;
+import io.inferflow.operators.drift.DriftOptions;
 import io.inferflow.schemas.Topics;
 import io.inferflow.schemas.wire.ErrorTypes;
 import org.apache.flink.core.testutils.CommonTestUtils;
@@ -118,6 +119,15 @@ class PrometheusScrapeITCase {
             awaitPositive(promPort, "min(" + PREFIX + "model_version_predictionsPerSecond{"
                     + DEMO_V1 + "})", dir);
 
+            // Drift of the demo model against the profile local mode pushed with it (both
+            // standard normal): windows closed, no feature flagged major.
+            awaitPositive(promPort, "sum(" + PREFIX + "model_version_drift_windows{" + DEMO_V1
+                    + "})", dir);
+            await(promPort, "max(" + PREFIX + "model_version_drift_maxPsi{" + DEMO_V1 + "})",
+                    v -> v >= 0 && v < 0.25, "in [0, 0.25)", dir);
+            await(promPort, "count(" + PREFIX + "model_version_drift_feature_psi{" + DEMO_V1
+                    + "})", v -> v == WIDTH, "== " + WIDTH + " features", dir);
+
             // The Grafana dashboard's queries, against the same Prometheus.
             assertDashboardQueriesReturnSeries(promPort, dir);
         }
@@ -208,7 +218,8 @@ class PrometheusScrapeITCase {
                 Duration.ofSeconds(1),
                 dir,
                 dir.resolve("pipeline.log"),
-                Map.of());
+                // Drift windows of 200 events: the 600 good events close at least two.
+                Map.of(DriftOptions.WINDOW_EVENTS.key(), "200"));
     }
 
     /** Good events for demo, events of the wrong width, and bytes that are not Avro. */

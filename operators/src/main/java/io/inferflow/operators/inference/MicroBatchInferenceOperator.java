@@ -112,6 +112,7 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
     private final BatchingOptions options;
     private final Duration loadTimeout;
     private final DriftSettings drift;
+    private boolean histograms = true;
 
     private transient BroadcastState<String, ModelControl> desiredState;
     private transient BroadcastState<String, ModelControl> servedState;
@@ -173,6 +174,16 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
                                 + "); serve one version per name");
             }
         }
+    }
+
+    /**
+     * Whether each model version updates its latency and batch histograms (per event; {@code
+     * inference.metrics.histograms}); counters and meters are always kept. Call before the job
+     * is built.
+     */
+    public MicroBatchInferenceOperator withHistograms(boolean histograms) {
+        this.histograms = histograms;
+        return this;
     }
 
     @Override
@@ -378,7 +389,8 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
                                 n,
                                 (model, version, bits) ->
                                         new ModelMetrics(
-                                                getMetricGroup(), model, version, bits)));
+                                                getMetricGroup(), model, version, bits,
+                                                histograms)));
     }
 
     /** Models that serve or will serve events, sorted. */

@@ -33,12 +33,27 @@ public final class ModelMetrics {
     private final Counter loads;
     private final Counter loadFailures;
     private final Histogram loadMillis;
+    private final boolean histograms;
 
     public ModelMetrics(
             MetricGroup parent,
             String model,
             Gauge<Long> activeVersion,
             Gauge<Integer> activePrecisionBits) {
+        this(parent, model, activeVersion, activePrecisionBits, true);
+    }
+
+    /**
+     * @param histograms whether versions update their latency and batch histograms ({@code
+     *     inference.metrics.histograms})
+     */
+    public ModelMetrics(
+            MetricGroup parent,
+            String model,
+            Gauge<Long> activeVersion,
+            Gauge<Integer> activePrecisionBits,
+            boolean histograms) {
+        this.histograms = histograms;
         this.group = parent.addGroup(GROUP, model);
         group.gauge(ACTIVE_VERSION, activeVersion);
         group.gauge(ACTIVE_PRECISION_BITS, activePrecisionBits);
@@ -54,7 +69,7 @@ public final class ModelMetrics {
      * continues them), and a job sees few versions per model.
      */
     public ModelVersionMetrics version(long version) {
-        return versions.computeIfAbsent(version, v -> new ModelVersionMetrics(group, v));
+        return versions.computeIfAbsent(version, v -> new ModelVersionMetrics(group, v, histograms));
     }
 
     public void loaded(long millis) {

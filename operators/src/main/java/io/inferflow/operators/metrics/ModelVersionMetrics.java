@@ -49,9 +49,14 @@ public final class ModelVersionMetrics {
     private final Histogram queueWaitMillis;
     private final Histogram eventTimeLatencyMillis;
     private final Histogram recordTimeLatencyMillis;
+    private final boolean histograms;
 
-    /** Registers the metrics in {@code modelGroup}'s key/value group {@code version=<version>}. */
-    ModelVersionMetrics(MetricGroup modelGroup, long version) {
+    /**
+     * Registers the metrics in {@code modelGroup}'s key/value group {@code version=<version>};
+     * without {@code histograms} only the counters and meters (no per-event histogram updates).
+     */
+    ModelVersionMetrics(MetricGroup modelGroup, long version, boolean histograms) {
+        this.histograms = histograms;
         this.group = modelGroup.addGroup(VERSION, Long.toString(version));
         this.eventsIn = group.counter(EVENTS_IN);
         this.predictionsOut = group.counter(PREDICTIONS_OUT);
@@ -60,11 +65,12 @@ public final class ModelVersionMetrics {
         this.batches = group.counter(BATCHES);
         group.meter(EVENTS_IN_PER_SECOND, new MeterView(eventsIn));
         group.meter(PREDICTIONS_PER_SECOND, new MeterView(predictionsOut));
-        this.batchSize = histogram(BATCH_SIZE);
-        this.inferenceMicros = histogram(INFERENCE_MICROS);
-        this.queueWaitMillis = histogram(QUEUE_WAIT_MILLIS);
-        this.eventTimeLatencyMillis = histogram(EVENT_TIME_LATENCY_MILLIS);
-        this.recordTimeLatencyMillis = histogram(RECORD_TIME_LATENCY_MILLIS);
+        this.batchSize = histograms ? histogram(BATCH_SIZE) : null;
+        this.inferenceMicros = histograms ? histogram(INFERENCE_MICROS) : null;
+        this.queueWaitMillis = histograms ? histogram(QUEUE_WAIT_MILLIS) : null;
+        this.eventTimeLatencyMillis = histograms ? histogram(EVENT_TIME_LATENCY_MILLIS) : null;
+        this.recordTimeLatencyMillis =
+                histograms ? histogram(RECORD_TIME_LATENCY_MILLIS) : null;
     }
 
     private Histogram histogram(String name) {
@@ -84,8 +90,10 @@ public final class ModelVersionMetrics {
     /** A batch was scored: its size and how long the model took. */
     public void batchScored(int size, long micros) {
         batches.inc();
-        batchSize.update(size);
-        inferenceMicros.update(micros);
+        if (histograms) {
+            batchSize.update(size);
+            inferenceMicros.update(micros);
+        }
     }
 
     /**
@@ -95,6 +103,9 @@ public final class ModelVersionMetrics {
      */
     public void predicted(long emittedAt, long arrivedAt, long eventTime, long recordTime) {
         predictionsOut.inc();
+        if (!histograms) {
+            return;
+        }
         queueWaitMillis.update(emittedAt - arrivedAt);
         eventTimeLatencyMillis.update(emittedAt - eventTime);
         if (recordTime >= 0) {
