@@ -19,6 +19,9 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +36,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -139,6 +143,9 @@ final class JobBench {
             read = reader.observations("");
         }
         checkExactlyOnce(prefix, topics, read, events);
+        if (config == BenchConfig.OBSERVED) {
+            checkDriftReports(prefix, topics, events, out);
+        }
 
         long first = read.stream().mapToLong(Observation::scoredAt).min().orElseThrow();
         long last = read.stream().mapToLong(Observation::scoredAt).max().orElseThrow();
@@ -335,6 +342,37 @@ final class JobBench {
                                     + " %,d (%,d distinct event ids); see '%s' and the log",
                             prefix, expected, topics.predictions, out.size(), ids.size(),
                             topics.deadLetters));
+        }
+    }
+
+    /** The observed job must really have detected drift: count the reports it wrote. */
+    private void checkDriftReports(String prefix, Topics topics, long events, PrintStream out) {
+        // A window may overshoot its count by a quarter (a partial per subtask), and the last
+        // one stays open at the end of the input.
+        long windows = Math.max(1, events * 4 / (5 * DriftOptions.WINDOW_EVENTS.defaultValue()));
+        long reports;
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(
+                        Map.of(
+                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                                ConsumerConfig.GROUP_ID_CONFIG, topics.base + "-drift-check",
+                                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+                        new ByteArrayDeserializer(),
+                        new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topics.drift));
+            reports = 0;
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (reports < windows && System.nanoTime() < deadline) {
+                reports += consumer.poll(Duration.ofMillis(200)).count();
+            }
+        }
+        out.printf(
+                Locale.ROOT, "%s drift: %,d reports on '%s' (windows of %,d events)%n",
+                prefix, reports, topics.drift, DriftOptions.WINDOW_EVENTS.defaultValue());
+        if (reports < windows) {
+            throw new IllegalStateException(
+                    prefix + " expected at least " + windows + " drift reports for " + events
+                            + " events, got " + reports + "; drift detection did not run");
         }
     }
 
