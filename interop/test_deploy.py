@@ -8,8 +8,8 @@
   has a condition, every file the compose file mounts from the repo exists;
 - every service, image, published port and named volume appears in the README's
   "Deploy with docker-compose" section;
-- flink-conf/config-gpu.yaml can be appended to config.yaml (no shared top-level key), and
-  Prometheus scrapes the reporter port config.yaml sets;
+- flink-conf/config-gpu.yaml can be appended to config.yaml (no shared top-level key),
+  Prometheus scrapes the reporter port config.yaml sets, and promtool accepts its config;
 - the Kubernetes manifests parse.
 Needs python3-yaml (a dependency of Debian's docker-compose, interop/install-compose.sh).
 """
@@ -130,6 +130,14 @@ class ConfigFilesTest(unittest.TestCase):
         prometheus = (ROOT / "deploy/prometheus/prometheus.yml").read_text()
         self.assertIn(f"jobmanager:{port}", prometheus)
         self.assertIn(f"port: {port}", prometheus)
+
+    @unittest.skipIf(shutil.which("promtool") is None,
+                     "promtool is not installed (bash interop/install-prometheus.sh)")
+    def test_promtool_accepts_the_prometheus_config(self):
+        result = subprocess.run(
+            ["promtool", "check", "config", "deploy/prometheus/prometheus.yml"],
+            cwd=ROOT, capture_output=True, text=True)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
 
     def test_kubernetes_manifests_parse(self):
         kinds = []
