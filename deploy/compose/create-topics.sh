@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The `topics` service of docker-compose.yml: creates inferflow's topics (idempotent) and waits
+# until every partition has a leader (a producer racing a fresh topic can fail, KAFKA-15591).
+set -euo pipefail
+bootstrap="${BOOTSTRAP:-kafka:19092}"
+partitions="${PARTITIONS:-4}"
+topics=/opt/kafka/bin/kafka-topics.sh
+
+create() {
+  local name=$1 count=$2
+  shift 2
+  "$topics" --bootstrap-server "$bootstrap" --create --if-not-exists \
+    --topic "$name" --partitions "$count" --replication-factor 1 "$@"
+}
+
+# Data topics: partitions bound the useful parallelism of the source (see README, Scaling out).
+create features "$partitions"
+create predictions "$partitions"
+create dead-letters "$partitions"
+# Control plane: one partition, so every subtask reads the deployments in order; compacted, so
+# the topic keeps each model's latest records (the job keeps the highest generation).
+create model-control 1 --config cleanup.policy=compact
+create model-status 1
+create drift 1
+
+for attempt in $(seq 1 30); do
+  described="$("$topics" --bootstrap-server "$bootstrap" --describe \
+    --topic 'features|predictions|dead-letters|model-control|model-status|drift')"
+  if ! grep -q 'Leader: none' <<< "$described" && [[ $(grep -c 'Partition: ' <<< "$described") -ge $((3 * partitions + 3)) ]]; then
+    echo "topics ready:"
+    "$topics" --bootstrap-server "$bootstrap" --list
+    exit 0
+  fi
+  sleep 1
+done
+echo "partitions without leader after 30 s:" >&2
+echo "$described" >&2
+exit 1
