@@ -59,7 +59,7 @@ class BenchSettingsTest {
                 BenchConfig.parseList(List.of("per-record", " passthrough ")));
         assertEquals(
                 "unknown configuration 'batch', expected one of raw, passthrough, per-record,"
-                        + " batched",
+                        + " batched, bare, observed",
                 assertThrows(
                                 IllegalArgumentException.class,
                                 () -> BenchConfig.parseList(List.of("raw,batch")))
