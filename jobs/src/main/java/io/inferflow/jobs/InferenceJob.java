@@ -1,6 +1,7 @@
 package io.inferflow.jobs;
 
 import io.inferflow.operators.drift.DriftOptions;
+import io.inferflow.operators.labels.LabelOptions;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.YamlParserUtils;
@@ -90,9 +91,12 @@ public final class InferenceJob {
                         conf.get(PipelineOptions.DEAD_LETTERS_TOPIC),
                         conf.get(PipelineOptions.MODEL_CONTROL_TOPIC),
                         conf.get(PipelineOptions.MODEL_STATUS_TOPIC));
+        needed = new ArrayList<>(needed);
         if (conf.get(DriftOptions.ENABLED)) {
-            needed = new ArrayList<>(needed);
             needed.add(conf.get(PipelineOptions.DRIFT_TOPIC));
+        }
+        if (conf.get(LabelOptions.ENABLED)) {
+            needed.add(conf.get(PipelineOptions.LABELS_TOPIC));
         }
         Set<String> existing;
         try (Admin admin =

@@ -7,10 +7,15 @@ import io.inferflow.operators.drift.DriftAggregator;
 import io.inferflow.operators.drift.DriftOptions;
 import io.inferflow.operators.drift.DriftSettings;
 import io.inferflow.operators.inference.MicroBatchInferenceOperator;
+import io.inferflow.operators.labels.LabelDecodeFunction;
+import io.inferflow.operators.labels.LabelJoin;
+import io.inferflow.operators.labels.LabelOptions;
 import io.inferflow.schemas.avro.DeadLetter;
+import io.inferflow.schemas.avro.Label;
 import io.inferflow.schemas.avro.DriftReport;
 import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.Prediction;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -31,6 +36,7 @@ import static io.inferflow.operators.decode.SideOutputs.MODEL_STATUS;
  *                 └──── dead letters┴───────────────▶ dead-letters
  *   model-control ─(broadcast)─┘    │
  *                                   └─ drift counts ─(by model version)─▶ drift ─▶ drift
+ *   labels ─▶ decode-labels ─(by event id)─▶ labels ◀─(by event id)─ predictions
  * </pre>
  *
  * <p>Versions pushed with a reference profile are counted for drift: each inference subtask bins
@@ -51,6 +57,29 @@ import static io.inferflow.operators.decode.SideOutputs.MODEL_STATUS;
 public final class InferencePipeline {
 
     private InferencePipeline() {}
+
+    /**
+     * Joins the labels topic with the predictions by event id for online accuracy per model
+     * version; returns the dead letters of undecodable or invalid labels.
+     */
+    private static DataStream<DeadLetter> joinLabels(
+            StreamExecutionEnvironment env,
+            PipelineIo io,
+            Configuration conf,
+            DataStream<Prediction> predictions) {
+        SingleOutputStreamOperator<Label> labels =
+                io.labels(env)
+                        .process(new LabelDecodeFunction(io.labelDecoder()))
+                        .name("decode-labels")
+                        .uid("decode-labels");
+        predictions
+                .keyBy(Prediction::getEventId)
+                .connect(labels.keyBy(Label::getEventId))
+                .process(new LabelJoin(LabelOptions.settings(conf)), Types.VOID)
+                .name("labels")
+                .uid("labels");
+        return labels.getSideOutput(DEAD_LETTERS);
+    }
 
     public static void build(StreamExecutionEnvironment env, PipelineIo io, Configuration conf) {
         SingleOutputStreamOperator<DecodedEvent> events =
@@ -74,6 +103,9 @@ public final class InferencePipeline {
 
         DataStream<DeadLetter> deadLetters =
                 events.getSideOutput(DEAD_LETTERS).union(predictions.getSideOutput(DEAD_LETTERS));
+        if (conf.get(LabelOptions.ENABLED)) {
+            deadLetters = deadLetters.union(joinLabels(env, io, conf, predictions));
+        }
 
         io.sinkPredictions(predictions);
         io.sinkDeadLetters(deadLetters);

@@ -8,7 +8,9 @@ import io.inferflow.operators.decode.RawRecord;
 import io.inferflow.operators.serde.ConfluentFeatureEventDecoder;
 import io.inferflow.schemas.avro.DeadLetter;
 import io.inferflow.schemas.avro.ModelControl;
+import io.inferflow.operators.serde.ConfluentDecoder;
 import io.inferflow.schemas.avro.DriftReport;
+import io.inferflow.schemas.avro.Label;
 import io.inferflow.schemas.avro.ModelStatus;
 import io.inferflow.schemas.avro.Prediction;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -60,6 +62,30 @@ public final class KafkaPipelineIo implements PipelineIo {
         }
         return env.fromSource(builder.build(), WatermarkStrategy.noWatermarks(), "features")
                 .uid("features-source");
+    }
+
+    @Override
+    public DataStream<RawRecord> labels(StreamExecutionEnvironment env) {
+        String group = conf.get(PipelineOptions.GROUP_ID) + "-labels";
+        KafkaSourceBuilder<RawRecord> builder =
+                KafkaSource.<RawRecord>builder()
+                        .setBootstrapServers(conf.get(PipelineOptions.BOOTSTRAP_SERVERS))
+                        .setTopics(conf.get(PipelineOptions.LABELS_TOPIC))
+                        .setGroupId(group)
+                        .setStartingOffsets(startingOffsets())
+                        .setDeserializer(new RawRecordDeserializer())
+                        .setProperty("isolation.level", "read_committed")
+                        .setProperty("client.id.prefix", group);
+        if (bounded) {
+            builder.setBounded(OffsetsInitializer.latest());
+        }
+        return env.fromSource(builder.build(), WatermarkStrategy.noWatermarks(), "labels")
+                .uid("labels-source");
+    }
+
+    @Override
+    public ConfluentDecoder<Label> labelDecoder() {
+        return new ConfluentDecoder<>(Label.class, conf.get(PipelineOptions.REGISTRY_URL));
     }
 
     private OffsetsInitializer startingOffsets() {

@@ -2,7 +2,9 @@ package io.inferflow.jobs;
 
 import io.inferflow.operators.decode.FeatureEventDecoder;
 import io.inferflow.operators.decode.RawRecord;
+import io.inferflow.operators.serde.ConfluentDecoder;
 import io.inferflow.schemas.avro.DeadLetter;
+import io.inferflow.schemas.avro.Label;
 import io.inferflow.schemas.avro.DriftReport;
 import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.ModelStatus;
@@ -30,6 +32,12 @@ public interface PipelineIo {
     void sinkPredictions(DataStream<Prediction> predictions);
 
     void sinkDeadLetters(DataStream<DeadLetter> deadLetters);
+
+    /** The raw records of the labels topic. */
+    DataStream<RawRecord> labels(StreamExecutionEnvironment env);
+
+    /** Decodes the values of the labels topic. */
+    ConfluentDecoder<Label> labelDecoder();
 
     /** Where drift reports go. */
     void sinkDrift(DataStream<DriftReport> reports);

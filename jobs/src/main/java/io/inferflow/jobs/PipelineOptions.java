@@ -102,6 +102,14 @@ public final class PipelineOptions {
                             "Compacted topic of ModelControl records, keyed by model name: the"
                                     + " history of deployments. Read from the start by every job.");
 
+    public static final ConfigOption<String> LABELS_TOPIC =
+            ConfigOptions.key("topics.labels")
+                    .stringType()
+                    .defaultValue(Topics.LABELS)
+                    .withDescription(
+                            "Topic of Label records (event_id, label), read while labels.enabled"
+                                    + " is true.");
+
     public static final ConfigOption<String> DRIFT_TOPIC =
             ConfigOptions.key("topics.drift")
                     .stringType()

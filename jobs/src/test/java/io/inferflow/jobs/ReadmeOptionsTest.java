@@ -2,6 +2,7 @@ package io.inferflow.jobs;
 
 import io.inferflow.operators.InferenceOptions;
 import io.inferflow.operators.drift.DriftOptions;
+import io.inferflow.operators.labels.LabelOptions;
 import org.apache.flink.configuration.ConfigOption;
 import org.junit.jupiter.api.Test;
 
@@ -25,6 +26,7 @@ class ReadmeOptionsTest {
         keys.addAll(keys(PipelineOptions.class));
         keys.addAll(keys(InferenceOptions.class));
         keys.addAll(keys(DriftOptions.class));
+        keys.addAll(keys(LabelOptions.class));
         assertTrue(keys.size() > 20, "options found: " + keys);
         List<String> missing =
                 keys.stream().filter(k -> !readme.contains("| `" + k + "` |")).toList();

@@ -9,6 +9,7 @@ public final class Topics {
     public static final String MODEL_CONTROL = "model-control";
     public static final String MODEL_STATUS = "model-status";
     public static final String DRIFT = "drift";
+    public static final String LABELS = "labels";
 
     private Topics() {}
 

@@ -1,6 +1,7 @@
 package io.inferflow.jobs.io;
 
 import io.inferflow.schemas.avro.FeatureEvent;
+import io.inferflow.schemas.avro.Label;
 import io.inferflow.schemas.registry.SchemaRegistryClient;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -23,6 +24,8 @@ public final class FeatureProducer implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final AvroWireEncoder<FeatureEvent> encoder;
     private final String topic;
+    private AvroWireEncoder<Label> labelEncoder;
+    private String labelsTopic;
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private volatile Exception lastError;
@@ -60,10 +63,45 @@ public final class FeatureProducer implements AutoCloseable {
         sendRaw(event.getEntityId().getBytes(StandardCharsets.UTF_8), encoder.encode(event));
     }
 
+    /**
+     * From now on {@link #sendLabel} writes {@link Label}s (keyed by event id) to {@code
+     * labelsTopic}, registering its schema there.
+     */
+    public FeatureProducer labelsTo(String registryUrl, String labelsTopic) throws IOException {
+        this.labelEncoder =
+                new AvroWireEncoder<>(
+                        new SchemaRegistryClient(registryUrl), labelsTopic, new Label());
+        this.labelsTopic = labelsTopic;
+        return this;
+    }
+
+    /** Whether {@link #labelsTo} was called. */
+    public boolean sendsLabels() {
+        return labelEncoder != null;
+    }
+
+    /** Sends the true outcome of event {@code eventId}; needs {@link #labelsTo} first. */
+    public void sendLabel(String eventId, double label) throws IOException {
+        if (labelEncoder == null) {
+            throw new IllegalStateException("call labelsTo(...) before sendLabel");
+        }
+        Label record =
+                Label.newBuilder()
+                        .setEventId(eventId)
+                        .setLabel(label)
+                        .setLabeledAt(Instant.ofEpochMilli(System.currentTimeMillis()))
+                        .build();
+        send(labelsTopic, eventId.getBytes(StandardCharsets.UTF_8), labelEncoder.encode(record));
+    }
+
     /** Sends raw bytes as they are (for bad-input demos and tests). */
     public void sendRaw(byte[] key, byte[] value) {
+        send(topic, key, value);
+    }
+
+    private void send(String toTopic, byte[] key, byte[] value) {
         producer.send(
-                new ProducerRecord<>(topic, key, value),
+                new ProducerRecord<>(toTopic, key, value),
                 (metadata, error) -> {
                     if (error == null) {
                         sent.incrementAndGet();

@@ -39,13 +39,18 @@ final class DemoProducer implements Runnable, AutoCloseable {
                 for (int i = 0; i < model.width(); i++) {
                     features.add((float) random.nextGaussian());
                 }
+                String id = run + "-" + seq;
                 producer.send(
                         FeatureProducer.event(
-                                run + "-" + seq,
+                                id,
                                 "entity-" + (seq % 1000),
                                 model.name(),
                                 System.currentTimeMillis(),
                                 features));
+                if (producer.sendsLabels()) {
+                    // A made-up truth: class 1 when the first feature is positive.
+                    producer.sendLabel(id, features.get(0) > 0 ? 1.0 : 0.0);
+                }
                 seq++;
             }
         } catch (Exception e) {

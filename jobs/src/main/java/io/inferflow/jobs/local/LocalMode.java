@@ -12,6 +12,7 @@ import io.inferflow.model.Ed25519;
 import io.inferflow.model.Hashes;
 import io.inferflow.model.ModelException;
 import io.inferflow.model.profile.ProfileBuilder;
+import io.inferflow.operators.labels.LabelOptions;
 import io.inferflow.model.profile.ReferenceProfile;
 import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.ModelPrecision;
@@ -91,7 +92,8 @@ public final class LocalMode implements AutoCloseable {
         kafka.createTopics(
                 1,
                 conf.get(PipelineOptions.MODEL_STATUS_TOPIC),
-                conf.get(PipelineOptions.DRIFT_TOPIC));
+                conf.get(PipelineOptions.DRIFT_TOPIC),
+                conf.get(PipelineOptions.LABELS_TOPIC));
 
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
@@ -122,6 +124,9 @@ public final class LocalMode implements AutoCloseable {
                             registryUrl,
                             conf.get(PipelineOptions.FEATURES_TOPIC));
             resources.add(producer);
+            if (conf.get(LabelOptions.ENABLED)) {
+                producer.labelsTo(registryUrl, conf.get(PipelineOptions.LABELS_TOPIC));
+            }
             DemoProducer demo = new DemoProducer(producer, models, settings.rate());
             resources.add(demo);
             thread("demo-producer", demo);
@@ -210,6 +215,8 @@ public final class LocalMode implements AutoCloseable {
                 "metrics.reporter.prom.factory.class",
                 "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
         conf.setString("metrics.reporter.prom.port", String.valueOf(settings.metricsPort()));
+        // Local mode labels its demo events, so that online accuracy shows from the start.
+        conf.set(LabelOptions.ENABLED, true);
         settings.overrides().forEach(conf::setString);
         return conf;
     }

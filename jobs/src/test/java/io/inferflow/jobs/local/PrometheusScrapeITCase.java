@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.inferflow.jobs.io.FeatureProducer;
+import io.inferflow.model.OnnxModel;
+import io.inferflow.model.RuntimeOptions;
 import io.inferflow.operators.drift.DriftOptions;
 import io.inferflow.schemas.Topics;
 import io.inferflow.schemas.wire.ErrorTypes;
@@ -22,6 +24,9 @@ import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,7 +87,7 @@ class PrometheusScrapeITCase {
             int promPort = EmbeddedKafka.freePort();
             prometheus = startPrometheus(dir, promPort, settings.metricsPort());
 
-            produce(settings);
+            List<float[]> rows = produce(settings);
             CommonTestUtils.waitUtil(
                     () -> local.predictions() >= GOOD,
                     Duration.ofSeconds(90),
@@ -127,6 +132,15 @@ class PrometheusScrapeITCase {
                     v -> v >= 0 && v < 0.25, "in [0, 0.25)", dir);
             await(promPort, "count(" + PREFIX + "model_version_drift_feature_psi{" + DEMO_V1
                     + "})", v -> v == WIDTH, "== " + WIDTH + " features", dir);
+
+            // Online accuracy: every label met its prediction; the right ones are those where
+            // ONNX Runtime, run here on the demo model, puts the score on the label's side of 0.5.
+            awaitValue(promPort, "sum(" + PREFIX + "model_version_labels_labeled{" + DEMO_V1
+                    + "})", GOOD, dir);
+            awaitValue(promPort, "sum(" + PREFIX + "model_version_labels_correct{" + DEMO_V1
+                    + "})", expectedCorrect(dir, rows), dir);
+            await(promPort, "max(" + PREFIX + "model_version_labels_logLoss{" + DEMO_V1 + "})",
+                    v -> v > 0, "> 0", dir);
 
             // The Grafana dashboard's queries, against the same Prometheus.
             assertDashboardQueriesReturnSeries(promPort, dir);
@@ -204,6 +218,27 @@ class PrometheusScrapeITCase {
         return last;
     }
 
+    /** Rows whose demo score (ONNX Runtime, here) is on the side of 0.5 their label is on. */
+    private static int expectedCorrect(Path dir, List<float[]> rows) throws Exception {
+        byte[] demo = Files.readAllBytes(dir.resolve("models").resolve("demo.onnx"));
+        FloatBuffer input =
+                ByteBuffer.allocateDirect(rows.size() * WIDTH * Float.BYTES)
+                        .order(ByteOrder.nativeOrder())
+                        .asFloatBuffer();
+        rows.forEach(input::put);
+        input.flip();
+        float[] scores;
+        try (OnnxModel model = OnnxModel.load("demo", demo, RuntimeOptions.defaults())) {
+            scores = model.score(input, rows.size());
+        }
+        int correct = 0;
+        for (int i = 0; i < rows.size(); i++) {
+            boolean label = rows.get(i)[0] > 0;
+            correct += (scores[i] >= 0.5) == label ? 1 : 0;
+        }
+        return correct;
+    }
+
     private static LocalSettings settings(Path dir) throws IOException {
         return new LocalSettings(
                 Duration.ZERO,
@@ -223,13 +258,19 @@ class PrometheusScrapeITCase {
     }
 
     /** Good events for demo, events of the wrong width, and bytes that are not Avro. */
-    private static void produce(LocalSettings settings) throws IOException {
+    /**
+     * Good events for demo (each labelled: class 1 when its first feature is positive), events
+     * of the wrong width, and bytes that are not Avro; returns the good rows.
+     */
+    private static List<float[]> produce(LocalSettings settings) throws IOException {
+        List<float[]> rows = new ArrayList<>();
         Random random = new Random(11);
         try (FeatureProducer producer =
                 new FeatureProducer(
                         "127.0.0.1:" + settings.kafkaPort(),
                         "http://127.0.0.1:" + settings.registryPort(),
                         Topics.FEATURES)) {
+            producer.labelsTo("http://127.0.0.1:" + settings.registryPort(), Topics.LABELS);
             for (int i = 0; i < GOOD + WRONG_WIDTH; i++) {
                 int width = i < GOOD ? WIDTH : 3;
                 List<Float> features = new ArrayList<>(width);
@@ -240,6 +281,14 @@ class PrometheusScrapeITCase {
                         FeatureProducer.event(
                                 "e-" + i, "entity-" + (i % 97), LocalMode.DEMO_MODEL,
                                 System.currentTimeMillis(), features));
+                if (i < GOOD) {
+                    float[] row = new float[width];
+                    for (int f = 0; f < width; f++) {
+                        row[f] = features.get(f);
+                    }
+                    rows.add(row);
+                    producer.sendLabel("e-" + i, row[0] > 0 ? 1.0 : 0.0);
+                }
             }
             for (int i = 0; i < UNDECODABLE; i++) {
                 producer.sendRaw(
@@ -248,6 +297,7 @@ class PrometheusScrapeITCase {
             }
             producer.flush();
             assertEquals(0, producer.failed(), "produce failed: " + producer.lastError());
+            return rows;
         }
     }
 

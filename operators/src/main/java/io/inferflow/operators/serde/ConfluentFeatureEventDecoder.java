@@ -2,21 +2,13 @@ package io.inferflow.operators.serde;
 
 import io.inferflow.operators.decode.FeatureEventDecoder;
 import io.inferflow.schemas.avro.FeatureEvent;
-import io.inferflow.schemas.registry.SchemaRegistryClient;
-import io.inferflow.schemas.registry.SchemaRegistryException;
-import io.inferflow.schemas.wire.ConfluentWireFormat;
-import io.inferflow.schemas.wire.DecodeException;
-import io.inferflow.schemas.wire.ErrorTypes;
+
 import java.io.IOException;
-import org.apache.flink.api.common.serialization.DeserializationSchema;
 
 /**
- * Decodes Confluent-framed Avro {@link FeatureEvent}s, resolving the writer schema (fetched by
- * id, once per id) against {@code FeatureEvent}'s. Faults of the record become
- * {@link DecodeException}s: {@link ErrorTypes#TRUNCATED}, {@link ErrorTypes#BAD_MAGIC_BYTE},
- * {@link ErrorTypes#UNKNOWN_SCHEMA_ID} (the registry answered 40403) and
- * {@link ErrorTypes#UNDECODABLE}; a registry that cannot be reached is a plain
- * {@link IOException}, so that good records are not dead-lettered while it is down.
+ * Decodes Confluent-framed Avro {@link FeatureEvent}s with a {@link ConfluentDecoder}: faults of
+ * the record become {@link io.inferflow.schemas.wire.DecodeException}s (dead letters), a registry
+ * that cannot be reached a plain {@link IOException} (the task fails and retries).
  *
  * <p>Not thread-safe: one instance per subtask, as Flink does with serialized functions.
  */
@@ -24,42 +16,14 @@ public final class ConfluentFeatureEventDecoder implements FeatureEventDecoder {
 
     private static final long serialVersionUID = 1L;
 
-    private final String registryUrl;
-    private final DeserializationSchema<FeatureEvent> deserializer;
+    private final ConfluentDecoder<FeatureEvent> decoder;
 
     public ConfluentFeatureEventDecoder(String registryUrl) {
-        this.registryUrl = SchemaRegistryClient.checkUrl(registryUrl);
-        this.deserializer = ConfluentAvroSchemas.deserializer(FeatureEvent.class, registryUrl);
+        this.decoder = new ConfluentDecoder<>(FeatureEvent.class, registryUrl);
     }
 
     @Override
     public FeatureEvent decode(byte[] value) throws IOException {
-        int id = ConfluentWireFormat.schemaId(value);
-        try {
-            return deserializer.deserialize(value);
-        } catch (DecodeException e) {
-            throw e;
-        } catch (SchemaRegistryException e) {
-            if (e.errorCode() == SchemaRegistryException.SCHEMA_NOT_FOUND) {
-                throw new DecodeException(ErrorTypes.UNKNOWN_SCHEMA_ID, "schema id " + id
-                        + " is not known to the schema registry at " + registryUrl, e);
-            }
-            if (e.errorCode() == SchemaRegistryException.INVALID_SCHEMA) {
-                throw new DecodeException(ErrorTypes.UNDECODABLE, "schema id " + id
-                        + " is not a usable Avro schema: " + e.getMessage(), e);
-            }
-            throw e;
-        } catch (IOException | RuntimeException e) {
-            // Avro reports bad bodies as EOFException, AvroTypeException (writer schema does not
-            // resolve to FeatureEvent), AvroRuntimeException or SystemLimitException (garbage).
-            throw new DecodeException(ErrorTypes.UNDECODABLE, "schema id " + id + ": the Avro body"
-                    + " of " + (value.length - ConfluentWireFormat.HEADER_SIZE)
-                    + " bytes does not decode into FeatureEvent: " + describe(e), e);
-        }
-    }
-
-    private static String describe(Exception e) {
-        String type = e.getClass().getSimpleName();
-        return e.getMessage() == null ? type : type + ": " + e.getMessage();
+        return decoder.decode(value);
     }
 }

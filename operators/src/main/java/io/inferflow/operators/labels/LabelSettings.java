@@ -1,0 +1,40 @@
+package io.inferflow.operators.labels;
+
+import java.io.Serializable;
+import java.time.Duration;
+
+/**
+ * How predictions and labels are joined and evaluated; see {@link LabelOptions} for the keys.
+ *
+ * @param joinWindow how long either side waits for the other (processing time)
+ * @param threshold a first score at or above it predicts class 1
+ * @param metricsWindow how many latest labels the gauges cover
+ */
+public record LabelSettings(Duration joinWindow, double threshold, int metricsWindow)
+        implements Serializable {
+
+    public static final Duration DEFAULT_JOIN_WINDOW = Duration.ofHours(1);
+    public static final double DEFAULT_THRESHOLD = 0.5;
+    public static final int DEFAULT_METRICS_WINDOW = 1000;
+
+    /** Checks every value; errors name the option and the bad value. */
+    public LabelSettings {
+        if (joinWindow == null || joinWindow.isNegative() || joinWindow.isZero()) {
+            throw new IllegalArgumentException(
+                    LabelOptions.JOIN_WINDOW.key() + " must be positive, got " + joinWindow);
+        }
+        if (!Double.isFinite(threshold)) {
+            throw new IllegalArgumentException(
+                    LabelOptions.THRESHOLD.key() + " must be finite, got " + threshold);
+        }
+        if (metricsWindow < 1) {
+            throw new IllegalArgumentException(
+                    LabelOptions.METRICS_WINDOW.key() + " must be at least 1, got "
+                            + metricsWindow);
+        }
+    }
+
+    public static LabelSettings defaults() {
+        return new LabelSettings(DEFAULT_JOIN_WINDOW, DEFAULT_THRESHOLD, DEFAULT_METRICS_WINDOW);
+    }
+}

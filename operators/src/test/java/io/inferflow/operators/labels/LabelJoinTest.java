@@ -1,0 +1,158 @@
+package io.inferflow.operators.labels;
+
+import io.inferflow.operators.metrics.LabelMetrics;
+import io.inferflow.schemas.avro.Label;
+import io.inferflow.schemas.avro.Prediction;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@link LabelJoin}: either order, expiry, duplicates, restore, and the metric values. */
+class LabelJoinTest {
+
+    private static final LabelSettings SETTINGS =
+            new LabelSettings(Duration.ofMinutes(1), 0.5, 4);
+
+    @Test
+    void joinsInEitherOrderAndComputesAccuracyLogLossAndError() throws Exception {
+        try (var harness = open()) {
+            harness.processElement1(prediction("e1", "fraud", 3, 0.9f), 0L);
+            harness.processElement2(label("e1", 1.0), 0L);
+            harness.processElement2(label("e2", 0.0), 0L);
+            harness.processElement1(prediction("e2", "fraud", 3, 0.8f), 0L);
+
+            LabelMetrics m = join(harness).metrics("fraud", 3L);
+            assertEquals(2, m.labeled());
+            assertEquals(1, m.correct(), "0.9 for a 1 is right, 0.8 for a 0 is wrong");
+            assertEquals(0.5, m.accuracy(), 1e-12);
+            assertEquals((-Math.log(0.9f) - Math.log(1 - 0.8f)) / 2, m.logLoss(), 1e-6);
+            assertEquals((Math.abs(0.9f - 1.0) + Math.abs(0.8f - 0.0)) / 2, m.absoluteError(),
+                    1e-6);
+        }
+    }
+
+    @Test
+    void gaugesCoverTheLastWindowOfLabels() throws Exception {
+        try (var harness = open()) {
+            for (int i = 0; i < 4; i++) {
+                harness.processElement1(prediction("w" + i, "m", 1, 0.1f), 0L);
+                harness.processElement2(label("w" + i, 1.0), 0L);
+            }
+            for (int i = 0; i < 4; i++) {
+                harness.processElement1(prediction("r" + i, "m", 1, 0.9f), 0L);
+                harness.processElement2(label("r" + i, 1.0), 0L);
+            }
+            LabelMetrics m = join(harness).metrics("m", 1L);
+            assertEquals(8, m.labeled());
+            assertEquals(4, m.correct());
+            assertEquals(1.0, m.accuracy(), 1e-12, "the window of 4 holds only right ones");
+            assertEquals(-Math.log(0.9f), m.logLoss(), 1e-6);
+        }
+    }
+
+    @Test
+    void countsPredictionsAndLabelsThatFindNoPartnerWithinTheWindow() throws Exception {
+        try (var harness = open()) {
+            harness.setProcessingTime(1_000);
+            harness.processElement1(prediction("p", "fraud", 3, 0.7f), 0L);
+            harness.processElement2(label("orphan", 1.0), 0L);
+            harness.setProcessingTime(1_000 + 60_000);
+
+            LabelMetrics m = join(harness).metrics("fraud", 3L);
+            assertEquals(0, m.labeled());
+            assertEquals(1, m.expiredCount());
+            assertEquals(1, join(harness).unmatched());
+            assertEquals(0, harness.numKeyedStateEntries(), "the join forgets expired keys");
+
+            harness.processElement2(label("p", 1.0), 0L);
+            assertEquals(0, m.labeled(), "too late: the prediction was forgotten");
+        }
+    }
+
+    @Test
+    void ignoresARepeatedLabelAfterTheJoin() throws Exception {
+        try (var harness = open()) {
+            harness.processElement1(prediction("e1", "fraud", 3, 0.9f), 0L);
+            harness.processElement2(label("e1", 1.0), 0L);
+            harness.processElement2(label("e1", 1.0), 0L);
+            harness.setProcessingTime(120_000);
+
+            assertEquals(1, join(harness).metrics("fraud", 3L).labeled());
+            assertEquals(1, join(harness).duplicates());
+            assertEquals(0, join(harness).unmatched());
+        }
+    }
+
+    @Test
+    void aWaitingPredictionSurvivesRestore() throws Exception {
+        OperatorSubtaskState snapshot;
+        try (var harness = open()) {
+            harness.processElement1(prediction("e1", "fraud", 3, 0.9f), 0L);
+            snapshot = harness.snapshot(1L, 1L);
+        }
+        try (var restored = harness()) {
+            restored.initializeState(snapshot);
+            restored.open();
+            assertNull(join(restored).metrics("fraud", 3L));
+            restored.processElement2(label("e1", 1.0), 0L);
+            assertEquals(1, join(restored).metrics("fraud", 3L).labeled());
+        }
+    }
+
+    @Test
+    void rejectsInvalidLabels() {
+        assertTrue(LabelDecodeFunction.invalid(label("", 1.0)).contains("event_id"));
+        assertTrue(LabelDecodeFunction.invalid(label("e", Double.NaN)).contains("NaN"));
+        assertNull(LabelDecodeFunction.invalid(label("e", 0.0)));
+    }
+
+    // --- helpers
+
+    private static KeyedTwoInputStreamOperatorTestHarness<String, Prediction, Label, Void> open()
+            throws Exception {
+        var harness = harness();
+        harness.open();
+        return harness;
+    }
+
+    private static KeyedTwoInputStreamOperatorTestHarness<String, Prediction, Label, Void>
+            harness() throws Exception {
+        return new KeyedTwoInputStreamOperatorTestHarness<>(
+                new KeyedCoProcessOperator<>(new LabelJoin(SETTINGS)),
+                Prediction::getEventId,
+                Label::getEventId,
+                Types.STRING);
+    }
+
+    private static LabelJoin join(
+            KeyedTwoInputStreamOperatorTestHarness<String, Prediction, Label, Void> harness) {
+        return (LabelJoin)
+                ((KeyedCoProcessOperator<?, ?, ?, ?>) harness.getOperator()).getUserFunction();
+    }
+
+    private static Prediction prediction(String id, String model, long version, float score) {
+        return Prediction.newBuilder()
+                .setEventId(id)
+                .setEntityId("x")
+                .setModel(model)
+                .setModelVersion(version)
+                .setScores(List.of(score))
+                .setEventTime(Instant.EPOCH)
+                .setScoredAt(Instant.EPOCH)
+                .build();
+    }
+
+    private static Label label(String id, double value) {
+        return Label.newBuilder().setEventId(id).setLabel(value).build();
+    }
+}
