@@ -20,7 +20,9 @@ import io.inferflow.model.ModelException;
 import io.inferflow.model.RuntimeOptions;
 import io.inferflow.model.SharedModels;
 import io.inferflow.operators.control.ModelControls;
+import io.inferflow.operators.decode.DecodedEvent;
 import io.inferflow.schemas.avro.ModelAction;
+import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.ModelState;
 import io.inferflow.schemas.avro.ModelStatus;
 import io.inferflow.schemas.avro.Prediction;
@@ -112,10 +114,7 @@ class SharedModelProviderTest {
                                 .build());
         try (var harness = new TwoInputStreamOperatorTestHarness<>(operator)) {
             harness.open();
-            harness.processElement2(
-                    ModelControls.control(
-                            descriptor, ModelAction.DEPLOY, 1, Instant.ofEpochMilli(1), "test"),
-                    0L);
+            deploy(harness);
             harness.processElement1(event("e1", "fraud", 0.1f, -0.2f, 0.3f, 0.4f), 0L);
             harness.endInput1();
 
@@ -137,10 +136,7 @@ class SharedModelProviderTest {
         var operator = operatorOn(RuntimeOptions.Device.AUTO);
         try (var harness = new TwoInputStreamOperatorTestHarness<>(operator)) {
             harness.open();
-            harness.processElement2(
-                    ModelControls.control(
-                            descriptor, ModelAction.DEPLOY, 1, Instant.ofEpochMilli(1), "test"),
-                    0L);
+            deploy(harness);
             harness.processElement1(event("e1", "fraud", 0.1f, -0.2f, 0.3f, 0.4f), 0L);
             harness.endInput1();
 
@@ -162,10 +158,7 @@ class SharedModelProviderTest {
         var operator = operatorOn(RuntimeOptions.Device.CUDA);
         try (var harness = new TwoInputStreamOperatorTestHarness<>(operator)) {
             harness.open();
-            harness.processElement2(
-                    ModelControls.control(
-                            descriptor, ModelAction.DEPLOY, 1, Instant.ofEpochMilli(1), "test"),
-                    0L);
+            deploy(harness);
             CommonTestUtils.waitUntilCondition(() -> operator.finishedLoads() >= 1, 1L);
             harness.processElement1(event("e1", "fraud", 0.1f, -0.2f, 0.3f, 0.4f), 0L);
             harness.endInput1();
@@ -180,6 +173,15 @@ class SharedModelProviderTest {
             assertEquals(null, rejected.getExecutionProvider());
             assertEquals(0, operator.modelMetrics("fraud").cudaFallbacks());
         }
+    }
+
+    private void deploy(
+            TwoInputStreamOperatorTestHarness<DecodedEvent, ModelControl, Prediction> harness)
+            throws Exception {
+        harness.processElement2(
+                ModelControls.control(
+                        descriptor, ModelAction.DEPLOY, 1, Instant.ofEpochMilli(1), "test"),
+                0L);
     }
 
     private MicroBatchInferenceOperator operatorOn(RuntimeOptions.Device device) {
