@@ -95,7 +95,10 @@ public final class InferenceOperators {
                 .trustedKeys(keys)
                 .fetchTimeout(conf.get(PipelineOptions.MODEL_FETCH_TIMEOUT))
                 .runtime(RuntimeOptions.withIntraOpThreads(
-                        conf.get(InferenceOptions.INTRA_OP_THREADS)))
+                                conf.get(InferenceOptions.INTRA_OP_THREADS))
+                        .withDevice(
+                                conf.get(InferenceOptions.DEVICE),
+                                conf.get(InferenceOptions.CUDA_DEVICE_ID)))
                 .build();
     }
 

@@ -36,6 +36,13 @@ public final class LoadFailure {
     public static final String WRONG_OUTPUT_TYPE = "WRONG_OUTPUT_TYPE";
     /** The session loaded but the first run on a row of zeros failed or produced nothing. */
     public static final String WARM_UP_FAILED = "WARM_UP_FAILED";
+    /**
+     * {@code inference.device} is {@code cuda} and the CUDA execution provider cannot be used:
+     * this ONNX Runtime build has none (the CPU artifact), or adding it or creating the session
+     * on it failed (no GPU, driver or CUDA libraries missing). The message names the available
+     * providers or ONNX Runtime's error.
+     */
+    public static final String CUDA_UNAVAILABLE = "CUDA_UNAVAILABLE";
 
     private LoadFailure() {}
 }

@@ -45,6 +45,16 @@ public final class LoadedModel implements Scorer {
     }
 
     @Override
+    public ExecutionProvider executionProvider() {
+        return model.executionProvider();
+    }
+
+    @Override
+    public String cudaFallback() {
+        return model.cudaFallback();
+    }
+
+    @Override
     public float[] score(FloatBuffer input, int rows) throws ModelException {
         if (closed.get()) {
             throw new IllegalStateException("model " + descriptor + " is closed");

@@ -22,7 +22,9 @@ import java.util.Map;
  *   <li>fetching, reading no more than {@code maxBytes + 1} bytes;
  *   <li>the file's sha256 against the descriptor's;
  *   <li>the signature over {@link ModelDescriptor#signedPayload()}, when present or required;
- *   <li>an ONNX Runtime session, its input checked against the descriptor;
+ *   <li>an ONNX Runtime session on the device the policy's {@link RuntimeOptions} ask for
+ *       ({@link LoadFailure#CUDA_UNAVAILABLE} when it must be CUDA and cannot), its input
+ *       checked against the descriptor;
  *   <li>a warm-up run on a row of zeros.
  * </ol>
  *
@@ -72,7 +74,8 @@ public final class ModelLoader {
         OnnxModel model =
                 OnnxModel.load(label, bytes, policy.runtime(), d.inputName(), d.inputWidth());
         long millis = (System.nanoTime() - start) / 1_000_000;
-        LOG.info("loaded {} from {} ({} bytes) in {} ms", label, d.uri(), bytes.length, millis);
+        LOG.info("loaded {} from {} ({} bytes) in {} ms, on {}",
+                label, d.uri(), bytes.length, millis, model.executionProvider());
         return new LoadedModel(d, model, millis);
     }
 

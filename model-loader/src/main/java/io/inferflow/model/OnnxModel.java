@@ -6,6 +6,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import ai.onnxruntime.ValueInfo;
@@ -21,6 +22,7 @@ import java.nio.LongBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * An ONNX model in an ONNX Runtime session, checked to take one float32 input of shape
@@ -28,6 +30,11 @@ import java.util.Map;
  *
  * <p>{@link #score} is thread-safe (ONNX Runtime's {@code run} is), so one instance can serve
  * every slot of a TaskManager. Close it to free the session's native memory.
+ *
+ * <p>The session runs on the execution provider {@link RuntimeOptions#device()} asks for: on the
+ * CPU; on CUDA only ({@link LoadFailure#CUDA_UNAVAILABLE} when it cannot); or, with {@code AUTO},
+ * on CUDA when this ONNX Runtime build offers it and a session can be created and warmed up on
+ * it, else on the CPU with a WARN and the reason in {@link #cudaFallback()}.
  *
  * <pre>{@code
  * try (OnnxModel model = OnnxModel.load("fraud", bytes, RuntimeOptions.defaults())) {
@@ -47,6 +54,8 @@ public final class OnnxModel implements Scorer {
     private final int inputWidth;
     private final List<String> outputNames;
     private final int outputWidth;
+    private final ExecutionProvider provider;
+    private final String cudaFallback;
 
     private OnnxModel(
             String label,
@@ -55,7 +64,9 @@ public final class OnnxModel implements Scorer {
             String inputName,
             int inputWidth,
             List<String> outputNames,
-            int outputWidth) {
+            int outputWidth,
+            ExecutionProvider provider,
+            String cudaFallback) {
         this.label = label;
         this.env = env;
         this.session = session;
@@ -63,6 +74,8 @@ public final class OnnxModel implements Scorer {
         this.inputWidth = inputWidth;
         this.outputNames = outputNames;
         this.outputWidth = outputWidth;
+        this.provider = provider;
+        this.cudaFallback = cudaFallback;
     }
 
     /**
@@ -91,35 +104,219 @@ public final class OnnxModel implements Scorer {
             String expectedInputName,
             int expectedInputWidth)
             throws ModelException {
+        return load(
+                label, bytes, options, expectedInputName, expectedInputWidth,
+                OrtEnvironment.getAvailableProviders());
+    }
+
+    /**
+     * Like {@link #load(String, byte[], RuntimeOptions, String, int)}, with the providers this
+     * ONNX Runtime build offers given (tests pretend CUDA is offered to exercise the fallback).
+     */
+    static OnnxModel load(
+            String label,
+            byte[] bytes,
+            RuntimeOptions options,
+            String expectedInputName,
+            int expectedInputWidth,
+            Set<OrtProvider> available)
+            throws ModelException {
+        RuntimeOptions.Device device = options.device();
+        if (device == RuntimeOptions.Device.CPU) {
+            return open(label, bytes, options, expectedInputName, expectedInputWidth, null);
+        }
+        String unavailable = null;
+        if (!available.contains(OrtProvider.CUDA)) {
+            unavailable = "this ONNX Runtime build offers " + names(available)
+                    + ", not CUDA (build the job with the gpu Maven profile, on onnxruntime_gpu)";
+        } else {
+            try {
+                return openOnCuda(label, bytes, options, expectedInputName, expectedInputWidth);
+            } catch (CudaFailure e) {
+                if (device == RuntimeOptions.Device.CUDA) {
+                    throw new ModelException(e.reason, label + ": " + e.getMessage(), e);
+                }
+                unavailable = e.getMessage();
+            }
+        }
+        if (device == RuntimeOptions.Device.CUDA) {
+            throw new ModelException(
+                    LoadFailure.CUDA_UNAVAILABLE,
+                    label + ": inference.device is cuda and " + unavailable);
+        }
+        LOG.warn("{}: runs on the CPU, not CUDA (inference.device auto): {}", label, unavailable);
+        return open(label, bytes, options, expectedInputName, expectedInputWidth, unavailable);
+    }
+
+    /** A session on the CPU; {@code cudaFallback} says why CUDA was not used, or is null. */
+    private static OnnxModel open(
+            String label,
+            byte[] bytes,
+            RuntimeOptions options,
+            String expectedInputName,
+            int expectedInputWidth,
+            String cudaFallback)
+            throws ModelException {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         OrtSession session;
-        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
-            so.setIntraOpNumThreads(options.intraOpThreads());
-            so.setInterOpNumThreads(1);
-            so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            session = env.createSession(bytes, so);
+        try {
+            session = createSession(env, bytes, options);
         } catch (OrtException e) {
-            throw new ModelException(
-                    LoadFailure.NOT_LOADABLE,
-                    label + ": ONNX Runtime cannot load it: " + e.getMessage(),
-                    e);
+            throw notLoadable(label, e);
         }
         try {
-            String input = checkInput(label, session);
-            TensorInfo inputInfo = (TensorInfo) session.getInputInfo().get(input).getInfo();
-            int width = (int) inputInfo.getShape()[1];
-            checkExpected(label, input, width, expectedInputName, expectedInputWidth);
-            List<String> outputs = checkOutputs(label, session);
-            OnnxModel probe = new OnnxModel(label, env, session, input, width, outputs, -1);
-            int outWidth = probe.warmUp();
-            return new OnnxModel(label, env, session, input, width, outputs, outWidth);
+            return inspect(
+                    label, env, session, expectedInputName, expectedInputWidth,
+                    ExecutionProvider.CPU, cudaFallback);
         } catch (ModelException | RuntimeException e) {
             closeQuietly(session);
             throw e;
         } catch (OrtException e) {
             closeQuietly(session);
             throw new ModelException(LoadFailure.NOT_LOADABLE, label + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A session on the CUDA execution provider. Failures that are CUDA's (adding the provider,
+     * creating the session where the CPU can, the warm-up run) are {@link CudaFailure}s; what is
+     * wrong with the model itself (not loadable anywhere, wrong input) is a {@link
+     * ModelException} as on the CPU.
+     */
+    private static OnnxModel openOnCuda(
+            String label,
+            byte[] bytes,
+            RuntimeOptions options,
+            String expectedInputName,
+            int expectedInputWidth)
+            throws ModelException, CudaFailure {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtSession session;
+        try {
+            session = createCudaSession(env, bytes, options);
+        } catch (OrtException e) {
+            // Not loadable at all, or only not on CUDA? Ask the CPU.
+            try (OrtSession cpu = createSession(env, bytes, options)) {
+                LOG.debug("{}: loads on the CPU", label);
+            } catch (OrtException cpuError) {
+                throw notLoadable(label, cpuError);
+            }
+            throw new CudaFailure(
+                    LoadFailure.CUDA_UNAVAILABLE,
+                    "creating the session on the CUDA execution provider (device "
+                            + options.cudaDeviceId() + ") failed: " + e.getMessage(),
+                    e);
+        }
+        try {
+            return inspect(
+                    label, env, session, expectedInputName, expectedInputWidth,
+                    ExecutionProvider.CUDA, null);
+        } catch (ModelException e) {
+            closeQuietly(session);
+            if (LoadFailure.WARM_UP_FAILED.equals(e.reason())) {
+                throw new CudaFailure(
+                        LoadFailure.WARM_UP_FAILED,
+                        "on the CUDA execution provider (device " + options.cudaDeviceId()
+                                + "): " + e.getMessage(),
+                        e);
+            }
+            throw e;
+        } catch (RuntimeException e) {
+            closeQuietly(session);
+            throw e;
+        } catch (OrtException e) {
+            closeQuietly(session);
+            throw new ModelException(LoadFailure.NOT_LOADABLE, label + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Checks the session's input and outputs and warms it up. */
+    private static OnnxModel inspect(
+            String label,
+            OrtEnvironment env,
+            OrtSession session,
+            String expectedInputName,
+            int expectedInputWidth,
+            ExecutionProvider provider,
+            String cudaFallback)
+            throws ModelException, OrtException {
+        String input = checkInput(label, session);
+        TensorInfo inputInfo = (TensorInfo) session.getInputInfo().get(input).getInfo();
+        int width = (int) inputInfo.getShape()[1];
+        checkExpected(label, input, width, expectedInputName, expectedInputWidth);
+        List<String> outputs = checkOutputs(label, session);
+        OnnxModel probe =
+                new OnnxModel(label, env, session, input, width, outputs, -1, provider, null);
+        int outWidth = probe.warmUp();
+        return new OnnxModel(
+                label, env, session, input, width, outputs, outWidth, provider, cudaFallback);
+    }
+
+    private static OrtSession createSession(
+            OrtEnvironment env, byte[] bytes, RuntimeOptions options) throws OrtException {
+        try (OrtSession.SessionOptions so = sessionOptions(options)) {
+            return env.createSession(bytes, so);
+        }
+    }
+
+    /** A session with the CUDA execution provider; failing to add it is a {@link CudaFailure}. */
+    private static OrtSession createCudaSession(
+            OrtEnvironment env, byte[] bytes, RuntimeOptions options)
+            throws OrtException, CudaFailure {
+        try (OrtSession.SessionOptions so = sessionOptions(options)) {
+            try {
+                so.addCUDA(options.cudaDeviceId());
+            } catch (OrtException | RuntimeException | LinkageError e) {
+                throw new CudaFailure(
+                        LoadFailure.CUDA_UNAVAILABLE,
+                        "adding the CUDA execution provider (device " + options.cudaDeviceId()
+                                + ") failed: " + e.getMessage(),
+                        e);
+            }
+            return env.createSession(bytes, so);
+        }
+    }
+
+    private static OrtSession.SessionOptions sessionOptions(RuntimeOptions options)
+            throws OrtException {
+        OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+        try {
+            so.setIntraOpNumThreads(options.intraOpThreads());
+            so.setInterOpNumThreads(1);
+            so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            return so;
+        } catch (OrtException | RuntimeException e) {
+            so.close();
+            throw e;
+        }
+    }
+
+    private static ModelException notLoadable(String label, OrtException e) {
+        return new ModelException(
+                LoadFailure.NOT_LOADABLE,
+                label + ": ONNX Runtime cannot load it: " + e.getMessage(),
+                e);
+    }
+
+    private static List<String> names(Set<OrtProvider> providers) {
+        List<String> names = new ArrayList<>();
+        for (OrtProvider p : providers) {
+            names.add(p.name());
+        }
+        return names;
+    }
+
+    /** CUDA could not be used; {@link #reason} is the rejection reason under {@code cuda}. */
+    private static final class CudaFailure extends Exception {
+
+        private static final long serialVersionUID = 1L;
+
+        final String reason;
+
+        CudaFailure(String reason, String message, Throwable cause) {
+            super(message, cause);
+            this.reason = reason;
         }
     }
 
@@ -246,6 +443,16 @@ public final class OnnxModel implements Scorer {
     }
 
     @Override
+    public ExecutionProvider executionProvider() {
+        return provider;
+    }
+
+    @Override
+    public String cudaFallback() {
+        return cudaFallback;
+    }
+
+    @Override
     public float[] score(FloatBuffer input, int rows) throws ModelException {
         if (rows <= 0) {
             return new float[0];
@@ -346,6 +553,6 @@ public final class OnnxModel implements Scorer {
     @Override
     public String toString() {
         return "OnnxModel{" + label + ", input " + inputName + "[" + inputWidth + "], outputs "
-                + outputNames + " (" + outputWidth + " values per row)}";
+                + outputNames + " (" + outputWidth + " values per row), on " + provider + '}';
     }
 }

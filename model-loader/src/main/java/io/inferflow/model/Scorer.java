@@ -17,6 +17,20 @@ public interface Scorer extends AutoCloseable {
     /** Number of output values per row, all outputs flattened in output order. */
     int outputWidth();
 
+    /** The execution provider the model runs on; CPU unless the implementation says otherwise. */
+    default ExecutionProvider executionProvider() {
+        return ExecutionProvider.CPU;
+    }
+
+    /**
+     * Why this model runs on the CPU although {@code inference.device} is {@code auto} (no CUDA
+     * provider in this ONNX Runtime build, or CUDA failed); null when it runs where it was asked
+     * to.
+     */
+    default String cudaFallback() {
+        return null;
+    }
+
     /** Scores {@code rows} rows from {@code input} (a direct buffer is fastest). */
     float[] score(FloatBuffer input, int rows) throws ModelException;
 

@@ -26,8 +26,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * class loader is the one place they meet. Reference counting keeps it honest: nothing stays
  * loaded after its last user has closed its lease, so a job that ends leaves no session behind.
  *
- * <p>Sessions are keyed by (name, version, sha256): a descriptor that names the same version
- * with other bytes gets its own session. The first acquirer's loader and policy load the
+ * <p>Sessions are keyed by (name, version, sha256, requested device): a descriptor that names the
+ * same version with other bytes gets its own session, and so does a loader whose {@link
+ * RuntimeOptions#deviceKey() device} differs ({@code inference.device} {@code cpu} vs {@code auto}
+ * or {@code cuda}, or another CUDA device id), because the execution provider is fixed when the
+ * session is created. Other runtime options (intra-op threads) are the first acquirer's. The first acquirer's loader and policy load the
  * session; acquirers of the same key that arrive while it loads wait for it and share its
  * outcome, so concurrent acquires load once. A failed load is not remembered once every waiter
  * has seen it: the next acquire tries again. Thread-safe.
@@ -46,7 +49,8 @@ public final class SharedModels {
      * already loaded or loading. Throws the load's {@link ModelException} if it fails.
      */
     public static Lease acquire(ModelDescriptor d, ModelLoader loader) throws ModelException {
-        Key key = new Key(d.name(), d.version(), d.sha256());
+        Key key =
+                new Key(d.name(), d.version(), d.sha256(), loader.policy().runtime().deviceKey());
         Entry entry;
         synchronized (ENTRIES) {
             entry = ENTRIES.computeIfAbsent(key, Entry::new);
@@ -122,11 +126,13 @@ public final class SharedModels {
         final String name;
         final long version;
         final String sha256;
+        final String device;
 
-        Key(String name, long version, String sha256) {
+        Key(String name, long version, String sha256, String device) {
             this.name = name;
             this.version = version;
             this.sha256 = sha256;
+            this.device = device;
         }
 
         @Override
@@ -135,12 +141,16 @@ public final class SharedModels {
                 return false;
             }
             Key k = (Key) o;
-            return version == k.version && name.equals(k.name) && sha256.equals(k.sha256);
+            return version == k.version
+                    && name.equals(k.name)
+                    && sha256.equals(k.sha256)
+                    && device.equals(k.device);
         }
 
         @Override
         public int hashCode() {
-            return (name.hashCode() * 31 + Long.hashCode(version)) * 31 + sha256.hashCode();
+            return ((name.hashCode() * 31 + Long.hashCode(version)) * 31 + sha256.hashCode()) * 31
+                    + device.hashCode();
         }
     }
 

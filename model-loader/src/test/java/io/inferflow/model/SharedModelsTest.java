@@ -76,6 +76,26 @@ class SharedModelsTest {
     }
 
     @Test
+    void anotherRequestedDeviceGetsItsOwnSession() throws Exception {
+        ModelLoader auto =
+                new ModelLoader(
+                        LoaderPolicy.builder()
+                                .allowedUriRoots(List.of(dir.toUri().toString()))
+                                .requireSignatures(false)
+                                .runtime(RuntimeOptions.defaults()
+                                        .withDevice(RuntimeOptions.Device.AUTO, 0))
+                                .build(),
+                        List.of());
+        try (SharedModels.Lease cpu = SharedModels.acquire(v1, loader);
+                SharedModels.Lease a = SharedModels.acquire(v1, auto);
+                SharedModels.Lease b = SharedModels.acquire(v1, auto)) {
+            assertNotSame(cpu.model(), a.model());
+            assertSame(a.model(), b.model());
+            assertEquals(openBefore + 2, SharedModels.openSessions());
+        }
+    }
+
+    @Test
     void lastCloseFreesTheSession() throws Exception {
         SharedModels.Lease a = SharedModels.acquire(v1, loader);
         SharedModels.Lease b = SharedModels.acquire(v1, loader);

@@ -1,5 +1,6 @@
 package io.inferflow.operators;
 
+import io.inferflow.model.RuntimeOptions;
 import io.inferflow.operators.inference.BatchingOptions;
 import io.inferflow.operators.inference.NonFiniteFeaturePolicy;
 import org.apache.flink.configuration.ConfigOption;
@@ -112,6 +113,27 @@ public final class InferenceOptions {
                                     + " inference time, queue wait and end-to-end latency"
                                     + " (updated per batch and per event). Counters and meters"
                                     + " are always kept.");
+
+    public static final ConfigOption<RuntimeOptions.Device> DEVICE =
+            ConfigOptions.key("inference.device")
+                    .enumType(RuntimeOptions.Device.class)
+                    .defaultValue(RuntimeOptions.Device.AUTO)
+                    .withDescription(
+                            "Where ONNX Runtime sessions run: AUTO uses the CUDA execution"
+                                    + " provider when the job jar is the GPU build"
+                                    + " (onnxruntime_gpu) and a session can be created on the"
+                                    + " TaskManager's GPU, else the CPU (with a WARN and the"
+                                    + " model_cudaFallbacks metric); CPU never tries CUDA; CUDA"
+                                    + " rejects a version that cannot get it (CUDA_UNAVAILABLE)"
+                                    + " while the previous one keeps serving.");
+
+    public static final ConfigOption<Integer> CUDA_DEVICE_ID =
+            ConfigOptions.key("inference.cuda.device-id")
+                    .intType()
+                    .defaultValue(0)
+                    .withDescription(
+                            "CUDA device (GPU ordinal as the TaskManager sees it) of the sessions"
+                                    + " when inference.device is AUTO or CUDA.");
 
     private InferenceOptions() {}
 }

@@ -122,6 +122,7 @@ public final class BenchReport {
         }
         node.put("batch_size", s.batchSize());
         node.put("parallelism", s.parallelism());
+        node.put("device", s.device().name().toLowerCase(java.util.Locale.ROOT));
         node.put("batch_max_delay_ms", BatchingOptions.DEFAULT_MAX_DELAY.toMillis());
         node.put("checkpoint_interval_ms", s.checkpointInterval().toMillis());
         if (s.latencyRate() == null) {

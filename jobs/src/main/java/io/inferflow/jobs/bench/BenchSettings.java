@@ -1,5 +1,7 @@
 package io.inferflow.jobs.bench;
 
+import io.inferflow.model.RuntimeOptions;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -11,6 +13,8 @@ import java.util.Set;
  * @param events events per throughput phase, or null for each model's default
  * @param latencyRate events/s of the latency phase, or null for the automatic rate
  * @param command the command line as typed, recorded in the JSON output
+ * @param device where the raw runs and the jobs' sessions run ({@code inference.device}); the
+ *     bench's default is CPU, so that results do not depend on which ONNX Runtime build runs them
  */
 public record BenchSettings(
         List<String> models,
@@ -22,7 +26,8 @@ public record BenchSettings(
         Duration checkpointInterval,
         Set<BenchConfig> configs,
         String command,
-        long swapEvery) {
+        long swapEvery,
+        RuntimeOptions.Device device) {
 
     /** Highest automatic latency-phase rate, events/s. */
     public static final double MAX_AUTO_RATE = 2000;
@@ -63,8 +68,27 @@ public record BenchSettings(
         if (configs.isEmpty()) {
             throw new IllegalArgumentException("--only: at least one configuration is needed");
         }
+        if (device == null) {
+            throw new IllegalArgumentException("--device must be one of auto, cpu, cuda");
+        }
         models = List.copyOf(models);
         configs = Set.copyOf(configs);
+    }
+
+    /** On the CPU. */
+    public BenchSettings(
+            List<String> models,
+            Long events,
+            int batchSize,
+            int parallelism,
+            Double latencyRate,
+            int latencySeconds,
+            Duration checkpointInterval,
+            Set<BenchConfig> configs,
+            String command,
+            long swapEvery) {
+        this(models, events, batchSize, parallelism, latencyRate, latencySeconds,
+                checkpointInterval, configs, command, swapEvery, RuntimeOptions.Device.CPU);
     }
 
     /** Events of a throughput phase for a model whose default is {@code modelDefault}. */

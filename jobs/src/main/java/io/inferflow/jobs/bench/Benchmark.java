@@ -80,7 +80,8 @@ public final class Benchmark {
                         RawOnnxBench.MIN_DURATION.toSeconds(), settings.batchSize(),
                         settings.parallelism());
                 BenchResult raw =
-                        new RawOnnxBench(settings.batchSize(), settings.parallelism())
+                        new RawOnnxBench(
+                                settings.batchSize(), settings.parallelism(), settings.device())
                                 .run(model, events);
                 progress.printf(
                         Locale.ROOT, "[%s] %s: %,.0f events/s%n",

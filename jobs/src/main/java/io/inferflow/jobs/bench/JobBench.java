@@ -417,6 +417,7 @@ final class JobBench {
                 config == BenchConfig.PASSTHROUGH
                         ? InferenceOptions.Engine.IDENTITY
                         : InferenceOptions.Engine.ONNX);
+        conf.set(InferenceOptions.DEVICE, settings.device());
         conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, settings.checkpointInterval());
         conf.set(TaskManagerOptions.NUM_TASK_SLOTS, settings.parallelism());
         conf.set(PipelineOptions.DRIFT_TOPIC, topics.drift);

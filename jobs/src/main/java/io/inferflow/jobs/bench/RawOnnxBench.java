@@ -34,10 +34,12 @@ final class RawOnnxBench {
 
     private final int batchSize;
     private final int threads;
+    private final RuntimeOptions.Device device;
 
-    RawOnnxBench(int batchSize, int threads) {
+    RawOnnxBench(int batchSize, int threads, RuntimeOptions.Device device) {
         this.batchSize = batchSize;
         this.threads = threads;
+        this.device = device;
     }
 
     /**
@@ -49,7 +51,7 @@ final class RawOnnxBench {
         try (OnnxModel onnx =
                         OnnxModel.load(
                                 model.name(), Files.readAllBytes(model.file()),
-                                RuntimeOptions.withIntraOpThreads(1));
+                                RuntimeOptions.withIntraOpThreads(1).withDevice(device, 0));
                 Workers workers = new Workers(threads)) {
             List<Future<double[]>> futures = new ArrayList<>();
             CountDownLatch ready = new CountDownLatch(threads);

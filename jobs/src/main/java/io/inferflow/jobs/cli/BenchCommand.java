@@ -5,11 +5,14 @@ import io.inferflow.jobs.bench.BenchReport;
 import io.inferflow.jobs.bench.BenchSettings;
 import io.inferflow.jobs.bench.Benchmark;
 import io.inferflow.jobs.bench.ResultTable;
+import io.inferflow.model.RuntimeOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,6 +22,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
@@ -80,6 +84,14 @@ final class BenchCommand implements Callable<Integer> {
                     + " version every N events, and compare its latency with the plain one.")
     Long swapEvery;
 
+    @Option(names = "--device", defaultValue = "cpu", paramLabel = "auto|cpu|cuda",
+            converter = DeviceConverter.class,
+            description = "Where the raw runs and the jobs' ONNX Runtime sessions run"
+                    + " (inference.device; default: ${DEFAULT-VALUE}). cuda needs the jar built"
+                    + " with -Pgpu (pipeline-gpu.jar) and a GPU; a model that cannot get CUDA"
+                    + " then fails the run.")
+    RuntimeOptions.Device device;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
     Path json;
 
@@ -140,7 +152,8 @@ final class BenchCommand implements Callable<Integer> {
                     Duration.ofMillis(checkpointMillis),
                     configs,
                     command(),
-                    swapEvery == null ? 0 : swapEvery);
+                    swapEvery == null ? 0 : swapEvery,
+                    device);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
@@ -149,6 +162,19 @@ final class BenchCommand implements Callable<Integer> {
     private String command() {
         List<String> args = spec.commandLine().getParseResult().originalArgs();
         return "pipeline " + String.join(" ", args);
+    }
+
+    /** {@code auto}, {@code cpu} or {@code cuda}, in any case. */
+    static final class DeviceConverter implements ITypeConverter<RuntimeOptions.Device> {
+        @Override
+        public RuntimeOptions.Device convert(String value) {
+            try {
+                return RuntimeOptions.Device.valueOf(value.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(
+                        "'" + value + "' is not a device; expected auto, cpu or cuda");
+            }
+        }
     }
 
     private static void deleteQuietly(Path dir) {

@@ -329,10 +329,11 @@ final class ModelCommand {
 
     static String line(ModelStatus s) {
         return String.format(
-                "subtask %d/%d: %-8s v%d gen %d%s%s",
+                "subtask %d/%d: %-8s v%d gen %d%s%s%s",
                 s.getSubtask() + 1, s.getParallelism(), s.getState(), s.getVersion(),
                 s.getGeneration(),
                 s.getLoadMs() > 0 ? " load " + s.getLoadMs() + " ms" : "",
+                s.getExecutionProvider() == null ? "" : " on " + s.getExecutionProvider(),
                 s.getReason() == null ? "" : " — " + s.getReason());
     }
 }

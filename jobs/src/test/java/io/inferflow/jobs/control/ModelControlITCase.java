@@ -1,5 +1,7 @@
 package io.inferflow.jobs.control;
 
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtProvider;
 import io.inferflow.jobs.InferenceOperators;
 import io.inferflow.jobs.InferencePipeline;
 import io.inferflow.jobs.KafkaPipelineIo;
@@ -272,9 +274,17 @@ class ModelControlITCase {
 
     static void assertAllActive(Map<Integer, ModelStatus> finals, long version) {
         assertEquals(PARALLELISM, finals.size(), "subtasks reporting: " + finals);
+        // inference.device is auto: the CPU build of ONNX Runtime falls back to the CPU and says
+        // so; a GPU build (-Pgpu) may say CUDA.
+        boolean cpuBuild = !OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA);
         for (ModelStatus s : finals.values()) {
             assertEquals(ModelState.ACTIVE, s.getState(), s.toString());
             assertEquals(version, s.getVersion(), s.toString());
+            if (cpuBuild) {
+                assertEquals("CPU", s.getExecutionProvider(), s.toString());
+            } else {
+                assertTrue(List.of("CPU", "CUDA").contains(s.getExecutionProvider()), s.toString());
+            }
         }
     }
 

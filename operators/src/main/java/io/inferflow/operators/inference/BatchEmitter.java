@@ -239,6 +239,19 @@ final class BatchEmitter {
 
     /** Emits the status, or keeps it for {@link #emitUnsentStatuses()} while not yet opened. */
     void emitStatus(ModelControl control, ModelState state, String reason, long loadMs) {
+        emitStatus(control, state, reason, loadMs, null);
+    }
+
+    /**
+     * @param executionProvider what the version's session runs on ({@code "CPU"}, {@code
+     *     "CUDA"}), for LOADED and ACTIVE; null otherwise
+     */
+    void emitStatus(
+            ModelControl control,
+            ModelState state,
+            String reason,
+            long loadMs,
+            String executionProvider) {
         ModelStatus status =
                 ModelStatus.newBuilder()
                         .setModel(control.getName())
@@ -251,6 +264,7 @@ final class BatchEmitter {
                         .setLoadMs(loadMs)
                         .setPrecision(control.getPrecision())
                         .setAt(Instant.ofEpochMilli(now()))
+                        .setExecutionProvider(executionProvider)
                         .build();
         if (opened) {
             emit(status);

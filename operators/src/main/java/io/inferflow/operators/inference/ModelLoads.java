@@ -1,6 +1,7 @@
 package io.inferflow.operators.inference;
 
 import io.inferflow.model.ModelDescriptor;
+import io.inferflow.model.Scorer;
 import io.inferflow.operators.control.ControlState;
 import io.inferflow.operators.control.ModelControls;
 import io.inferflow.operators.inference.ServedModel.Pending;
@@ -104,7 +105,8 @@ final class ModelLoads {
             // superseded and will be discarded.
             slot.loading = null;
             served.put(slot.name, control);
-            emitter.emitStatus(control, ModelState.ACTIVE, null, 0L);
+            emitter.emitStatus(
+                    control, ModelState.ACTIVE, null, 0L, provider(slot.active.scorer));
             return;
         }
         startLoad(slot, control);
@@ -192,8 +194,14 @@ final class ModelLoads {
     /** The swap: flush the old version's batch, install the new one, close the old one. */
     private void activate(ModelSlot slot, LoadResult result) {
         ModelControl control = result.control();
+        Scorer scorer = result.handle().scorer();
+        String provider = provider(scorer);
         slot.metrics.loaded(result.millis());
-        emitter.emitStatus(control, ModelState.LOADED, null, result.millis());
+        if (scorer.cudaFallback() != null) {
+            // The loader logged the WARN once per session; this counts it per subtask.
+            slot.metrics.cudaFallback();
+        }
+        emitter.emitStatus(control, ModelState.LOADED, null, result.millis(), provider);
         ServedModel old = slot.active;
         if (old != null) {
             emitter.flush(old);
@@ -213,13 +221,16 @@ final class ModelLoads {
                     + " this version: {}", ModelControls.label(control), result.driftProblem());
         }
         // An ACTIVE status carries a reason only when the version serves without its profile.
-        emitter.emitStatus(control, ModelState.ACTIVE, result.driftProblem(), result.millis());
-        LOG.info("model '{}': {} -> v{} (generation {}, loaded in {} ms)",
+        emitter.emitStatus(
+                control, ModelState.ACTIVE, result.driftProblem(), result.millis(), provider);
+        LOG.info("model '{}': {} -> v{} (generation {}, loaded in {} ms, on {}{})",
                 slot.name,
                 old == null ? "none" : "v" + old.control.getVersion(),
                 control.getVersion(),
                 control.getGeneration(),
-                result.millis());
+                result.millis(),
+                provider,
+                scorer.cudaFallback() == null ? "" : ", not CUDA: " + scorer.cudaFallback());
         if (old != null) {
             closeQuietly(old);
         }
@@ -281,6 +292,11 @@ final class ModelLoads {
 
     private boolean anyWaiting() {
         return slots.values().stream().anyMatch(s -> !s.waiting.isEmpty());
+    }
+
+    /** The status topic's name of what {@code scorer} runs on. */
+    private static String provider(Scorer scorer) {
+        return scorer.executionProvider().name();
     }
 
     private static boolean sameVersion(ModelControl a, ModelControl b) {

@@ -1,5 +1,6 @@
 package io.inferflow.operators.inference;
 
+import io.inferflow.model.ExecutionProvider;
 import io.inferflow.operators.inference.ServedModel.Pending;
 import io.inferflow.operators.metrics.ModelMetrics;
 import io.inferflow.schemas.avro.ModelControl;
@@ -44,6 +45,8 @@ final class ModelSlot {
         active = model;
         activeVersion = model == null ? 0L : model.control.getVersion();
         activePrecisionBits = model == null ? 0 : bits(model.control.getPrecision());
+        metrics.activeOnGpu(
+                model != null && model.scorer.executionProvider() == ExecutionProvider.CUDA);
     }
 
     private static int bits(ModelPrecision precision) {

@@ -12,7 +12,9 @@ import java.util.Map;
 /**
  * One served model's metrics, in group {@value #GROUP} with the model name as its value (a
  * {@code model="fraud"} label in Prometheus): the active version (0 while none), the active
- * version's bits per weight (32 FP32, 16 FP16, 8 INT8; 0 while none), successful
+ * version's bits per weight (32 FP32, 16 FP16, 8 INT8; 0 while none), whether the active
+ * version runs on the CUDA execution provider (1) or not (0; also while none), versions that
+ * became active on the CPU although {@code inference.device=auto} would have taken CUDA, successful
  * loads, failed loads and a histogram of load times in milliseconds (over the last {@value
  * #HISTOGRAM_WINDOW} loads). Each version that becomes active gets its serving metrics below
  * this group, labelled with the version ({@link #version(long)}).
@@ -25,6 +27,8 @@ public final class ModelMetrics {
     public static final String LOADS = "loads";
     public static final String LOAD_FAILURES = "loadFailures";
     public static final String LOAD_MILLIS = "loadMillis";
+    public static final String ACTIVE_ON_GPU = "activeOnGpu";
+    public static final String CUDA_FALLBACKS = "cudaFallbacks";
 
     static final int HISTOGRAM_WINDOW = 100;
 
@@ -33,7 +37,10 @@ public final class ModelMetrics {
     private final Counter loads;
     private final Counter loadFailures;
     private final Histogram loadMillis;
+    private final Counter cudaFallbacks;
     private final boolean histograms;
+    /** 1 while the active version runs on CUDA; read by the metric reporter. */
+    private volatile int activeOnGpu;
 
     public ModelMetrics(
             MetricGroup parent,
@@ -61,6 +68,8 @@ public final class ModelMetrics {
         this.loadFailures = group.counter(LOAD_FAILURES);
         this.loadMillis =
                 group.histogram(LOAD_MILLIS, new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+        group.gauge(ACTIVE_ON_GPU, (Gauge<Integer>) () -> activeOnGpu);
+        this.cudaFallbacks = group.counter(CUDA_FALLBACKS);
     }
 
     /**
@@ -75,6 +84,24 @@ public final class ModelMetrics {
     public void loaded(long millis) {
         loads.inc();
         loadMillis.update(millis);
+    }
+
+    /** The active version runs on the GPU ({@code true}), on the CPU or none is active. */
+    public void activeOnGpu(boolean onGpu) {
+        activeOnGpu = onGpu ? 1 : 0;
+    }
+
+    public int activeOnGpu() {
+        return activeOnGpu;
+    }
+
+    /** A version became active on the CPU because CUDA could not be used. */
+    public void cudaFallback() {
+        cudaFallbacks.inc();
+    }
+
+    public long cudaFallbacks() {
+        return cudaFallbacks.getCount();
     }
 
     public void loadFailed() {

@@ -1,5 +1,6 @@
 package io.inferflow.operators.inference;
 
+import io.inferflow.model.ExecutionProvider;
 import io.inferflow.model.ModelDescriptor;
 import io.inferflow.model.ModelException;
 import io.inferflow.model.Scorer;
@@ -31,6 +32,8 @@ final class FakeModelProvider implements ModelProvider {
     private final HashMap<String, Integer> widths;
     private final transient Map<String, CountDownLatch> blocked = new ConcurrentHashMap<>();
     private final transient Map<String, ModelException> failures = new ConcurrentHashMap<>();
+    private final transient Map<String, ExecutionProvider> providers = new ConcurrentHashMap<>();
+    private final transient Map<String, String> cudaFallbacks = new ConcurrentHashMap<>();
     private final transient List<ModelDescriptor> acquired = new CopyOnWriteArrayList<>();
     private final transient List<FakeScorer> created = new CopyOnWriteArrayList<>();
     private final transient AtomicInteger openHandles = new AtomicInteger();
@@ -52,6 +55,19 @@ final class FakeModelProvider implements ModelProvider {
     /** Loads of {@code name} v{@code version} fail with {@code reason} and {@code message}. */
     FakeModelProvider fail(String name, long version, String reason, String message) {
         failures.put(key(name, version), new ModelException(reason, message));
+        return this;
+    }
+
+    /**
+     * Scorers of {@code name} v{@code version} say they run on {@code provider}, having fallen
+     * back from CUDA for {@code cudaFallback} (null: no fallback). Default: CPU, no fallback.
+     */
+    FakeModelProvider runOn(
+            String name, long version, ExecutionProvider provider, String cudaFallback) {
+        providers.put(key(name, version), provider);
+        if (cudaFallback != null) {
+            cudaFallbacks.put(key(name, version), cudaFallback);
+        }
         return this;
     }
 
@@ -77,7 +93,12 @@ final class FakeModelProvider implements ModelProvider {
         if (width == null) {
             throw new ModelException("FETCH_FAILED", "no file at '" + d.uri() + "'");
         }
-        FakeScorer scorer = new FakeScorer(d, width);
+        FakeScorer scorer =
+                new FakeScorer(
+                        d,
+                        width,
+                        providers.getOrDefault(key(d.name(), d.version()), ExecutionProvider.CPU),
+                        cudaFallbacks.get(key(d.name(), d.version())));
         created.add(scorer);
         openHandles.incrementAndGet();
         return new ModelHandle() {
@@ -129,12 +150,30 @@ final class FakeModelProvider implements ModelProvider {
 
         final ModelDescriptor descriptor;
         final int width;
+        final ExecutionProvider provider;
+        final String cudaFallback;
         final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
         volatile boolean closed;
 
-        FakeScorer(ModelDescriptor descriptor, int width) {
+        FakeScorer(
+                ModelDescriptor descriptor,
+                int width,
+                ExecutionProvider provider,
+                String cudaFallback) {
             this.descriptor = descriptor;
             this.width = width;
+            this.provider = provider;
+            this.cudaFallback = cudaFallback;
+        }
+
+        @Override
+        public ExecutionProvider executionProvider() {
+            return provider;
+        }
+
+        @Override
+        public String cudaFallback() {
+            return cudaFallback;
         }
 
         @Override

@@ -7,19 +7,26 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtProvider;
 import io.inferflow.model.Ed25519;
 import io.inferflow.model.Hashes;
 import io.inferflow.model.LoaderPolicy;
 import io.inferflow.model.Mlp;
 import io.inferflow.model.ModelDescriptor;
 import io.inferflow.model.ModelException;
+import io.inferflow.model.RuntimeOptions;
 import io.inferflow.model.SharedModels;
 import io.inferflow.operators.control.ModelControls;
+import io.inferflow.operators.decode.DecodedEvent;
 import io.inferflow.schemas.avro.ModelAction;
+import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.ModelState;
 import io.inferflow.schemas.avro.ModelStatus;
 import io.inferflow.schemas.avro.Prediction;
+import org.apache.flink.runtime.testutils.CommonTestUtils;
 import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -107,10 +114,7 @@ class SharedModelProviderTest {
                                 .build());
         try (var harness = new TwoInputStreamOperatorTestHarness<>(operator)) {
             harness.open();
-            harness.processElement2(
-                    ModelControls.control(
-                            descriptor, ModelAction.DEPLOY, 1, Instant.ofEpochMilli(1), "test"),
-                    0L);
+            deploy(harness);
             harness.processElement1(event("e1", "fraud", 0.1f, -0.2f, 0.3f, 0.4f), 0L);
             harness.endInput1();
 
@@ -123,6 +127,73 @@ class SharedModelProviderTest {
             ModelStatus active = statuses(harness).get(1);
             assertEquals(ModelState.ACTIVE, active.getState());
         }
+    }
+
+    @Test
+    void autoRunsOnTheCpuHereAndSaysSoInStatusAndMetrics() throws Exception {
+        assumeFalse(OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA),
+                "expects the CPU build of ONNX Runtime");
+        var operator = operatorOn(RuntimeOptions.Device.AUTO);
+        try (var harness = new TwoInputStreamOperatorTestHarness<>(operator)) {
+            harness.open();
+            deploy(harness);
+            harness.processElement1(event("e1", "fraud", 0.1f, -0.2f, 0.3f, 0.4f), 0L);
+            harness.endInput1();
+
+            assertEquals(1L, single(harness.extractOutputValues()).getModelVersion());
+            List<ModelStatus> statuses = statuses(harness);
+            assertEquals(ModelState.LOADED, statuses.get(0).getState());
+            assertEquals("CPU", statuses.get(0).getExecutionProvider());
+            assertEquals(ModelState.ACTIVE, statuses.get(1).getState());
+            assertEquals("CPU", statuses.get(1).getExecutionProvider());
+            assertEquals(0, operator.modelMetrics("fraud").activeOnGpu());
+            assertEquals(1, operator.modelMetrics("fraud").cudaFallbacks());
+        }
+    }
+
+    @Test
+    void cudaRejectsTheVersionHereWithCudaUnavailable() throws Exception {
+        assumeFalse(OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA),
+                "expects the CPU build of ONNX Runtime");
+        var operator = operatorOn(RuntimeOptions.Device.CUDA);
+        try (var harness = new TwoInputStreamOperatorTestHarness<>(operator)) {
+            harness.open();
+            deploy(harness);
+            CommonTestUtils.waitUntilCondition(() -> operator.finishedLoads() >= 1, 1L);
+            harness.processElement1(event("e1", "fraud", 0.1f, -0.2f, 0.3f, 0.4f), 0L);
+            harness.endInput1();
+
+            assertEquals(List.of(), harness.extractOutputValues());
+            ModelStatus rejected = single(statuses(harness));
+            assertEquals(ModelState.REJECTED, rejected.getState());
+            assertTrue(rejected.getReason().startsWith(
+                            "CUDA_UNAVAILABLE: model 'fraud' v1: inference.device is cuda and this"
+                                    + " ONNX Runtime build offers [CPU], not CUDA"),
+                    rejected.getReason());
+            assertEquals(null, rejected.getExecutionProvider());
+            assertEquals(0, operator.modelMetrics("fraud").cudaFallbacks());
+        }
+    }
+
+    private void deploy(
+            TwoInputStreamOperatorTestHarness<DecodedEvent, ModelControl, Prediction> harness)
+            throws Exception {
+        harness.processElement2(
+                ModelControls.control(
+                        descriptor, ModelAction.DEPLOY, 1, Instant.ofEpochMilli(1), "test"),
+                0L);
+    }
+
+    private MicroBatchInferenceOperator operatorOn(RuntimeOptions.Device device) {
+        return new MicroBatchInferenceOperator(
+                List.of(),
+                new SharedModelProvider(
+                        LoaderPolicy.builder()
+                                .addAllowedUriRoot(store.toUri().toString())
+                                .trustKey(KEYS.getPublic())
+                                .runtime(RuntimeOptions.defaults().withDevice(device, 0))
+                                .build()),
+                BatchingOptions.builder().maxSize(10).maxDelay(Duration.ofHours(1)).build());
     }
 
     @Test

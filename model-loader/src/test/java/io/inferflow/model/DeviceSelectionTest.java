@@ -1,0 +1,172 @@
+package io.inferflow.model;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtProvider;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+/**
+ * {@code inference.device} on this machine, whose ONNX Runtime is the CPU build: {@code auto}
+ * falls back to the CPU and says why, {@code cpu} never tries CUDA, {@code cuda} rejects with
+ * {@link LoadFailure#CUDA_UNAVAILABLE}. Pretending the build offers CUDA exercises the path where
+ * adding the CUDA provider itself fails (as with {@code onnxruntime_gpu} on a host without CUDA).
+ */
+class DeviceSelectionTest {
+
+    private static final Mlp MLP = Mlp.random(5, 8, 16, 1);
+    private static final byte[] MODEL = MLP.toOnnx("features");
+    private static final EnumSet<OrtProvider> WITH_CUDA = EnumSet.of(OrtProvider.CPU, OrtProvider.CUDA);
+
+    @TempDir Path dir;
+
+    private static RuntimeOptions on(RuntimeOptions.Device device) {
+        return RuntimeOptions.defaults().withDevice(device, 0);
+    }
+
+    private static void assumeNoCudaBuild() {
+        assumeFalse(
+                OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA),
+                "this ONNX Runtime build offers CUDA (the gpu profile); these tests expect the CPU"
+                        + " build");
+    }
+
+    @Test
+    void defaultsAreCpu() {
+        assertEquals(RuntimeOptions.Device.CPU, RuntimeOptions.defaults().device());
+        assertEquals("CPU", RuntimeOptions.defaults().deviceKey());
+        assertEquals("AUTO:1", RuntimeOptions.defaults().withDevice(RuntimeOptions.Device.AUTO, 1)
+                .deviceKey());
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class,
+                        () -> RuntimeOptions.defaults().withDevice(RuntimeOptions.Device.CUDA, -1));
+        assertTrue(e.getMessage().contains("got -1"), e.getMessage());
+    }
+
+    @Test
+    void autoFallsBackToCpuAndRecordsWhy() throws Exception {
+        assumeNoCudaBuild();
+        try (OnnxModel model =
+                OnnxModel.load("model 'm'", MODEL, on(RuntimeOptions.Device.AUTO), null, 0)) {
+            assertEquals(ExecutionProvider.CPU, model.executionProvider());
+            assertTrue(model.cudaFallback().contains("offers [CPU], not CUDA"),
+                    model.cudaFallback());
+            assertScores(model);
+        }
+    }
+
+    @Test
+    void autoFallsBackWhenAddingCudaFails() throws Exception {
+        assumeNoCudaBuild();
+        try (OnnxModel model =
+                OnnxModel.load(
+                        "model 'm'", MODEL, on(RuntimeOptions.Device.AUTO), null, 0, WITH_CUDA)) {
+            assertEquals(ExecutionProvider.CPU, model.executionProvider());
+            assertTrue(model.cudaFallback().startsWith(
+                            "adding the CUDA execution provider (device 0) failed: "),
+                    model.cudaFallback());
+            assertScores(model);
+        }
+    }
+
+    @Test
+    void cpuNeverTriesCuda() throws Exception {
+        // Even where CUDA is said to be offered: adding it would fail here, and nothing falls back.
+        try (OnnxModel model =
+                OnnxModel.load(
+                        "model 'm'", MODEL, on(RuntimeOptions.Device.CPU), null, 0, WITH_CUDA)) {
+            assertEquals(ExecutionProvider.CPU, model.executionProvider());
+            assertNull(model.cudaFallback());
+        }
+    }
+
+    @Test
+    void cudaRejectsAVersionThatCannotGetCudaNamingTheProviders() {
+        assumeNoCudaBuild();
+        ModelException e =
+                assertThrows(ModelException.class,
+                        () -> OnnxModel.load("model 'm'", MODEL, on(RuntimeOptions.Device.CUDA),
+                                null, 0));
+        assertEquals(LoadFailure.CUDA_UNAVAILABLE, e.reason());
+        assertTrue(e.getMessage().startsWith("model 'm': inference.device is cuda and this ONNX"
+                + " Runtime build offers [CPU], not CUDA"), e.getMessage());
+    }
+
+    @Test
+    void cudaRejectsWhenAddingTheProviderFails() {
+        assumeNoCudaBuild();
+        ModelException e =
+                assertThrows(ModelException.class,
+                        () -> OnnxModel.load("model 'm'", MODEL, on(RuntimeOptions.Device.CUDA),
+                                null, 0, WITH_CUDA));
+        assertEquals(LoadFailure.CUDA_UNAVAILABLE, e.reason());
+        assertTrue(e.getMessage().startsWith(
+                        "model 'm': adding the CUDA execution provider (device 0) failed"),
+                e.getMessage());
+    }
+
+    @Test
+    void aModelThatIsBrokenEverywhereIsNotLoadableWhateverTheDevice() {
+        for (RuntimeOptions.Device device : RuntimeOptions.Device.values()) {
+            ModelException e =
+                    assertThrows(ModelException.class,
+                            () -> OnnxModel.load("model 'junk'", new byte[] {1, 2, 3}, on(device),
+                                    null, 0));
+            assertEquals(
+                    device == RuntimeOptions.Device.CUDA
+                                    && !OrtEnvironment.getAvailableProviders()
+                                            .contains(OrtProvider.CUDA)
+                            ? LoadFailure.CUDA_UNAVAILABLE
+                            : LoadFailure.NOT_LOADABLE,
+                    e.reason(), device + ": " + e.getMessage());
+        }
+    }
+
+    @Test
+    void theLoaderAndLoadedModelTellTheProvider() throws Exception {
+        assumeNoCudaBuild();
+        Path file = TestModels.write(dir.resolve("m.onnx"), MODEL);
+        ModelDescriptor d = TestModels.describe("m", 1, file.toString(), MODEL).build();
+        LoaderPolicy.Builder policy =
+                LoaderPolicy.builder()
+                        .allowedUriRoots(List.of(dir.toUri().toString()))
+                        .requireSignatures(false);
+        try (LoadedModel model =
+                new ModelLoader(policy.runtime(on(RuntimeOptions.Device.AUTO)).build(), List.of())
+                        .load(d)) {
+            assertEquals(ExecutionProvider.CPU, model.executionProvider());
+            assertTrue(model.cudaFallback().contains("not CUDA"), model.cudaFallback());
+        }
+        ModelException e =
+                assertThrows(ModelException.class,
+                        () -> new ModelLoader(
+                                        policy.runtime(on(RuntimeOptions.Device.CUDA)).build(),
+                                        List.of())
+                                .load(d)
+                                .close());
+        assertEquals(LoadFailure.CUDA_UNAVAILABLE, e.reason());
+        assertTrue(e.getMessage().startsWith("model 'm' v1: "), e.getMessage());
+    }
+
+    private static void assertScores(OnnxModel model) throws ModelException {
+        float[] row = {1, 2, 3, 4, 5, 6, 7, 8};
+        FloatBuffer in =
+                ByteBuffer.allocateDirect(row.length * Float.BYTES)
+                        .order(ByteOrder.nativeOrder())
+                        .asFloatBuffer()
+                        .put(row);
+        assertEquals(MLP.forward(row)[0], model.score(in, 1)[0], 1e-5);
+    }
+}
