@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * An ONNX model in an ONNX Runtime session, checked to take one float32 input of shape
@@ -97,6 +98,9 @@ public final class OnnxModel implements Scorer {
      * @param expectedInputName the input's expected name, or null to accept any
      * @param expectedInputWidth the input's expected width, or 0 to accept any
      */
+    private static final AtomicBoolean CPU_BUILD_WARNED =
+            new AtomicBoolean();
+
     static OnnxModel load(
             String label,
             byte[] bytes,
@@ -144,7 +148,13 @@ public final class OnnxModel implements Scorer {
                     LoadFailure.CUDA_UNAVAILABLE,
                     label + ": inference.device is cuda and " + unavailable);
         }
-        LOG.warn("{}: runs on the CPU, not CUDA (inference.device auto): {}", label, unavailable);
+        if (available.contains(OrtProvider.CUDA) || CPU_BUILD_WARNED.compareAndSet(false, true)) {
+            LOG.warn("{}: runs on the CPU, not CUDA (inference.device auto): {}", label,
+                    unavailable);
+        } else {
+            // A CPU build says so once per JVM; every version's status and metrics still do.
+            LOG.debug("{}: runs on the CPU, not CUDA: {}", label, unavailable);
+        }
         return open(label, bytes, options, expectedInputName, expectedInputWidth, unavailable);
     }
 
