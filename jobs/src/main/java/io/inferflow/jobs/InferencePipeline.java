@@ -118,7 +118,9 @@ public final class InferencePipeline {
                     predictions
                             .getSideOutput(DRIFT_COUNTS)
                             .keyBy(DriftAggregator.KEY)
-                            .process(new DriftAggregator(drift), new AvroTypeInfo<>(DriftReport.class))
+                            .process(
+                                    new DriftAggregator(drift),
+                                    new AvroTypeInfo<>(DriftReport.class))
                             .name("drift")
                             .uid("drift"));
         }
