@@ -12,6 +12,7 @@ import io.inferflow.model.Ed25519;
 import io.inferflow.model.Hashes;
 import io.inferflow.model.ModelException;
 import io.inferflow.model.profile.ProfileBuilder;
+import io.inferflow.operators.drift.DriftOptions;
 import io.inferflow.operators.labels.LabelOptions;
 import io.inferflow.model.profile.ReferenceProfile;
 import io.inferflow.schemas.avro.ModelControl;
@@ -112,6 +113,7 @@ public final class LocalMode implements AutoCloseable {
                         conf.get(PipelineOptions.PREDICTIONS_TOPIC),
                         conf.get(PipelineOptions.DEAD_LETTERS_TOPIC),
                         conf.get(PipelineOptions.MODEL_STATUS_TOPIC),
+                        conf.get(PipelineOptions.DRIFT_TOPIC),
                         models.stream().map(ServedModel::toString).collect(Collectors.joining(", ")),
                         settings.statusEvery(),
                         out);
@@ -217,6 +219,8 @@ public final class LocalMode implements AutoCloseable {
         conf.setString("metrics.reporter.prom.port", String.valueOf(settings.metricsPort()));
         // Local mode labels its demo events, so that online accuracy shows from the start.
         conf.set(LabelOptions.ENABLED, true);
+        // Drift windows of 1,000 events: a report every 10 s at the demo rate.
+        conf.set(DriftOptions.WINDOW_EVENTS, 1_000L);
         settings.overrides().forEach(conf::setString);
         return conf;
     }

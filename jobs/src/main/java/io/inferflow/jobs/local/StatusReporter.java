@@ -20,8 +20,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
@@ -38,18 +41,22 @@ final class StatusReporter implements Runnable, AutoCloseable {
     private final String predictionsTopic;
     private final String deadLettersTopic;
     private final String statusTopic;
+    private final String driftTopic;
     private final AvroJson avro;
     private final Duration every;
     private final PrintStream out;
     private final String models;
     private final long startMillis = System.currentTimeMillis();
     private volatile boolean running = true;
+    private final CountDownLatch stopped = new CountDownLatch(1);
 
     private volatile long predictions;
     private volatile long deadLetters;
     private final Map<String, Long> deadLetterTypes = new TreeMap<>();
     /** model -> subtask -> "ACTIVE v2" as last reported on the status topic. */
     private final Map<String, Map<Integer, String>> subtasks = new TreeMap<>();
+    /** model -> "v1 max PSI 0.03" from its latest drift report. */
+    private final Map<String, String> drift = new TreeMap<>();
 
     StatusReporter(
             String bootstrap,
@@ -58,6 +65,7 @@ final class StatusReporter implements Runnable, AutoCloseable {
             String predictionsTopic,
             String deadLettersTopic,
             String statusTopic,
+            String driftTopic,
             String models,
             Duration every,
             PrintStream out) {
@@ -66,6 +74,7 @@ final class StatusReporter implements Runnable, AutoCloseable {
         this.predictionsTopic = predictionsTopic;
         this.deadLettersTopic = deadLettersTopic;
         this.statusTopic = statusTopic;
+        this.driftTopic = driftTopic;
         this.avro = new AvroJson(new SchemaRegistryClient(registryUrl));
         this.models = models;
         this.every = every;
@@ -94,7 +103,8 @@ final class StatusReporter implements Runnable, AutoCloseable {
                                 props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
                 Admin admin =
                         Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            consumer.subscribe(List.of(predictionsTopic, deadLettersTopic, statusTopic));
+            consumer.subscribe(
+                    List.of(predictionsTopic, deadLettersTopic, statusTopic, driftTopic));
             List<Long> latencies = new ArrayList<>();
             long lastPrint = System.nanoTime();
             long lastPredictions = 0;
@@ -106,6 +116,8 @@ final class StatusReporter implements Runnable, AutoCloseable {
                         account(r.value(), now, latencies);
                     } else if (r.topic().equals(statusTopic)) {
                         track(r.value());
+                    } else if (r.topic().equals(driftTopic)) {
+                        trackDrift(r.value());
                     } else {
                         deadLetters++;
                         countDeadLetter(r.value());
@@ -126,6 +138,8 @@ final class StatusReporter implements Runnable, AutoCloseable {
                 LOG.error("status reporter stopped", e);
                 out.println("status reporter stopped: " + e);
             }
+        } finally {
+            stopped.countDown();
         }
     }
 
@@ -153,6 +167,26 @@ final class StatusReporter implements Runnable, AutoCloseable {
             }
         } catch (Exception e) {
             LOG.warn("cannot decode a model status", e);
+        }
+    }
+
+    /** Keeps the gist of a model's latest drift report: max PSI, and the major features. */
+    private void trackDrift(byte[] value) {
+        try {
+            GenericRecord r = avro.decode(value);
+            StringBuilder gist =
+                    new StringBuilder(String.format(Locale.ROOT, "v%s max PSI %.3f",
+                            r.get("model_version"), (Double) r.get("max_psi")));
+            int major = (Integer) r.get("major_features");
+            if (major > 0) {
+                gist.append(" MAJOR ").append(major).append(" (").append(r.get("max_psi_feature"))
+                        .append(')');
+            }
+            synchronized (drift) {
+                drift.put(String.valueOf(r.get("model")), gist.toString());
+            }
+        } catch (Exception e) {
+            LOG.warn("cannot decode a drift report", e);
         }
     }
 
@@ -217,12 +251,20 @@ final class StatusReporter implements Runnable, AutoCloseable {
         synchronized (deadLetterTypes) {
             reasons = deadLetterTypes.isEmpty() ? "" : " " + deadLetterTypes;
         }
+        String drifts;
+        synchronized (drift) {
+            drifts = drift.isEmpty()
+                    ? ""
+                    : " | drift: " + drift.entrySet().stream()
+                            .map(e -> e.getKey() + " " + e.getValue())
+                            .collect(Collectors.joining("; "));
+        }
         long secs = (System.currentTimeMillis() - startMillis) / 1000;
         return String.format(
                 "[%02d:%02d] events in %,d | predictions %,d | dead letters %,d%s | %,.0f ev/s"
-                        + " | %s | models: %s",
+                        + " | %s | models: %s%s",
                 secs / 60, secs % 60, eventsIn, predictions, deadLetters, reasons, rate, latency,
-                served);
+                served, drifts);
     }
 
     static long percentile(long[] sorted, double q) {
@@ -230,8 +272,14 @@ final class StatusReporter implements Runnable, AutoCloseable {
         return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
     }
 
+    /** Stops the loop and waits (at most 5 s) until its consumer left the group. */
     @Override
     public void close() {
         running = false;
+        try {
+            stopped.await(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
