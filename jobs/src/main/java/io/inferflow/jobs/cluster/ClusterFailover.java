@@ -171,7 +171,7 @@ public final class ClusterFailover implements Callable<Integer> {
                         ? Files.createDirectories(workDir)
                         : Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir"),
                                 "inferflow")).resolve("cluster-" + System.currentTimeMillis());
-        Files.createDirectories(dir);
+        dir = Files.createDirectories(dir).toAbsolutePath();
         String runId = Long.toString(System.currentTimeMillis(), 36);
         List<String> violations = new ArrayList<>();
         say("work dir %s", dir);

@@ -98,7 +98,7 @@ public final class StandaloneCluster implements AutoCloseable {
             String classpath, Path configYaml, Path dir, Map<String, String> overrides)
             throws IOException {
         this.classpath = classpath;
-        this.dir = Files.createDirectories(dir);
+        this.dir = Files.createDirectories(dir).toAbsolutePath();
         this.confDir = Files.createDirectories(dir.resolve("conf"));
         Files.copy(configYaml, confDir.resolve("config.yaml"), StandardCopyOption.REPLACE_EXISTING);
         Path log4j = configYaml.resolveSibling("log4j.properties");
