@@ -1,5 +1,6 @@
 package io.inferflow.jobs.cluster;
 
+import io.inferflow.jobs.InferenceJob;
 import io.inferflow.jobs.local.EmbeddedKafka;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -122,6 +123,9 @@ public final class StandaloneCluster implements AutoCloseable {
         o.put("rest.server.max-content-length", String.valueOf(512L << 20));
         o.put("web.upload.dir", Files.createDirectories(dir.resolve("uploads")).toString());
         o.put("io.tmp.dirs", Files.createDirectories(dir.resolve("tmp")).toString());
+        // The REST API caches job details for web.refresh-interval (3 s by default); a short one
+        // makes the recovery times measured over REST precise.
+        o.put("web.refresh-interval", "200 ms");
         o.put("execution.checkpointing.dir", dir.resolve("checkpoints").toUri().toString());
         o.putAll(overrides);
         this.overrides = o;
@@ -328,31 +332,11 @@ public final class StandaloneCluster implements AutoCloseable {
     }
 
     /** The file's options as flat keys, the way Flink reads {@code config.yaml}. */
-    @SuppressWarnings("unchecked")
     private static Map<String, String> flatYaml(Path file) throws IOException {
-        Map<String, String> flat = new LinkedHashMap<>();
         try {
-            Map<String, Object> map =
-                    org.apache.flink.configuration.YamlParserUtils.loadYamlFile(file.toFile());
-            flatten("", map, flat);
+            return new LinkedHashMap<>(InferenceJob.loadConfiguration(file, Map.of()).toMap());
         } catch (Exception e) {
             throw new IOException("cannot read " + file + ": " + e.getMessage(), e);
-        }
-        return flat;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static void flatten(String prefix, Map<String, Object> map, Map<String, String> out) {
-        for (Map.Entry<String, Object> e : map.entrySet()) {
-            String key = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
-            if (e.getValue() instanceof Map) {
-                flatten(key, (Map<String, Object>) e.getValue(), out);
-            } else if (e.getValue() instanceof List) {
-                out.put(key, String.join(" ", ((List<Object>) e.getValue())
-                        .stream().map(String::valueOf).toList()));
-            } else if (e.getValue() != null) {
-                out.put(key, String.valueOf(e.getValue()));
-            }
         }
     }
 
