@@ -1,6 +1,7 @@
 package io.inferflow.jobs.cluster;
 
 import io.inferflow.jobs.InferenceJob;
+import io.inferflow.jobs.PipelineOptions;
 import io.inferflow.jobs.control.ControlRecords;
 import io.inferflow.jobs.control.ModelControlClient;
 import io.inferflow.jobs.control.ModelStore;
@@ -183,7 +184,9 @@ public final class ClusterFailover implements Callable<Integer> {
             kafka.createTopics(2, "features", "predictions", "dead-letters");
             EmbeddedKafka.createTopics(
                     bootstrap, 1, Map.of("cleanup.policy", "compact"), "model-control");
-            kafka.createTopics(1, "model-status");
+            kafka.createTopics(
+                    1, "model-status", PipelineOptions.DRIFT_TOPIC.defaultValue(),
+                    PipelineOptions.LABELS_TOPIC.defaultValue());
             say("Kafka %s, Schema Registry %s", bootstrap, registryUrl);
 
             KeyPair key = Ed25519.generate();
@@ -195,8 +198,6 @@ public final class ClusterFailover implements Callable<Integer> {
             Map<String, String> overrides = new LinkedHashMap<>();
             overrides.put("taskmanager.numberOfTaskSlots", "1");
             overrides.put("parallelism.default", "2");
-            overrides.put("jobmanager.memory.process.size", "1024m");
-            overrides.put("taskmanager.memory.process.size", "1280m");
             overrides.putAll(flinkOptions);
             try (StandaloneCluster cluster =
                     new StandaloneCluster(classpath, flinkConf, dir.resolve("flink"), overrides)
