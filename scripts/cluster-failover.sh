@@ -19,7 +19,7 @@ jar="jobs/target/pipeline.jar"
 cp_file="jobs/target/flink-cluster.classpath"
 if [[ ! -f "$jar" || ! -f "$cp_file" || "${PIPELINE_REBUILD:-0}" == "1" ]]; then
   echo "Building $jar and $cp_file (first run takes a few minutes)..." >&2
-  mvn -B -q -DskipTests package ${MAVEN_ARGS_EXTRA:-} 2>&1 | sed 's/\x1b\[0m//g' >&2
+  mvn -B -q -DskipTests package 2>&1 | sed 's/\x1b\[0m//g' >&2
 fi
 mkdir -p /tmp/inferflow
 trusted="io.inferflow.schemas.avro,java.lang,java.util,org.apache.avro"

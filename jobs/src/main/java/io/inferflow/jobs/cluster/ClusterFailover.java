@@ -247,7 +247,7 @@ public final class ClusterFailover implements Callable<Integer> {
                             && System.nanoTime() < deadline && producerThread.isAlive()) {
                         Thread.sleep(20);
                     }
-                    long restartsBefore = rest.restarts(jobId);
+                    long restartsBefore = rest.maxAttempt(jobId);
                     long seenBefore = verifier.predictions.get();
                     long killMillis = System.currentTimeMillis();
                     long kill = System.nanoTime();
@@ -264,17 +264,20 @@ public final class ClusterFailover implements Callable<Integer> {
                     long recoverDeadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
                     while (System.nanoTime() < recoverDeadline) {
                         boolean allRunning;
+                        boolean recovered;
                         try {
                             allRunning = rest.allRunning(jobId);
-                            restarts = rest.restarts(jobId);
+                            recovered = rest.runningSince(jobId, killMillis);
+                            restarts = rest.maxAttempt(jobId);
                         } catch (IOException e) {
                             allRunning = false;
+                            recovered = false;
                         }
                         if (detect < 0 && (!allRunning || restarts > restartsBefore)) {
                             detect = millisSince(kill);
                             say("failure noticed by the JobManager after %,d ms", detect);
                         }
-                        if (detect >= 0 && allRunning && restarts > restartsBefore) {
+                        if (detect >= 0 && recovered) {
                             running = millisSince(kill);
                             break;
                         }
@@ -285,7 +288,7 @@ public final class ClusterFailover implements Callable<Integer> {
                                 + rest.job(jobId).path("state").asText());
                     } else {
                         say("job RUNNING again with all tasks %,d ms after the kill"
-                                + " (restarts: %d)", running, restarts);
+                                + " (restarts: %d)", running, restarts - restartsBefore);
                     }
 
                     producerThread.join(Duration.ofMinutes(15).toMillis());

@@ -98,15 +98,37 @@ public final class FlinkRest {
         return true;
     }
 
-    /** The job's {@code numRestarts} metric. */
-    public long restarts(String jobId) throws IOException, InterruptedException {
-        JsonNode metrics = get("/jobs/" + jobId + "/metrics?get=numRestarts");
-        for (JsonNode m : metrics) {
-            if ("numRestarts".equals(m.path("id").asText())) {
-                return m.path("value").asLong();
+    /**
+     * Whether the job and all its tasks are RUNNING on attempts deployed at or after
+     * {@code sinceMillis} (a vertex's start time is the earliest start of its current attempts).
+     */
+    public boolean runningSince(String jobId, long sinceMillis)
+            throws IOException, InterruptedException {
+        if (!allRunning(jobId)) {
+            return false;
+        }
+        for (JsonNode v : job(jobId).path("vertices")) {
+            if (v.path("start-time").asLong() < sinceMillis) {
+                return false;
             }
         }
-        return 0;
+        return true;
+    }
+
+    /**
+     * The highest execution attempt number of any subtask: how often the job's tasks were
+     * redeployed after failures. (The {@code numRestarts} metric stays 0 for the region
+     * failovers that recover this job in Flink 2.2, so it cannot serve.)
+     */
+    public int maxAttempt(String jobId) throws IOException, InterruptedException {
+        int max = 0;
+        for (JsonNode v : job(jobId).path("vertices")) {
+            for (JsonNode s : get("/jobs/" + jobId + "/vertices/" + v.path("id").asText())
+                    .path("subtasks")) {
+                max = Math.max(max, s.path("attempt").asInt());
+            }
+        }
+        return max;
     }
 
     /** Number of TaskManagers registered with the ResourceManager. */
