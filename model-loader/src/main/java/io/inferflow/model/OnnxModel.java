@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * An ONNX model in an ONNX Runtime session, checked to take one float32 input of shape
@@ -98,6 +99,66 @@ public final class OnnxModel implements Scorer {
      * @param expectedInputName the input's expected name, or null to accept any
      * @param expectedInputWidth the input's expected width, or 0 to accept any
      */
+    /** Stack of the thread that first creates ONNX Runtime's environment. */
+    static final long ENVIRONMENT_THREAD_STACK = 64L * 1024 * 1024;
+
+    private static volatile OrtEnvironment environment;
+
+    /**
+     * ONNX Runtime's process-wide environment, created the first time on a thread with a
+     * {@value #ENVIRONMENT_THREAD_STACK}-byte stack. ORT 1.29 recurses deeply while creating it
+     * when the process's command line is long (it reads {@code /proc/self/cmdline}; a Flink
+     * TaskManager's is about 6 KB) and overflows a default 1 MB thread stack with a SIGSEGV that
+     * kills the JVM; found by the multi-process cluster check, see the README's failover section.
+     */
+    static OrtEnvironment environment() throws ModelException {
+        OrtEnvironment env = environment;
+        if (env != null) {
+            return env;
+        }
+        synchronized (OnnxModel.class) {
+            if (environment == null) {
+                AtomicReference<Throwable> failure = new AtomicReference<>();
+                AtomicReference<OrtEnvironment> created = new AtomicReference<>();
+                Thread thread =
+                        new Thread(
+                                null,
+                                () -> {
+                                    try {
+                                        created.set(OrtEnvironment.getEnvironment());
+                                        OrtEnvironment.getAvailableProviders();
+                                    } catch (Throwable t) {
+                                        failure.set(t);
+                                    }
+                                },
+                                "onnxruntime-init",
+                                ENVIRONMENT_THREAD_STACK);
+                thread.start();
+                try {
+                    thread.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new ModelException(
+                            LoadFailure.NOT_LOADABLE,
+                            "interrupted while starting ONNX Runtime", e);
+                }
+                if (created.get() == null) {
+                    throw new ModelException(
+                            LoadFailure.NOT_LOADABLE,
+                            "ONNX Runtime does not start: " + failure.get(), failure.get());
+                }
+                environment = created.get();
+            }
+            return environment;
+        }
+    }
+
+    /** The execution providers this ONNX Runtime build offers. */
+    static Set<OrtProvider> availableProviders() throws ModelException {
+        environment();
+        return OrtEnvironment.getAvailableProviders();
+    }
+
     private static final AtomicBoolean CPU_BUILD_WARNED =
             new AtomicBoolean();
 
@@ -110,7 +171,7 @@ public final class OnnxModel implements Scorer {
             throws ModelException {
         return load(
                 label, bytes, options, expectedInputName, expectedInputWidth,
-                OrtEnvironment.getAvailableProviders());
+                availableProviders());
     }
 
     /**
@@ -167,7 +228,7 @@ public final class OnnxModel implements Scorer {
             int expectedInputWidth,
             String cudaFallback)
             throws ModelException {
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtEnvironment env = environment();
         OrtSession session;
         try {
             session = createSession(env, bytes, options);
@@ -200,7 +261,7 @@ public final class OnnxModel implements Scorer {
             String expectedInputName,
             int expectedInputWidth)
             throws ModelException, CudaFailure {
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtEnvironment env = environment();
         OrtSession session;
         try {
             session = createCudaSession(env, bytes, options);
