@@ -101,11 +101,9 @@ public final class ClusterFailover implements Callable<Integer> {
     boolean keep;
 
     @Option(names = "--tm-stack-size", paramLabel = "SIZE", description =
-            "-Xss for TaskManagers, empty for the JVM default (default ${DEFAULT-VALUE}). ONNX"
-                    + " Runtime 1.29 overflows a 1 MB thread stack (SIGSEGV, no hs_err) when it"
-                    + " creates its environment in a process whose command line is longer than"
-                    + " about 4 KB, as a TaskManager's is; see the README.")
-    String tmStackSize = "8m";
+            "-Xss for TaskManagers (default: the JVM's). Not needed since OnnxModel creates"
+                    + " ONNX Runtime's environment on a large-stack thread; see the README.")
+    String tmStackSize = "";
 
     @Option(names = "-D", paramLabel = "KEY=VALUE", description =
             "Flink cluster option on top of the config file.")
