@@ -64,4 +64,26 @@ class BinCounterTest {
                         () -> new BinCounter(new double[] {1, 1}));
         assertTrue(e.getMessage().contains("[1.0, 1.0]"), e.getMessage());
     }
+
+    @Test
+    void scanAndBinarySearchAgreeWithCountingTheEdgesAtOrBelow() {
+        java.util.Random random = new java.util.Random(3);
+        int scanLimit = BinCounter.LINEAR_SCAN_EDGES;
+        for (int n : new int[] {1, 9, scanLimit, scanLimit + 1, 99}) {
+            double[] edges = new double[n];
+            for (int i = 0; i < n; i++) {
+                edges[i] = -2 + 4.0 * i / n;
+            }
+            BinCounter counter = new BinCounter(edges);
+            for (int k = 0; k < 10_000; k++) {
+                // Values on the edges themselves, too.
+                double v = k % 10 == 0 ? edges[random.nextInt(n)] : 3 * random.nextGaussian();
+                int expected = 0;
+                for (double e : edges) {
+                    expected += e <= v ? 1 : 0;
+                }
+                assertEquals(expected, counter.binOf(v), n + " edges, value " + v);
+            }
+        }
+    }
 }

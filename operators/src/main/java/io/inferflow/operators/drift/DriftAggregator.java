@@ -7,6 +7,8 @@ import io.inferflow.schemas.avro.DriftCounts;
 import io.inferflow.schemas.avro.DriftReport;
 import io.inferflow.schemas.avro.DriftWindowClose;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -17,6 +19,7 @@ import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,8 +37,8 @@ import java.util.Objects;
  * has {@link DriftSettings#minEvents()} by then; a smaller window stays open. Counts made against
  * another profile of the same version close the window early ({@code PROFILE_CHANGE}).
  *
- * <p>The open window and the number of windows closed so far are keyed state (Avro, so the state
- * can evolve); the subtasks send their counts before every checkpoint barrier, so on restore each
+ * <p>The open window, the number of windows closed so far and the version's profile JSON (sent
+ * once per counter, kept by sha256) are keyed state (Avro and strings, so the state can evolve); the subtasks send their counts before every checkpoint barrier, so on restore each
  * event is counted once. Reports go to an at-least-once sink: after a failure a window may be
  * reported again under the same number, possibly with slightly different counts; readers keep the
  * last report per model, version and window.
@@ -49,11 +52,15 @@ public class DriftAggregator extends KeyedProcessFunction<String, DriftCounts, D
     /** Keys counts by model and version. */
     public static final KeySelector<DriftCounts, String> KEY = DriftAggregator::key;
 
+    /** Profiles kept per model version (a version rarely changes its profile). */
+    static final int PROFILES_KEPT = 4;
+
     private final DriftSettings settings;
 
     private transient ValueState<DriftCounts> window;
     private transient ValueState<Long> closedWindows;
     private transient ValueState<Long> deadline;
+    private transient MapState<String, String> profileJson;
     private transient Map<String, ReferenceProfile> profiles;
     private transient Map<String, DriftMetrics> metrics;
 
@@ -74,6 +81,11 @@ public class DriftAggregator extends KeyedProcessFunction<String, DriftCounts, D
         deadline =
                 getRuntimeContext()
                         .getState(new ValueStateDescriptor<>("drift-deadline", Types.LONG));
+        profileJson =
+                getRuntimeContext()
+                        .getMapState(
+                                new MapStateDescriptor<>(
+                                        "drift-profiles", Types.STRING, Types.STRING));
         profiles = boundedCache(16);
         metrics = new HashMap<>();
     }
@@ -91,6 +103,7 @@ public class DriftAggregator extends KeyedProcessFunction<String, DriftCounts, D
     public void processElement(DriftCounts partial, Context ctx, Collector<DriftReport> out)
             throws Exception {
         long now = ctx.timerService().currentProcessingTime();
+        remember(partial);
         DriftCounts current = window.value();
         if (current != null
                 && !current.getProfileSha256().equals(partial.getProfileSha256())) {
@@ -99,6 +112,7 @@ public class DriftAggregator extends KeyedProcessFunction<String, DriftCounts, D
         }
         if (current == null) {
             current = DriftReports.copy(partial);
+            current.setProfile(null);
             if (!settings.windowTime().isZero()) {
                 long at = now + settings.windowTime().toMillis();
                 deadline.update(at);
@@ -161,14 +175,43 @@ public class DriftAggregator extends KeyedProcessFunction<String, DriftCounts, D
                 report.getMaxPsi(), report.getMaxPsiFeature(), report.getDriftedFeatures());
     }
 
-    /** The parsed profile of the counts, or null (logged) if it does not parse. */
-    private ReferenceProfile profile(DriftCounts counts) {
+    /**
+     * Keeps the profile JSON a counter sends with its first partial, by sha256, for this model
+     * version (at most {@value #PROFILES_KEPT}: old ones are dropped once their windows closed).
+     */
+    private void remember(DriftCounts partial) throws Exception {
+        if (partial.getProfile() == null || profileJson.contains(partial.getProfileSha256())) {
+            return;
+        }
+        List<String> known = new ArrayList<>();
+        profileJson.keys().forEach(known::add);
+        DriftCounts open = window.value();
+        for (String sha : known) {
+            if (known.size() >= PROFILES_KEPT
+                    && (open == null || !sha.equals(open.getProfileSha256()))) {
+                profileJson.remove(sha);
+                known.remove(sha);
+                break;
+            }
+        }
+        profileJson.put(partial.getProfileSha256(), partial.getProfile());
+    }
+
+    /** The parsed profile of the counts, or null (logged) if it is unknown or does not parse. */
+    private ReferenceProfile profile(DriftCounts counts) throws Exception {
         ReferenceProfile cached = profiles.get(counts.getProfileSha256());
         if (cached != null) {
             return cached;
         }
+        String json = profileJson.get(counts.getProfileSha256());
+        if (json == null) {
+            LOG.warn("model '{}' v{}: dropping a drift window of {} events: its profile {} was"
+                            + " never received", counts.getModel(), counts.getModelVersion(),
+                    counts.getEvents(), counts.getProfileSha256());
+            return null;
+        }
         try {
-            ReferenceProfile parsed = ReferenceProfile.fromJson(counts.getProfile());
+            ReferenceProfile parsed = ReferenceProfile.fromJson(json);
             profiles.put(counts.getProfileSha256(), parsed);
             return parsed;
         } catch (IllegalArgumentException e) {

@@ -34,6 +34,7 @@ public final class DriftCounter {
     private long events;
     private long firstAt = -1;
     private long lastAt;
+    private boolean profileSent;
 
     /**
      * @throws IllegalArgumentException when the profile does not fit a model of {@code
@@ -112,7 +113,10 @@ public final class DriftCounter {
         return profileSha256;
     }
 
-    /** The counts since the last drain as a partial from {@code subtask}, then zero; null if none. */
+    /**
+     * The counts since the last drain as a partial from {@code subtask}, then zero; null if none.
+     * The first partial carries the profile's JSON, later ones only its sha256.
+     */
     public DriftCounts drain(int subtask) {
         if (events == 0) {
             return null;
@@ -122,7 +126,8 @@ public final class DriftCounter {
                         .setModel(model)
                         .setModelVersion(version)
                         .setProfileSha256(profileSha256)
-                        .setProfile(profileJson)
+                        // Profiles of wide models run to 100 KB: sent once per counter.
+                        .setProfile(profileSent ? null : profileJson)
                         .setSubtasks(new ArrayList<>(List.of(subtask)))
                         .setEvents(events)
                         .setFirstAt(firstAt)
@@ -132,6 +137,7 @@ public final class DriftCounter {
                         .build();
         events = 0;
         firstAt = -1;
+        profileSent = true;
         return partial;
     }
 

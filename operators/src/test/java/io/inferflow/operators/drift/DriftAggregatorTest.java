@@ -166,6 +166,31 @@ class DriftAggregatorTest {
     }
 
     @Test
+    void laterPartialsOfACounterCarryOnlyTheProfilesSha() throws Exception {
+        DriftCounter counter =
+                new DriftCounter("m", 3L, PROFILE, PROFILE.toJson(), PROFILE.featureCount(), 1);
+        try (var harness = open(DriftSettings.defaults().withWindow(1_000, Duration.ZERO))) {
+            DriftCounts first = null;
+            for (int i = 0; i < 4; i++) {
+                countNormalRows(counter, 400);
+                DriftCounts partial = counter.drain(0);
+                if (i == 0) {
+                    first = partial;
+                } else {
+                    assertNull(partial.getProfile(), "partial " + i);
+                    assertEquals(first.getProfileSha256(), partial.getProfileSha256());
+                }
+                harness.processElement(partial, i);
+            }
+            assertEquals(PROFILE.toJson(), first.getProfile());
+            List<DriftReport> reports = harness.extractOutputValues();
+            assertEquals(List.of(1L), reports.stream().map(DriftReport::getWindow).toList(),
+                    "1,200 events close one window; the profile came with the first partial");
+            assertEquals(1_200L, reports.get(0).getEvents());
+        }
+    }
+
+    @Test
     void windowsAreKeptPerModelVersion() throws Exception {
         try (var harness = open(DriftSettings.defaults().withWindow(500, Duration.ZERO))) {
             harness.processElement(partial(0, 300, 0.0), 1L);
@@ -248,6 +273,18 @@ class DriftAggregatorTest {
         }
         counter.count(input, rows, scores, 1, 1_000L + subtask);
         return counter.drain(subtask);
+    }
+
+    private static void countNormalRows(DriftCounter counter, int rows) {
+        int width = PROFILE.featureCount();
+        FloatBuffer input =
+                ByteBuffer.allocateDirect(rows * width * 4).order(ByteOrder.nativeOrder())
+                        .asFloatBuffer();
+        float[] scores = new float[rows];
+        for (int i = 0; i < rows * width; i++) {
+            input.put(i, (float) RANDOM.nextGaussian());
+        }
+        counter.count(input, rows, scores, 1, 1_000L);
     }
 
     private static <T> T single(List<T> values) {
