@@ -11,12 +11,14 @@ import io.inferflow.operators.labels.LabelDecodeFunction;
 import io.inferflow.operators.labels.LabelJoin;
 import io.inferflow.operators.labels.LabelOptions;
 import io.inferflow.schemas.avro.DeadLetter;
+import io.inferflow.schemas.avro.DriftCounts;
 import io.inferflow.schemas.avro.Label;
+import io.inferflow.schemas.avro.LabelOutcome;
 import io.inferflow.schemas.avro.DriftReport;
 import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.Prediction;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.util.Collector;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -58,11 +60,11 @@ public final class InferencePipeline {
 
     private InferencePipeline() {}
 
-    /**
-     * Joins the labels topic with the predictions by event id for online accuracy per model
-     * version; returns the dead letters of undecodable or invalid labels.
-     */
-    private static DataStream<DeadLetter> joinLabels(
+    /** The labels join's outcomes, and the dead letters of undecodable or invalid labels. */
+    private record Labels(DataStream<LabelOutcome> outcomes, DataStream<DeadLetter> deadLetters) {}
+
+    /** Joins the labels topic with the predictions by event id. */
+    private static Labels joinLabels(
             StreamExecutionEnvironment env,
             PipelineIo io,
             Configuration conf,
@@ -72,13 +74,16 @@ public final class InferencePipeline {
                         .process(new LabelDecodeFunction(io.labelDecoder()))
                         .name("decode-labels")
                         .uid("decode-labels");
-        predictions
-                .keyBy(Prediction::getEventId)
-                .connect(labels.keyBy(Label::getEventId))
-                .process(new LabelJoin(LabelOptions.settings(conf)), Types.VOID)
-                .name("labels")
-                .uid("labels");
-        return labels.getSideOutput(DEAD_LETTERS);
+        DataStream<LabelOutcome> joined =
+                predictions
+                        .keyBy(Prediction::getEventId)
+                        .connect(labels.keyBy(Label::getEventId))
+                        .process(
+                                new LabelJoin(LabelOptions.settings(conf)),
+                                new AvroTypeInfo<>(LabelOutcome.class))
+                        .name("labels")
+                        .uid("labels");
+        return new Labels(joined, labels.getSideOutput(DEAD_LETTERS));
     }
 
     public static void build(StreamExecutionEnvironment env, PipelineIo io, Configuration conf) {
@@ -103,8 +108,11 @@ public final class InferencePipeline {
 
         DataStream<DeadLetter> deadLetters =
                 events.getSideOutput(DEAD_LETTERS).union(predictions.getSideOutput(DEAD_LETTERS));
+        DataStream<LabelOutcome> outcomes = null;
         if (conf.get(LabelOptions.ENABLED)) {
-            deadLetters = deadLetters.union(joinLabels(env, io, conf, predictions));
+            Labels labels = joinLabels(env, io, conf, predictions);
+            deadLetters = deadLetters.union(labels.deadLetters());
+            outcomes = labels.outcomes();
         }
 
         io.sinkPredictions(predictions);
@@ -113,11 +121,20 @@ public final class InferencePipeline {
 
         DriftSettings drift = DriftOptions.settings(conf);
         if (drift.enabled()) {
-            // Each subtask's counts of a version meet in one keyed window per model version.
+            DataStream<DriftCounts> counts = predictions.getSideOutput(DRIFT_COUNTS);
+            if (outcomes == null) {
+                // No labels: an always-empty second input, derived from the counts.
+                outcomes =
+                        counts.flatMap(
+                                        (DriftCounts c, Collector<LabelOutcome> out) -> {},
+                                        new AvroTypeInfo<>(LabelOutcome.class))
+                                .name("no-labels")
+                                .uid("no-labels");
+            }
+            // Each subtask's counts of a version, and its labels, meet in one keyed window.
             io.sinkDrift(
-                    predictions
-                            .getSideOutput(DRIFT_COUNTS)
-                            .keyBy(DriftAggregator.KEY)
+                    counts.keyBy(DriftAggregator.KEY)
+                            .connect(outcomes.keyBy(DriftAggregator.LABEL_KEY))
                             .process(
                                     new DriftAggregator(drift),
                                     new AvroTypeInfo<>(DriftReport.class))

@@ -9,9 +9,12 @@ import io.inferflow.jobs.io.Pacer;
 import io.inferflow.jobs.local.EmbeddedKafka;
 import io.inferflow.schemas.registry.LocalSchemaRegistry;
 import io.inferflow.model.Mlp;
+import io.inferflow.model.OnnxModel;
+import io.inferflow.model.RuntimeOptions;
 import io.inferflow.model.profile.ProfileBuilder;
 import io.inferflow.model.profile.ReferenceProfile;
 import io.inferflow.operators.drift.DriftOptions;
+import io.inferflow.operators.labels.LabelOptions;
 import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.registry.SchemaRegistryClient;
 import org.apache.avro.generic.GenericRecord;
@@ -30,6 +33,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,7 +53,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Drift detection end to end with real parts: a signed ONNX model pushed with a reference profile
  * made by {@link ProfileBuilder}, events from the reference distribution and then with one
  * feature shifted by one standard deviation, a MiniCluster at parallelism 2, and the DriftReports
- * read back from the drift topic.
+ * read back from the drift topic. Every event is labelled too (labels topic): reference events
+ * with the class ONNX Runtime, run here, predicts, shifted ones with the other class, so the
+ * reports' accuracy is exactly 1 in the reference windows and low after the shift.
  */
 class DriftITCase {
 
@@ -104,6 +112,10 @@ class DriftITCase {
         conf.set(DriftOptions.WINDOW_EVENTS, (long) WINDOW);
         conf.set(DriftOptions.WINDOW_TIME, Duration.ZERO);
         conf.set(DriftOptions.FLUSH_INTERVAL, Duration.ofMillis(200));
+        String labelsTopic = "labels-" + kit.run;
+        kafka.createTopics(PARALLELISM, labelsTopic);
+        conf.set(PipelineOptions.LABELS_TOPIC, labelsTopic);
+        conf.set(LabelOptions.ENABLED, true);
 
         Mlp mlp = Mlp.random(55, WIDTH, 32, 1);
         byte[] onnx = mlp.toOnnx("features");
@@ -124,14 +136,17 @@ class DriftITCase {
                 FeatureProducer producer =
                         new FeatureProducer(kafka.bootstrapServers(), kit.registryUrl,
                                 kit.features);
-                Reports reports = new Reports(kit.registryUrl, driftTopic)) {
+                Reports reports = new Reports(kit.registryUrl, driftTopic);
+                OnnxModel scorer = OnnxModel.load("check", onnx, RuntimeOptions.defaults())) {
+            producer.labelsTo(kit.registryUrl, labelsTopic);
+            Labeller labeller = new Labeller(scorer);
             assertAllActive(control.send(deploy, Duration.ofSeconds(60), s -> {}), 1);
             Pacer pacer = new Pacer(20_000);
             int[] sent = {0};
 
             // Reference events until 20 windows closed, then until no more reports come.
             while (reports.count() < 20) {
-                send(producer, pacer, random, 500, 0, sent);
+                send(producer, pacer, random, 500, 0, sent, labeller, true);
                 reports.poll(Duration.ofMillis(100));
                 assertTrue(sent[0] < 60 * WINDOW, "20 windows should close within "
                         + 60 * WINDOW + " events; reports so far: " + reports.count());
@@ -141,7 +156,7 @@ class DriftITCase {
 
             // Feature 5 shifted by one standard deviation until two more windows closed.
             while (reports.count() < referenceWindows + 2) {
-                send(producer, pacer, random, 500, 1.0, sent);
+                send(producer, pacer, random, 500, 1.0, sent, labeller, false);
                 reports.poll(Duration.ofMillis(100));
                 assertTrue(sent[0] < 100 * WINDOW, "shifted windows did not close");
             }
@@ -150,10 +165,11 @@ class DriftITCase {
             List<GenericRecord> all = reports.all();
             for (GenericRecord r : all) {
                 System.out.printf("drift window %s: %s events from %s subtasks, max PSI %.4f"
-                                + " (%s), f%d PSI %.4f%n",
+                                + " (%s), f%d PSI %.4f, %s labels, accuracy %s%n",
                         r.get("window"), r.get("events"), r.get("subtasks"), r.get("max_psi"),
                         r.get("max_psi_feature"), SHIFTED,
-                        features(r).get(SHIFTED).get("psi"));
+                        features(r).get(SHIFTED).get("psi"), r.get("labeled"),
+                        r.get("accuracy"));
             }
             int stable = 0;
             for (int w = 0; w < 20; w++) {
@@ -170,6 +186,22 @@ class DriftITCase {
             }
             assertTrue(stable >= 19,
                     "PSI < 0.1 on every feature in " + stable + " of 20 reference windows");
+
+            // Reference events were labelled as their score predicts, shifted ones the other way.
+            long labeled = 0;
+            for (int w = 0; w < 20; w++) {
+                GenericRecord report = all.get(w);
+                long n = (Long) report.get("labeled");
+                labeled += n;
+                if (n > 0) {
+                    assertEquals(1.0, (Double) report.get("accuracy"), 0.0, report.toString());
+                }
+            }
+            assertTrue(labeled >= 10 * WINDOW, "labels in the reference windows: " + labeled);
+            GenericRecord lastWindow = all.get(all.size() - 1);
+            assertTrue((Long) lastWindow.get("labeled") > 0, lastWindow.toString());
+            assertTrue((Double) lastWindow.get("accuracy") < 0.5,
+                    "shifted events were labelled against their scores: " + lastWindow);
 
             List<GenericRecord> shifted =
                     all.subList(referenceWindows, referenceWindows + 2);
@@ -200,7 +232,14 @@ class DriftITCase {
     }
 
     private static void send(
-            FeatureProducer producer, Pacer pacer, Random random, int n, double shift, int[] sent)
+            FeatureProducer producer,
+            Pacer pacer,
+            Random random,
+            int n,
+            double shift,
+            int[] sent,
+            Labeller labeller,
+            boolean agree)
             throws Exception {
         for (int i = 0; i < n; i++) {
             pacer.awaitNext();
@@ -212,8 +251,29 @@ class DriftITCase {
             int id = sent[0]++;
             producer.send(FeatureProducer.event("e-" + id, "entity-" + (id % 97), "fraud",
                     System.currentTimeMillis(), features));
+            producer.sendLabel("e-" + id, labeller.label(row, agree));
         }
         producer.flush();
+    }
+
+    /** Labels a row with the class ONNX Runtime's score of it predicts, or the other one. */
+    private static final class Labeller {
+        private final OnnxModel model;
+        private final FloatBuffer input =
+                ByteBuffer.allocateDirect(WIDTH * Float.BYTES)
+                        .order(ByteOrder.nativeOrder())
+                        .asFloatBuffer();
+
+        Labeller(OnnxModel model) {
+            this.model = model;
+        }
+
+        double label(float[] row, boolean agree) throws Exception {
+            input.clear();
+            input.put(row).flip();
+            boolean predicted = model.score(input, 1)[0] >= 0.5;
+            return predicted == agree ? 1.0 : 0.0;
+        }
     }
 
     @SuppressWarnings("unchecked")

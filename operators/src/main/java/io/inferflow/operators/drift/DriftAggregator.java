@@ -6,6 +6,7 @@ import io.inferflow.operators.metrics.DriftMetrics;
 import io.inferflow.schemas.avro.DriftCounts;
 import io.inferflow.schemas.avro.DriftReport;
 import io.inferflow.schemas.avro.DriftWindowClose;
+import io.inferflow.schemas.avro.LabelOutcome;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -14,7 +15,10 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.api.common.typeinfo.TypeHint;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.java.tuple.Tuple4;
+import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,13 +41,18 @@ import java.util.Objects;
  * has {@link DriftSettings#minEvents()} by then; a smaller window stays open. Counts made against
  * another profile of the same version close the window early ({@code PROFILE_CHANGE}).
  *
+ * <p>Its second input are {@link LabelOutcome}s of the labels join ({@code labels.enabled}): a
+ * label joined while a window of its version is open counts in that window's accuracy,
+ * log-loss and absolute error (labels that come before the version's first window wait for it).
+ *
  * <p>The open window, the number of windows closed so far and the version's profile JSON (sent
  * once per counter, kept by sha256) are keyed state (Avro and strings, so the state can evolve); the subtasks send their counts before every checkpoint barrier, so on restore each
  * event is counted once. Reports go to an at-least-once sink: after a failure a window may be
  * reported again under the same number, possibly with slightly different counts; readers keep the
  * last report per model, version and window.
  */
-public class DriftAggregator extends KeyedProcessFunction<String, DriftCounts, DriftReport> {
+public class DriftAggregator
+        extends KeyedCoProcessFunction<String, DriftCounts, LabelOutcome, DriftReport> {
 
     private static final long serialVersionUID = 1L;
 
@@ -51,6 +60,10 @@ public class DriftAggregator extends KeyedProcessFunction<String, DriftCounts, D
 
     /** Keys counts by model and version. */
     public static final KeySelector<DriftCounts, String> KEY = DriftAggregator::key;
+
+    /** Keys label outcomes by model and version, as {@link #KEY} does counts. */
+    public static final KeySelector<LabelOutcome, String> LABEL_KEY =
+            outcome -> outcome.getModel() + '\n' + outcome.getModelVersion();
 
     /** Profiles kept per model version (a version rarely changes its profile). */
     static final int PROFILES_KEPT = 4;
@@ -61,6 +74,7 @@ public class DriftAggregator extends KeyedProcessFunction<String, DriftCounts, D
     private transient ValueState<Long> closedWindows;
     private transient ValueState<Long> deadline;
     private transient MapState<String, String> profileJson;
+    private transient ValueState<Tuple4<Long, Long, Double, Double>> pendingLabels;
     private transient Map<String, ReferenceProfile> profiles;
     private transient Map<String, DriftMetrics> metrics;
 
@@ -81,6 +95,14 @@ public class DriftAggregator extends KeyedProcessFunction<String, DriftCounts, D
         deadline =
                 getRuntimeContext()
                         .getState(new ValueStateDescriptor<>("drift-deadline", Types.LONG));
+        pendingLabels =
+                getRuntimeContext()
+                        .getState(
+                                new ValueStateDescriptor<>(
+                                        "drift-pending-labels",
+                                        TypeInformation.of(
+                                                new TypeHint<
+                                                        Tuple4<Long, Long, Double, Double>>() {})));
         profileJson =
                 getRuntimeContext()
                         .getMapState(
@@ -100,7 +122,7 @@ public class DriftAggregator extends KeyedProcessFunction<String, DriftCounts, D
     }
 
     @Override
-    public void processElement(DriftCounts partial, Context ctx, Collector<DriftReport> out)
+    public void processElement1(DriftCounts partial, Context ctx, Collector<DriftReport> out)
             throws Exception {
         long now = ctx.timerService().currentProcessingTime();
         remember(partial);
@@ -113,6 +135,14 @@ public class DriftAggregator extends KeyedProcessFunction<String, DriftCounts, D
         if (current == null) {
             current = DriftReports.copy(partial);
             current.setProfile(null);
+            Tuple4<Long, Long, Double, Double> pending = pendingLabels.value();
+            if (pending != null) {
+                current.setLabeled(current.getLabeled() + pending.f0);
+                current.setCorrect(current.getCorrect() + pending.f1);
+                current.setLogLossSum(current.getLogLossSum() + pending.f2);
+                current.setAbsoluteErrorSum(current.getAbsoluteErrorSum() + pending.f3);
+                pendingLabels.clear();
+            }
             if (!settings.windowTime().isZero()) {
                 long at = now + settings.windowTime().toMillis();
                 deadline.update(at);
@@ -126,6 +156,35 @@ public class DriftAggregator extends KeyedProcessFunction<String, DriftCounts, D
         } else {
             window.update(current);
         }
+    }
+
+    /**
+     * A label of this version met its prediction: it counts in the open window, or in the next
+     * one to open.
+     */
+    @Override
+    public void processElement2(LabelOutcome outcome, Context ctx, Collector<DriftReport> out)
+            throws Exception {
+        DriftCounts current = window.value();
+        if (current != null) {
+            current.setLabeled(current.getLabeled() + 1);
+            current.setCorrect(current.getCorrect() + (outcome.getCorrect() ? 1 : 0));
+            current.setLogLossSum(current.getLogLossSum() + outcome.getLogLoss());
+            current.setAbsoluteErrorSum(
+                    current.getAbsoluteErrorSum() + outcome.getAbsoluteError());
+            window.update(current);
+            return;
+        }
+        Tuple4<Long, Long, Double, Double> pending = pendingLabels.value();
+        if (pending == null) {
+            pending = Tuple4.of(0L, 0L, 0.0, 0.0);
+        }
+        pendingLabels.update(
+                Tuple4.of(
+                        pending.f0 + 1,
+                        pending.f1 + (outcome.getCorrect() ? 1 : 0),
+                        pending.f2 + outcome.getLogLoss(),
+                        pending.f3 + outcome.getAbsoluteError()));
     }
 
     @Override

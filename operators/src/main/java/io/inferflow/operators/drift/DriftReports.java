@@ -61,6 +61,10 @@ public final class DriftReports {
         subtasks.addAll(partial.getSubtasks());
         window.setSubtasks(new ArrayList<>(subtasks));
         window.setEvents(window.getEvents() + partial.getEvents());
+        window.setLabeled(window.getLabeled() + partial.getLabeled());
+        window.setCorrect(window.getCorrect() + partial.getCorrect());
+        window.setLogLossSum(window.getLogLossSum() + partial.getLogLossSum());
+        window.setAbsoluteErrorSum(window.getAbsoluteErrorSum() + partial.getAbsoluteErrorSum());
         window.setFirstAt(Math.min(window.getFirstAt(), partial.getFirstAt()));
         window.setLastAt(Math.max(window.getLastAt(), partial.getLastAt()));
     }
@@ -132,7 +136,15 @@ public final class DriftReports {
                 .setModerateThreshold(thresholds.moderate())
                 .setMajorThreshold(thresholds.major())
                 .setReportedAt(Instant.ofEpochMilli(now))
+                .setLabeled(window.getLabeled())
+                .setAccuracy(mean(window.getCorrect(), window.getLabeled()))
+                .setLogLoss(mean(window.getLogLossSum(), window.getLabeled()))
+                .setAbsoluteError(mean(window.getAbsoluteErrorSum(), window.getLabeled()))
                 .build();
+    }
+
+    private static Double mean(double sum, long n) {
+        return n == 0 ? null : sum / n;
     }
 
     private static List<DriftValue> values(

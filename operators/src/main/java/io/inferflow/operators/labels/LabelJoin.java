@@ -2,6 +2,7 @@ package io.inferflow.operators.labels;
 
 import io.inferflow.operators.metrics.LabelMetrics;
 import io.inferflow.schemas.avro.Label;
+import io.inferflow.schemas.avro.LabelOutcome;
 import io.inferflow.schemas.avro.Prediction;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
@@ -26,9 +27,10 @@ import java.util.Objects;
  * the window passes; after a join the key remembers it until the window passes, so a repeated
  * label or prediction is ignored (counted as {@code labels_duplicates}) instead of waiting in
  * vain. Predictions without a label are counted per version ({@code labels_expired}), labels
- * without a prediction over all models ({@code labels_unmatched}).
+ * without a prediction over all models ({@code labels_unmatched}). Each joined pair is also
+ * emitted as a {@link LabelOutcome}, which the drift aggregator adds to its version's window.
  */
-public class LabelJoin extends KeyedCoProcessFunction<String, Prediction, Label, Void> {
+public class LabelJoin extends KeyedCoProcessFunction<String, Prediction, Label, LabelOutcome> {
 
     private static final long serialVersionUID = 1L;
 
@@ -71,7 +73,8 @@ public class LabelJoin extends KeyedCoProcessFunction<String, Prediction, Label,
     }
 
     @Override
-    public void processElement1(Prediction p, Context ctx, Collector<Void> out) throws Exception {
+    public void processElement1(Prediction p, Context ctx, Collector<LabelOutcome> out)
+            throws Exception {
         if (joined.value() != null || prediction.value() != null) {
             duplicates.inc();
             return;
@@ -79,7 +82,7 @@ public class LabelJoin extends KeyedCoProcessFunction<String, Prediction, Label,
         float score = p.getScores().isEmpty() ? Float.NaN : p.getScores().get(0);
         Double waiting = label.value();
         if (waiting != null) {
-            metricsOf(p.getModel(), p.getModelVersion()).joined(score, waiting);
+            joined(p.getModel(), p.getModelVersion(), score, waiting, out);
             label.clear();
             joined.update(true);
             return;
@@ -89,20 +92,29 @@ public class LabelJoin extends KeyedCoProcessFunction<String, Prediction, Label,
     }
 
     @Override
-    public void processElement2(Label l, Context ctx, Collector<Void> out) throws Exception {
+    public void processElement2(Label l, Context ctx, Collector<LabelOutcome> out)
+            throws Exception {
         if (joined.value() != null || label.value() != null) {
             duplicates.inc();
             return;
         }
         Tuple3<String, Long, Float> waiting = prediction.value();
         if (waiting != null) {
-            metricsOf(waiting.f0, waiting.f1).joined(waiting.f2, l.getLabel());
+            joined(waiting.f0, waiting.f1, waiting.f2, l.getLabel(), out);
             prediction.clear();
             joined.update(true);
             return;
         }
         label.update(l.getLabel());
         arm(ctx);
+    }
+
+    private void joined(
+            String model, long version, double score, double label, Collector<LabelOutcome> out) {
+        LabelOutcome outcome =
+                LabelOutcomes.of(model, version, score, label, settings.threshold());
+        metricsOf(model, version).joined(outcome);
+        out.collect(outcome);
     }
 
     /** The key's first element: it is forgotten one join window from now. */
@@ -115,7 +127,7 @@ public class LabelJoin extends KeyedCoProcessFunction<String, Prediction, Label,
     }
 
     @Override
-    public void onTimer(long timestamp, OnTimerContext ctx, Collector<Void> out)
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<LabelOutcome> out)
             throws Exception {
         Tuple3<String, Long, Float> waiting = prediction.value();
         if (waiting != null) {
@@ -138,7 +150,6 @@ public class LabelJoin extends KeyedCoProcessFunction<String, Prediction, Label,
                                 getRuntimeContext().getMetricGroup(),
                                 model,
                                 version,
-                                settings.threshold(),
                                 settings.metricsWindow()));
     }
 

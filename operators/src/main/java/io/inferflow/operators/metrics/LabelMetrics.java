@@ -1,5 +1,6 @@
 package io.inferflow.operators.metrics;
 
+import io.inferflow.schemas.avro.LabelOutcome;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 
@@ -24,12 +25,9 @@ public final class LabelMetrics {
     public static final String LOG_LOSS = "logLoss";
     public static final String ABSOLUTE_ERROR = "absoluteError";
 
-    static final double CLIP = 1e-7;
-
     private final Counter labeled;
     private final Counter correct;
     private final Counter expired;
-    private final double threshold;
     private final boolean[] hits;
     private final double[] logLosses;
     private final double[] errors;
@@ -39,8 +37,7 @@ public final class LabelMetrics {
     private double logLossInWindow;
     private double errorInWindow;
 
-    public LabelMetrics(
-            MetricGroup parent, String model, long version, double threshold, int window) {
+    public LabelMetrics(MetricGroup parent, String model, long version, int window) {
         MetricGroup group =
                 parent.addGroup(ModelMetrics.GROUP, model)
                         .addGroup(ModelVersionMetrics.VERSION, Long.toString(version))
@@ -48,7 +45,6 @@ public final class LabelMetrics {
         this.labeled = group.counter(LABELED);
         this.correct = group.counter(CORRECT);
         this.expired = group.counter(EXPIRED);
-        this.threshold = threshold;
         this.hits = new boolean[window];
         this.logLosses = new double[window];
         this.errors = new double[window];
@@ -57,13 +53,11 @@ public final class LabelMetrics {
         group.gauge(ABSOLUTE_ERROR, this::absoluteError);
     }
 
-    /** A prediction whose first score was {@code score} met its label {@code label}. */
-    public synchronized void joined(double score, double label) {
-        boolean actual = label >= 0.5;
-        boolean hit = (score >= threshold) == actual;
-        double p = Math.min(1 - CLIP, Math.max(CLIP, score));
-        double logLoss = -(actual ? Math.log(p) : Math.log(1 - p));
-        double error = Math.abs(score - label);
+    /** A prediction met its label with this outcome. */
+    public synchronized void joined(LabelOutcome outcome) {
+        boolean hit = outcome.getCorrect();
+        double logLoss = outcome.getLogLoss();
+        double error = outcome.getAbsoluteError();
         labeled.inc();
         if (hit) {
             correct.inc();

@@ -9,10 +9,12 @@ import io.inferflow.schemas.avro.DriftFlag;
 import io.inferflow.schemas.avro.DriftReport;
 import io.inferflow.schemas.avro.DriftValue;
 import io.inferflow.schemas.avro.DriftWindowClose;
+import io.inferflow.schemas.avro.LabelOutcome;
+import io.inferflow.operators.labels.LabelOutcomes;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
@@ -39,10 +41,10 @@ class DriftAggregatorTest {
     void mergesSubtasksIntoWindowsOfTheConfiguredCount() throws Exception {
         DriftSettings settings = DriftSettings.defaults().withWindow(1_000, Duration.ZERO);
         try (var harness = open(settings)) {
-            harness.processElement(partial(0, 400, 0.0), 10L);
-            harness.processElement(partial(1, 400, 0.0), 10L);
+            harness.processElement1(partial(0, 400, 0.0), 10L);
+            harness.processElement1(partial(1, 400, 0.0), 10L);
             assertEquals(List.of(), harness.extractOutputValues(), "800 of 1,000 events");
-            harness.processElement(partial(0, 400, 0.0), 20L);
+            harness.processElement1(partial(0, 400, 0.0), 20L);
 
             DriftReport report = single(harness.extractOutputValues());
             assertEquals("m", report.getModel());
@@ -61,7 +63,7 @@ class DriftAggregatorTest {
             }
             assertEquals(0, report.getDriftedFeatures());
 
-            harness.processElement(partial(1, 1_000, 0.0), 30L);
+            harness.processElement1(partial(1, 1_000, 0.0), 30L);
             assertEquals(2L, last(harness.extractOutputValues()).getWindow());
         }
     }
@@ -77,8 +79,8 @@ class DriftAggregatorTest {
                         a.getFeatures().get(1).getCounts().get(i)
                                 + b.getFeatures().get(1).getCounts().get(i);
             }
-            harness.processElement(a, 1L);
-            harness.processElement(b, 2L);
+            harness.processElement1(a, 1L);
+            harness.processElement1(b, 2L);
 
             DriftValue f1 = single(harness.extractOutputValues()).getFeatures().get(1);
             double[] expected = PROFILE.features().get(1).proportions();
@@ -92,7 +94,7 @@ class DriftAggregatorTest {
     @Test
     void flagsTheShiftedFeatureOnly() throws Exception {
         try (var harness = open(DriftSettings.defaults().withWindow(2_000, Duration.ZERO))) {
-            harness.processElement(partialShifting(0, 2_000, 1, 1.0), 1L);
+            harness.processElement1(partialShifting(0, 2_000, 1, 1.0), 1L);
 
             DriftReport report = single(harness.extractOutputValues());
             assertEquals(DriftFlag.STABLE, report.getFeatures().get(0).getFlag());
@@ -117,11 +119,11 @@ class DriftAggregatorTest {
                         Duration.ofSeconds(1), 0.1, 0.25, 8);
         try (var harness = open(settings)) {
             harness.setProcessingTime(1_000);
-            harness.processElement(partial(0, 50, 0.0), 1L);
+            harness.processElement1(partial(0, 50, 0.0), 1L);
             harness.setProcessingTime(61_000);
             assertEquals(List.of(), harness.extractOutputValues(), "50 < 100 events: stays open");
 
-            harness.processElement(partial(1, 60, 0.0), 2L);
+            harness.processElement1(partial(1, 60, 0.0), 2L);
             harness.setProcessingTime(121_000);
             DriftReport report = single(harness.extractOutputValues());
             assertEquals(DriftWindowClose.TIME, report.getClosedBy());
@@ -134,8 +136,8 @@ class DriftAggregatorTest {
     void closesTheWindowWhenTheProfileChanges() throws Exception {
         ReferenceProfile other = normalProfile(3, 5_000);
         try (var harness = open(DriftSettings.defaults().withWindow(1_000, Duration.ZERO))) {
-            harness.processElement(partial(0, 300, 0.0), 1L);
-            harness.processElement(counts(other, 0, 300, -1, 0.0), 2L);
+            harness.processElement1(partial(0, 300, 0.0), 1L);
+            harness.processElement1(counts(other, 0, 300, -1, 0.0), 2L);
 
             DriftReport report = single(harness.extractOutputValues());
             assertEquals(DriftWindowClose.PROFILE_CHANGE, report.getClosedBy());
@@ -149,14 +151,14 @@ class DriftAggregatorTest {
         DriftSettings settings = DriftSettings.defaults().withWindow(1_000, Duration.ZERO);
         OperatorSubtaskState snapshot;
         try (var harness = open(settings)) {
-            harness.processElement(partial(0, 1_000, 0.0), 1L);
-            harness.processElement(partial(0, 600, 0.0), 2L);
+            harness.processElement1(partial(0, 1_000, 0.0), 1L);
+            harness.processElement1(partial(0, 600, 0.0), 2L);
             snapshot = harness.snapshot(1L, 1L);
         }
         try (var restored = harness(settings)) {
             restored.initializeState(snapshot);
             restored.open();
-            restored.processElement(partial(1, 600, 0.0), 3L);
+            restored.processElement1(partial(1, 600, 0.0), 3L);
 
             DriftReport report = single(restored.extractOutputValues());
             assertEquals(2L, report.getWindow());
@@ -180,7 +182,7 @@ class DriftAggregatorTest {
                     assertNull(partial.getProfile(), "partial " + i);
                     assertEquals(first.getProfileSha256(), partial.getProfileSha256());
                 }
-                harness.processElement(partial, i);
+                harness.processElement1(partial, i);
             }
             assertEquals(PROFILE.toJson(), first.getProfile());
             List<DriftReport> reports = harness.extractOutputValues();
@@ -191,12 +193,38 @@ class DriftAggregatorTest {
     }
 
     @Test
+    void labelsJoinedWhileAWindowIsOpenCountInItsReport() throws Exception {
+        try (var harness = open(DriftSettings.defaults().withWindow(1_000, Duration.ZERO))) {
+            // Two labels before the first window opens wait for it.
+            harness.processElement2(LabelOutcomes.of("m", 3L, 0.9, 1.0, 0.5), 1L);
+            harness.processElement2(LabelOutcomes.of("m", 3L, 0.8, 0.0, 0.5), 1L);
+            harness.processElement1(partial(0, 600, 0.0), 2L);
+            harness.processElement2(LabelOutcomes.of("m", 3L, 0.2, 0.0, 0.5), 3L);
+            harness.processElement2(LabelOutcomes.of("m", 4L, 0.2, 1.0, 0.5), 3L);
+            harness.processElement1(partial(1, 600, 0.0), 4L);
+
+            DriftReport report = single(harness.extractOutputValues());
+            assertEquals(3L, report.getLabeled(), "v4's label is not v3's");
+            assertEquals(2.0 / 3, report.getAccuracy(), 1e-12);
+            assertEquals(
+                    (-Math.log(0.9) - Math.log(0.2) - Math.log(0.8)) / 3, report.getLogLoss(),
+                    1e-12);
+            assertEquals((0.1 + 0.8 + 0.2) / 3, report.getAbsoluteError(), 1e-12);
+
+            harness.processElement1(partial(0, 1_000, 0.0), 5L);
+            DriftReport second = harness.extractOutputValues().get(1);
+            assertEquals(0L, second.getLabeled());
+            assertNull(second.getAccuracy(), "no labels, no accuracy");
+        }
+    }
+
+    @Test
     void windowsAreKeptPerModelVersion() throws Exception {
         try (var harness = open(DriftSettings.defaults().withWindow(500, Duration.ZERO))) {
-            harness.processElement(partial(0, 300, 0.0), 1L);
+            harness.processElement1(partial(0, 300, 0.0), 1L);
             DriftCounts v4 = partial(0, 300, 0.0);
             v4.setModelVersion(4L);
-            harness.processElement(v4, 2L);
+            harness.processElement1(v4, 2L);
             assertEquals(List.of(), harness.extractOutputValues());
             assertNull(aggregator(harness).metrics("m", 4L));
         }
@@ -204,25 +232,26 @@ class DriftAggregatorTest {
 
     // --- helpers
 
-    private static KeyedOneInputStreamOperatorTestHarness<String, DriftCounts, DriftReport> open(
+    private static KeyedTwoInputStreamOperatorTestHarness<String, DriftCounts, LabelOutcome, DriftReport> open(
             DriftSettings settings) throws Exception {
         var harness = harness(settings);
         harness.open();
         return harness;
     }
 
-    private static KeyedOneInputStreamOperatorTestHarness<String, DriftCounts, DriftReport>
+    private static KeyedTwoInputStreamOperatorTestHarness<String, DriftCounts, LabelOutcome, DriftReport>
             harness(DriftSettings settings) throws Exception {
-        return new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new DriftAggregator(settings)),
+        return new KeyedTwoInputStreamOperatorTestHarness<>(
+                new KeyedCoProcessOperator<>(new DriftAggregator(settings)),
                 DriftAggregator.KEY,
+                DriftAggregator.LABEL_KEY,
                 Types.STRING);
     }
 
     private static DriftAggregator aggregator(
-            KeyedOneInputStreamOperatorTestHarness<String, DriftCounts, DriftReport> harness) {
+            KeyedTwoInputStreamOperatorTestHarness<String, DriftCounts, LabelOutcome, DriftReport> harness) {
         return (DriftAggregator)
-                ((KeyedProcessOperator<?, ?, ?>) harness.getOperator()).getUserFunction();
+                ((KeyedCoProcessOperator<?, ?, ?, ?>) harness.getOperator()).getUserFunction();
     }
 
     private static ReferenceProfile normalProfile(int features, int rows) {

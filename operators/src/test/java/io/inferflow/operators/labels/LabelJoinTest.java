@@ -2,6 +2,7 @@ package io.inferflow.operators.labels;
 
 import io.inferflow.operators.metrics.LabelMetrics;
 import io.inferflow.schemas.avro.Label;
+import io.inferflow.schemas.avro.LabelOutcome;
 import io.inferflow.schemas.avro.Prediction;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
@@ -32,6 +33,9 @@ class LabelJoinTest {
             harness.processElement1(prediction("e2", "fraud", 3, 0.8f), 0L);
 
             LabelMetrics m = join(harness).metrics("fraud", 3L);
+            List<LabelOutcome> out = harness.extractOutputValues();
+            assertEquals(List.of(true, false), out.stream().map(LabelOutcome::getCorrect).toList(),
+                    "one outcome per joined pair, for the drift windows");
             assertEquals(2, m.labeled());
             assertEquals(1, m.correct(), "0.9 for a 1 is right, 0.8 for a 0 is wrong");
             assertEquals(0.5, m.accuracy(), 1e-12);
@@ -118,14 +122,14 @@ class LabelJoinTest {
 
     // --- helpers
 
-    private static KeyedTwoInputStreamOperatorTestHarness<String, Prediction, Label, Void> open()
+    private static KeyedTwoInputStreamOperatorTestHarness<String, Prediction, Label, LabelOutcome> open()
             throws Exception {
         var harness = harness();
         harness.open();
         return harness;
     }
 
-    private static KeyedTwoInputStreamOperatorTestHarness<String, Prediction, Label, Void>
+    private static KeyedTwoInputStreamOperatorTestHarness<String, Prediction, Label, LabelOutcome>
             harness() throws Exception {
         return new KeyedTwoInputStreamOperatorTestHarness<>(
                 new KeyedCoProcessOperator<>(new LabelJoin(SETTINGS)),
@@ -135,7 +139,7 @@ class LabelJoinTest {
     }
 
     private static LabelJoin join(
-            KeyedTwoInputStreamOperatorTestHarness<String, Prediction, Label, Void> harness) {
+            KeyedTwoInputStreamOperatorTestHarness<String, Prediction, Label, LabelOutcome> harness) {
         return (LabelJoin)
                 ((KeyedCoProcessOperator<?, ?, ?, ?>) harness.getOperator()).getUserFunction();
     }
