@@ -3,7 +3,6 @@ package io.inferflow.jobs.cli;
 import io.inferflow.jobs.io.CsvFeatures;
 import io.inferflow.jobs.io.FeatureProducer;
 import io.inferflow.jobs.io.Pacer;
-import io.inferflow.schemas.avro.FeatureEvent;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,8 +21,10 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         description = {
             "Writes feature events in the Confluent wire format: rows of a CSV file (an 'id'"
-                    + " column becomes event_id, an optional 'entity_id' column the key, every"
-                    + " other column a feature, in order) or synthetic Gaussian rows."
+                    + " column becomes event_id, an optional 'entity_id' column the key, an"
+                    + " optional 'label' column each row's true outcome, written as a Label to"
+                    + " --labels-topic after its event; every other column a feature, in order)"
+                    + " or synthetic Gaussian rows."
         })
 final class ProduceCommand implements Callable<Integer> {
 
@@ -47,6 +48,10 @@ final class ProduceCommand implements Callable<Integer> {
         Integer width;
     }
 
+    @Option(names = "--labels-topic", defaultValue = "labels", paramLabel = "TOPIC",
+            description = "Where the CSV's 'label' column goes (default: ${DEFAULT-VALUE}).")
+    String labelsTopic;
+
     @Option(names = "--count", defaultValue = "1000",
             description = "Synthetic events to send; 0 sends until Ctrl-C (default: ${DEFAULT-VALUE}).")
     long count;
@@ -57,17 +62,26 @@ final class ProduceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Iterator<FeatureEvent> events =
+        Iterator<CsvFeatures.Row> events =
                 input.csv != null
-                        ? CsvFeatures.read(input.csv, model).iterator()
+                        ? CsvFeatures.readRows(input.csv, model).iterator()
                         : synthetic(input.width);
         Pacer pacer = new Pacer(rate);
         long n = 0;
         long lastReport = System.nanoTime();
+        long labels = 0;
         try (FeatureProducer producer = new FeatureProducer(kafka.bootstrap, kafka.registry, topic)) {
             while (events.hasNext()) {
                 pacer.awaitNext();
-                producer.send(events.next());
+                CsvFeatures.Row row = events.next();
+                producer.send(row.event());
+                if (row.label() != null) {
+                    if (!producer.sendsLabels()) {
+                        producer.labelsTo(kafka.registry, labelsTopic);
+                    }
+                    producer.sendLabel(row.event().getEventId(), row.label());
+                    labels++;
+                }
                 n++;
                 if (System.nanoTime() - lastReport > 5_000_000_000L) {
                     System.err.printf("sent %,d events to '%s'%n", n, topic);
@@ -76,8 +90,10 @@ final class ProduceCommand implements Callable<Integer> {
             }
             producer.flush();
             System.err.printf(
-                    "sent %,d events to '%s' (%,d failed), schema id %d%n",
-                    producer.sent(), topic, producer.failed(), producer.schemaId());
+                    "sent %,d events to '%s'%s (%,d records failed), schema id %d%n",
+                    n, topic,
+                    labels == 0 ? "" : String.format(" and %,d labels to '%s'", labels, labelsTopic),
+                    producer.failed(), producer.schemaId());
             if (producer.failed() > 0) {
                 System.err.println("error: last failure: " + producer.lastError());
                 return 1;
@@ -86,7 +102,7 @@ final class ProduceCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Iterator<FeatureEvent> synthetic(int width) {
+    private Iterator<CsvFeatures.Row> synthetic(int width) {
         if (width < 1) {
             throw new IllegalArgumentException("--width must be >= 1, got " + width);
         }
@@ -101,15 +117,17 @@ final class ProduceCommand implements Callable<Integer> {
             }
 
             @Override
-            public FeatureEvent next() {
+            public CsvFeatures.Row next() {
                 List<Float> features = new ArrayList<>(width);
                 for (int f = 0; f < width; f++) {
                     features.add((float) random.nextGaussian());
                 }
                 long seq = i++;
-                return FeatureProducer.event(
-                        run + "-" + seq, "entity-" + (seq % 1000), model,
-                        System.currentTimeMillis(), features);
+                return new CsvFeatures.Row(
+                        FeatureProducer.event(
+                                run + "-" + seq, "entity-" + (seq % 1000), model,
+                                System.currentTimeMillis(), features),
+                        null);
             }
         };
     }

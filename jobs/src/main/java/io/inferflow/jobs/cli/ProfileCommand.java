@@ -10,12 +10,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -60,7 +58,7 @@ final class ProfileCommand implements Callable<Integer> {
         }
         byte[] bytes = Files.readAllBytes(model);
         float[][] rows = CsvFeatures.rows(data);
-        List<String> names = featureNames(data);
+        List<String> names = CsvFeatures.featureNames(data);
         ReferenceProfile profile;
         try {
             profile = ProfileBuilder.build(bytes, names, rows, bins);
@@ -81,17 +79,6 @@ final class ProfileCommand implements Callable<Integer> {
         }
         printer.flush();
         return 0;
-    }
-
-    /** The feature columns' names from the header, without {@code id} and {@code entity_id}. */
-    private static List<String> featureNames(Path csv) throws IOException {
-        try (BufferedReader reader = Files.newBufferedReader(csv)) {
-            String header = reader.readLine();
-            return Arrays.stream(header.split(",", -1))
-                    .map(String::trim)
-                    .filter(c -> !c.equals("id") && !c.equals("entity_id"))
-                    .toList();
-        }
     }
 
     private static String summary(FeatureProfile f) {
