@@ -126,13 +126,7 @@ public final class KafkaPipelineIo implements PipelineIo {
     public void sinkModelStatus(DataStream<ModelStatus> statuses) {
         String topic = conf.get(PipelineOptions.MODEL_STATUS_TOPIC);
         // Not transactional: operators waiting on a push must see statuses at once.
-        statuses.sinkTo(
-                        KafkaSink.<ModelStatus>builder()
-                                .setBootstrapServers(conf.get(PipelineOptions.BOOTSTRAP_SERVERS))
-                                .setRecordSerializer(
-                                        ConfluentRecordSerializer.modelStatus(topic, registry()))
-                                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
-                                .build())
+        statuses.sinkTo(atLeastOnce(ConfluentRecordSerializer.modelStatus(topic, registry())))
                 .name("model-status-sink")
                 .uid("model-status-sink");
     }
@@ -141,15 +135,18 @@ public final class KafkaPipelineIo implements PipelineIo {
     public void sinkDrift(DataStream<DriftReport> reports) {
         String topic = conf.get(PipelineOptions.DRIFT_TOPIC);
         // Not transactional: a report is derived data, readers keep the last per window.
-        reports.sinkTo(
-                        KafkaSink.<DriftReport>builder()
-                                .setBootstrapServers(conf.get(PipelineOptions.BOOTSTRAP_SERVERS))
-                                .setRecordSerializer(
-                                        ConfluentRecordSerializer.driftReport(topic, registry()))
-                                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
-                                .build())
+        reports.sinkTo(atLeastOnce(ConfluentRecordSerializer.driftReport(topic, registry())))
                 .name("drift-sink")
                 .uid("drift-sink");
+    }
+
+    /** A sink whose records are visible at once (no transactions), for derived topics. */
+    private <T> KafkaSink<T> atLeastOnce(KafkaRecordSerializationSchema<T> serializer) {
+        return KafkaSink.<T>builder()
+                .setBootstrapServers(conf.get(PipelineOptions.BOOTSTRAP_SERVERS))
+                .setRecordSerializer(serializer)
+                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .build();
     }
 
     @Override

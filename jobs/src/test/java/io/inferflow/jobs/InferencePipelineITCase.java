@@ -2,13 +2,11 @@ package io.inferflow.jobs;
 
 import io.inferflow.jobs.io.AvroJson;
 import io.inferflow.jobs.io.FeatureProducer;
-import io.inferflow.jobs.local.EmbeddedKafka;
 import io.inferflow.model.Mlp;
 import io.inferflow.model.OnnxModel;
 import io.inferflow.model.RuntimeOptions;
 import io.inferflow.operators.InferenceOptions;
 import io.inferflow.schemas.avro.FeatureEvent;
-import io.inferflow.schemas.registry.LocalSchemaRegistry;
 import io.inferflow.schemas.registry.SchemaRegistryClient;
 import io.inferflow.schemas.wire.ConfluentWireFormat;
 import io.inferflow.schemas.wire.ErrorTypes;
@@ -19,8 +17,6 @@ import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,24 +58,10 @@ class InferencePipelineITCase {
                             .setNumberSlotsPerTaskManager(PARALLELISM)
                             .build());
 
-    private static EmbeddedKafka kafka;
-    private static LocalSchemaRegistry registry;
+    @RegisterExtension
+    static final EmbeddedStack STACK = new EmbeddedStack();
 
-    @BeforeAll
-    static void startKafkaAndRegistry() throws Exception {
-        kafka = EmbeddedKafka.start(0);
-        registry = LocalSchemaRegistry.start("127.0.0.1", 0);
-    }
 
-    @AfterAll
-    static void stop() {
-        if (registry != null) {
-            registry.close();
-        }
-        if (kafka != null) {
-            kafka.close();
-        }
-    }
 
     @Test
     void scoresEveryEventExactlyOnceAndDeadLettersTheRest(@TempDir Path dir) throws Exception {
@@ -87,8 +69,8 @@ class InferencePipelineITCase {
         String features = "features-" + run;
         String predictions = "predictions-" + run;
         String deadLetters = "dead-letters-" + run;
-        kafka.createTopics(PARALLELISM, features, predictions, deadLetters);
-        kafka.createTopics(1, "model-control-" + run, "model-status-" + run);
+        STACK.kafka().createTopics(PARALLELISM, features, predictions, deadLetters);
+        STACK.kafka().createTopics(1, "model-control-" + run, "model-status-" + run);
 
         Path modelFile = dir.resolve("mlp.onnx");
         Files.write(modelFile, Mlp.random(11, WIDTH, 64, 32, 1).toOnnx("features"));
@@ -98,7 +80,8 @@ class InferencePipelineITCase {
         Map<String, String> expectedDeadLetters = new HashMap<>();
         Random random = new Random(3);
         try (FeatureProducer producer =
-                new FeatureProducer(kafka.bootstrapServers(), registry.url(), features)) {
+                new FeatureProducer(
+                        STACK.kafka().bootstrapServers(), STACK.registryUrl(), features)) {
             for (int i = 0; i < good; i++) {
                 String id = "e-" + i;
                 float[] row = randomRow(random, WIDTH);
@@ -121,8 +104,8 @@ class InferencePipelineITCase {
         }
 
         Configuration conf = new Configuration();
-        conf.set(PipelineOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
-        conf.set(PipelineOptions.REGISTRY_URL, registry.url());
+        conf.set(PipelineOptions.BOOTSTRAP_SERVERS, STACK.kafka().bootstrapServers());
+        conf.set(PipelineOptions.REGISTRY_URL, STACK.registryUrl());
         conf.set(PipelineOptions.FEATURES_TOPIC, features);
         conf.set(PipelineOptions.PREDICTIONS_TOPIC, predictions);
         conf.set(PipelineOptions.DEAD_LETTERS_TOPIC, deadLetters);
@@ -141,10 +124,10 @@ class InferencePipelineITCase {
         InferencePipeline.build(env, KafkaPipelineIo.boundedAtStart(conf), conf);
         env.execute("inference-it");
 
-        AvroJson avro = new AvroJson(new SchemaRegistryClient(registry.url()));
+        AvroJson avro = new AvroJson(new SchemaRegistryClient(STACK.registryUrl()));
         List<ConsumerRecord<byte[], byte[]>> out =
                 KafkaTestUtils.readCommitted(
-                        kafka.bootstrapServers(), predictions, good, Duration.ofSeconds(60),
+                        STACK.kafka().bootstrapServers(), predictions, good, Duration.ofSeconds(60),
                         Duration.ofSeconds(2));
         assertEquals(good, out.size(), "predictions read with read_committed");
 
@@ -163,7 +146,7 @@ class InferencePipelineITCase {
 
         List<ConsumerRecord<byte[], byte[]>> dead =
                 KafkaTestUtils.readCommitted(
-                        kafka.bootstrapServers(), deadLetters, expectedDeadLetters.size(),
+                        STACK.kafka().bootstrapServers(), deadLetters, expectedDeadLetters.size(),
                         Duration.ofSeconds(30), Duration.ofSeconds(1));
         Map<String, String> actual = new HashMap<>();
         for (ConsumerRecord<byte[], byte[]> r : dead) {

@@ -75,22 +75,6 @@ public record BenchSettings(
         configs = Set.copyOf(configs);
     }
 
-    /** On the CPU. */
-    public BenchSettings(
-            List<String> models,
-            Long events,
-            int batchSize,
-            int parallelism,
-            Double latencyRate,
-            int latencySeconds,
-            Duration checkpointInterval,
-            Set<BenchConfig> configs,
-            String command,
-            long swapEvery) {
-        this(models, events, batchSize, parallelism, latencyRate, latencySeconds,
-                checkpointInterval, configs, command, swapEvery, RuntimeOptions.Device.CPU);
-    }
-
     /** Events of a throughput phase for a model whose default is {@code modelDefault}. */
     public long eventsFor(long modelDefault) {
         return events != null ? events : modelDefault;

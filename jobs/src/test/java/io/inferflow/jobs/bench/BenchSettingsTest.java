@@ -1,5 +1,6 @@
 package io.inferflow.jobs.bench;
 
+import io.inferflow.model.RuntimeOptions;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -15,7 +16,8 @@ class BenchSettingsTest {
     private static BenchSettings settings(Long events, int batchSize, Double rate) {
         return new BenchSettings(
                 List.of("small"), events, batchSize, 2, rate, 10, Duration.ofMillis(500),
-                EnumSet.allOf(BenchConfig.class), "pipeline bench", 0);
+                EnumSet.allOf(BenchConfig.class), "pipeline bench", 0,
+                RuntimeOptions.Device.CPU);
     }
 
     @Test

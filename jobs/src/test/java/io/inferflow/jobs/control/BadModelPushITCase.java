@@ -1,6 +1,7 @@
 package io.inferflow.jobs.control;
 
 import ai.onnx.proto.OnnxMl;
+import io.inferflow.jobs.EmbeddedStack;
 import io.inferflow.jobs.InferencePipeline;
 import io.inferflow.jobs.KafkaPipelineIo;
 import io.inferflow.jobs.PipelineOptions;
@@ -12,7 +13,6 @@ import io.inferflow.model.Mlp;
 import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.ModelState;
 import io.inferflow.schemas.avro.ModelStatus;
-import io.inferflow.schemas.registry.LocalSchemaRegistry;
 import io.inferflow.schemas.registry.SchemaRegistryClient;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.flink.configuration.Configuration;
@@ -68,8 +68,8 @@ class BadModelPushITCase {
     @TempDir static Path store;
     @TempDir static Path elsewhere;
 
-    private static EmbeddedKafka kafka;
-    private static LocalSchemaRegistry registry;
+    @RegisterExtension
+    static final EmbeddedStack STACK = new EmbeddedStack();
     private static ControlTestKit kit;
     private static ModelControlClient control;
     private static TrackedProducer producer;
@@ -80,9 +80,7 @@ class BadModelPushITCase {
 
     @BeforeAll
     static void startJobServingV1() throws Exception {
-        kafka = EmbeddedKafka.start(0);
-        registry = LocalSchemaRegistry.start("127.0.0.1", 0);
-        kit = new ControlTestKit(kafka, registry.url(), store, PARALLELISM);
+        kit = new ControlTestKit(STACK, store, PARALLELISM);
         closedPort = EmbeddedKafka.freePort();
         Configuration conf = kit.conf();
         conf.set(PipelineOptions.ALLOWED_URI_ROOTS,
@@ -93,8 +91,8 @@ class BadModelPushITCase {
         InferencePipeline.build(env, KafkaPipelineIo.unbounded(conf), conf);
         job = env.executeAsync("bad-push-it");
         control = kit.client();
-        producer = new TrackedProducer(kafka.bootstrapServers(), registry.url(), kit.features,
-                "fraud", ControlTestKit.WIDTH);
+        producer = new TrackedProducer(STACK.kafka().bootstrapServers(), STACK.registryUrl(),
+                kit.features, "fraud", ControlTestKit.WIDTH);
         Map<Integer, ModelStatus> finals =
                 control.send(kit.deploy("fraud", 1, GENERATION.getAndIncrement(), V1),
                         Duration.ofSeconds(60), s -> {});
@@ -108,8 +106,6 @@ class BadModelPushITCase {
         }
         producer.close();
         control.close();
-        registry.close();
-        kafka.close();
     }
 
     @Test
@@ -236,12 +232,12 @@ class BadModelPushITCase {
             producer.send(prefix + i);
         }
         producer.flush();
-        AvroJson avro = new AvroJson(new SchemaRegistryClient(registry.url()));
+        AvroJson avro = new AvroJson(new SchemaRegistryClient(STACK.registryUrl()));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         Set<String> seen = new HashSet<>();
         while (!seen.containsAll(ids) && System.nanoTime() < deadline) {
             List<ConsumerRecord<byte[], byte[]>> out =
-                    readCommitted(kafka.bootstrapServers(), kit.predictions, Integer.MAX_VALUE,
+                    readCommitted(STACK.kafka().bootstrapServers(), kit.predictions, Integer.MAX_VALUE,
                             Duration.ofSeconds(2), Duration.ZERO);
             for (ConsumerRecord<byte[], byte[]> r : out) {
                 GenericRecord p = avro.decode(r.value());

@@ -1,5 +1,6 @@
 package io.inferflow.jobs.control;
 
+import io.inferflow.jobs.EmbeddedStack;
 import io.inferflow.jobs.PipelineOptions;
 import io.inferflow.jobs.local.EmbeddedKafka;
 import io.inferflow.model.Ed25519;
@@ -33,6 +34,10 @@ final class ControlTestKit {
     final Path store;
     final EmbeddedKafka kafka;
     final String registryUrl;
+
+    ControlTestKit(EmbeddedStack stack, Path store, int partitions) throws Exception {
+        this(stack.kafka(), stack.registryUrl(), store, partitions);
+    }
 
     ControlTestKit(EmbeddedKafka kafka, String registryUrl, Path store, int partitions)
             throws Exception {

@@ -1,13 +1,12 @@
 package io.inferflow.jobs.control;
 
+import io.inferflow.jobs.EmbeddedStack;
 import io.inferflow.jobs.InferencePipeline;
 import io.inferflow.jobs.KafkaPipelineIo;
 import io.inferflow.jobs.PipelineOptions;
 import io.inferflow.jobs.io.AvroJson;
 import io.inferflow.jobs.io.FeatureProducer;
 import io.inferflow.jobs.io.Pacer;
-import io.inferflow.jobs.local.EmbeddedKafka;
-import io.inferflow.schemas.registry.LocalSchemaRegistry;
 import io.inferflow.model.Mlp;
 import io.inferflow.model.OnnxModel;
 import io.inferflow.model.RuntimeOptions;
@@ -27,8 +26,6 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -72,20 +69,10 @@ class DriftITCase {
                             .setNumberSlotsPerTaskManager(PARALLELISM)
                             .build());
 
-    private static EmbeddedKafka kafka;
-    private static LocalSchemaRegistry registry;
+    @RegisterExtension
+    static final EmbeddedStack STACK = new EmbeddedStack();
 
-    @BeforeAll
-    static void start() throws Exception {
-        kafka = EmbeddedKafka.start(0);
-        registry = LocalSchemaRegistry.start("127.0.0.1", 0);
-    }
 
-    @AfterAll
-    static void stop() {
-        registry.close();
-        kafka.close();
-    }
 
     /** Feature f is normal with mean f / 2 and standard deviation 1 + f / 10. */
     private static float[] row(Random random, double shiftOfFeature5InStds) {
@@ -104,16 +91,16 @@ class DriftITCase {
     @Test
     void referenceWindowsStayStableAndAShiftedFeatureIsFlaggedMajor(@TempDir Path store)
             throws Exception {
-        ControlTestKit kit = new ControlTestKit(kafka, registry.url(), store, PARALLELISM);
+        ControlTestKit kit = new ControlTestKit(STACK, store, PARALLELISM);
         String driftTopic = "drift-" + kit.run;
-        kafka.createTopics(1, driftTopic);
+        STACK.kafka().createTopics(1, driftTopic);
         Configuration conf = kit.conf();
         conf.set(PipelineOptions.DRIFT_TOPIC, driftTopic);
         conf.set(DriftOptions.WINDOW_EVENTS, (long) WINDOW);
         conf.set(DriftOptions.WINDOW_TIME, Duration.ZERO);
         conf.set(DriftOptions.FLUSH_INTERVAL, Duration.ofMillis(200));
         String labelsTopic = "labels-" + kit.run;
-        kafka.createTopics(PARALLELISM, labelsTopic);
+        STACK.kafka().createTopics(PARALLELISM, labelsTopic);
         conf.set(PipelineOptions.LABELS_TOPIC, labelsTopic);
         conf.set(LabelOptions.ENABLED, true);
 
@@ -134,7 +121,7 @@ class DriftITCase {
         JobClient job = env.executeAsync("drift-it-" + kit.run);
         try (ModelControlClient control = kit.client();
                 FeatureProducer producer =
-                        new FeatureProducer(kafka.bootstrapServers(), kit.registryUrl,
+                        new FeatureProducer(STACK.kafka().bootstrapServers(), kit.registryUrl,
                                 kit.features);
                 Reports reports = new Reports(kit.registryUrl, driftTopic);
                 OnnxModel scorer = OnnxModel.load("check", onnx, RuntimeOptions.defaults())) {
@@ -294,7 +281,7 @@ class DriftITCase {
                     new KafkaConsumer<>(
                             Map.of(
                                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                                    kafka.bootstrapServers(),
+                                    STACK.kafka().bootstrapServers(),
                                     ConsumerConfig.GROUP_ID_CONFIG, "drift-" + UUID.randomUUID(),
                                     ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
                             new ByteArrayDeserializer(),

@@ -3,11 +3,11 @@ package io.inferflow.jobs.control;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtProvider;
 import io.inferflow.jobs.InferenceOperators;
+import io.inferflow.jobs.EmbeddedStack;
 import io.inferflow.jobs.InferencePipeline;
 import io.inferflow.jobs.KafkaPipelineIo;
 import io.inferflow.jobs.io.AvroJson;
 import io.inferflow.jobs.io.Pacer;
-import io.inferflow.jobs.local.EmbeddedKafka;
 import io.inferflow.model.Mlp;
 import io.inferflow.model.quantize.QuantizationResult;
 import io.inferflow.model.quantize.QuantizeOptions;
@@ -17,7 +17,6 @@ import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.ModelPrecision;
 import io.inferflow.schemas.avro.ModelState;
 import io.inferflow.schemas.avro.ModelStatus;
-import io.inferflow.schemas.registry.LocalSchemaRegistry;
 import io.inferflow.schemas.registry.SchemaRegistryClient;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.flink.core.execution.JobClient;
@@ -27,8 +26,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,28 +62,18 @@ class ModelControlITCase {
                             .setNumberSlotsPerTaskManager(PARALLELISM)
                             .build());
 
-    private static EmbeddedKafka kafka;
-    private static LocalSchemaRegistry registry;
+    @RegisterExtension
+    static final EmbeddedStack STACK = new EmbeddedStack();
 
     private final Mlp v1 = Mlp.random(101, ControlTestKit.WIDTH, 32, 1);
     private final Mlp v2 = Mlp.random(202, ControlTestKit.WIDTH, 32, 1);
 
-    @BeforeAll
-    static void start() throws Exception {
-        kafka = EmbeddedKafka.start(0);
-        registry = LocalSchemaRegistry.start("127.0.0.1", 0);
-    }
 
-    @AfterAll
-    static void stop() {
-        registry.close();
-        kafka.close();
-    }
 
     @Test
     void swapsAndRollsBackMidStreamWithoutLosingOrRepeatingEvents(@TempDir Path store)
             throws Exception {
-        ControlTestKit kit = new ControlTestKit(kafka, registry.url(), store, PARALLELISM);
+        ControlTestKit kit = new ControlTestKit(STACK, store, PARALLELISM);
         int total = 50_000;
         try (ModelControlClient control = kit.client();
                 TrackedProducer producer = producer(kit)) {
@@ -124,7 +111,7 @@ class ModelControlITCase {
             job.cancel().get(30, TimeUnit.SECONDS);
 
             assertEquals(producer.sent().keySet(), scored.keySet());
-            assertEquals(0, readCommitted(kafka.bootstrapServers(), kit.deadLetters, 0,
+            assertEquals(0, readCommitted(STACK.kafka().bootstrapServers(), kit.deadLetters, 0,
                     Duration.ZERO, Duration.ofSeconds(1)).size(), "dead letters");
             assertVersionsNeverGoBackPerPartition(producer, scored);
             for (TrackedProducer.Sent sent : producer.sent().values()) {
@@ -144,7 +131,7 @@ class ModelControlITCase {
     @Test
     void keepsServingTheNewVersionAfterTaskManagerLoss(
             @TempDir Path store, @InjectMiniCluster MiniCluster cluster) throws Exception {
-        ControlTestKit kit = new ControlTestKit(kafka, registry.url(), store, PARALLELISM);
+        ControlTestKit kit = new ControlTestKit(STACK, store, PARALLELISM);
         int total = 20_000;
         try (ModelControlClient control = kit.client();
                 TrackedProducer producer = producer(kit)) {
@@ -177,7 +164,7 @@ class ModelControlITCase {
     @Test
     void firstStartServesTheControlTopicsModelsBeforeTheFirstEvent(@TempDir Path store)
             throws Exception {
-        ControlTestKit kit = new ControlTestKit(kafka, registry.url(), store, PARALLELISM);
+        ControlTestKit kit = new ControlTestKit(STACK, store, PARALLELISM);
         int total = 5_000;
         try (ModelControlClient control = kit.client();
                 TrackedProducer producer = producer(kit)) {
@@ -204,14 +191,14 @@ class ModelControlITCase {
             Map<String, Scored> scored = readPredictions(kit, total);
             assertEquals(producer.sent().keySet(), scored.keySet());
             scored.forEach((id, s) -> assertEquals(2, s.version, id));
-            assertEquals(0, readCommitted(kafka.bootstrapServers(), kit.deadLetters, 0,
+            assertEquals(0, readCommitted(STACK.kafka().bootstrapServers(), kit.deadLetters, 0,
                     Duration.ZERO, Duration.ofSeconds(1)).size(), "dead letters");
         }
     }
 
     @Test
     void swapsFp32ToInt8MidStreamWithinTheDeviationBound(@TempDir Path store) throws Exception {
-        ControlTestKit kit = new ControlTestKit(kafka, registry.url(), store, PARALLELISM);
+        ControlTestKit kit = new ControlTestKit(STACK, store, PARALLELISM);
         int total = 10_000;
         Mlp fp32 = Mlp.random(303, ControlTestKit.WIDTH, 64, 32, 1);
         QuantizationResult int8 =
@@ -261,8 +248,8 @@ class ModelControlITCase {
     }
 
     private static TrackedProducer producer(ControlTestKit kit) throws Exception {
-        return new TrackedProducer(kafka.bootstrapServers(), kit.registryUrl, kit.features, "fraud",
-                ControlTestKit.WIDTH);
+        return new TrackedProducer(STACK.kafka().bootstrapServers(), kit.registryUrl, kit.features,
+                "fraud", ControlTestKit.WIDTH);
     }
 
     private static JobClient startJob(ControlTestKit kit) throws Exception {
@@ -295,7 +282,7 @@ class ModelControlITCase {
             throws Exception {
         AvroJson avro = new AvroJson(new SchemaRegistryClient(kit.registryUrl));
         List<ConsumerRecord<byte[], byte[]>> records =
-                readCommitted(kafka.bootstrapServers(), kit.predictions, expected,
+                readCommitted(STACK.kafka().bootstrapServers(), kit.predictions, expected,
                         Duration.ofSeconds(120), Duration.ofSeconds(2));
         Map<String, Scored> out = new HashMap<>();
         for (ConsumerRecord<byte[], byte[]> r : records) {

@@ -1,5 +1,7 @@
 package io.inferflow.operators.inference;
 
+import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.awaitFinishedLoads;
+import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.operator;
 import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.event;
 import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.statuses;
 import static io.inferflow.operators.inference.Models.deploy;
@@ -101,20 +103,6 @@ class ExecutionProviderStatusTest {
         var harness = new TwoInputStreamOperatorTestHarness<>(operator);
         harness.open();
         return harness;
-    }
-
-    private static MicroBatchInferenceOperator operator(
-            TwoInputStreamOperatorTestHarness<DecodedEvent, ModelControl, Prediction> harness) {
-        return (MicroBatchInferenceOperator) harness.getOperator();
-    }
-
-    private static void awaitFinishedLoads(
-            TwoInputStreamOperatorTestHarness<DecodedEvent, ModelControl, Prediction> harness,
-            int n) {
-        MicroBatchInferenceOperator operator = operator(harness);
-        assertTimeoutPreemptively(
-                Duration.ofSeconds(10),
-                () -> CommonTestUtils.waitUntilCondition(() -> operator.finishedLoads() >= n, 1L));
     }
 
     private static List<String> describe(List<ModelStatus> statuses) {

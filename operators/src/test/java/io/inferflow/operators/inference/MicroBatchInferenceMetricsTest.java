@@ -1,5 +1,7 @@
 package io.inferflow.operators.inference;
 
+import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.awaitFinishedLoads;
+import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.operator;
 import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.event;
 import static io.inferflow.operators.inference.Models.deploy;
 import static io.inferflow.operators.inference.Models.initial;
@@ -143,24 +145,10 @@ class MicroBatchInferenceMetricsTest {
         return harness;
     }
 
-    private static MicroBatchInferenceOperator operator(
-            TwoInputStreamOperatorTestHarness<DecodedEvent, ModelControl, Prediction> harness) {
-        return (MicroBatchInferenceOperator) harness.getOperator();
-    }
-
     private static ModelVersionMetrics versionMetrics(
             TwoInputStreamOperatorTestHarness<DecodedEvent, ModelControl, Prediction> harness,
             String model,
             long version) {
         return operator(harness).modelMetrics(model).version(version);
-    }
-
-    private static void awaitFinishedLoads(
-            TwoInputStreamOperatorTestHarness<DecodedEvent, ModelControl, Prediction> harness,
-            int n) {
-        MicroBatchInferenceOperator operator = operator(harness);
-        assertTimeoutPreemptively(
-                Duration.ofSeconds(10),
-                () -> CommonTestUtils.waitUntilCondition(() -> operator.finishedLoads() >= n, 1L));
     }
 }

@@ -1,5 +1,6 @@
 package io.inferflow.operators.inference;
 
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,6 +16,7 @@ import io.inferflow.schemas.avro.ModelState;
 import io.inferflow.schemas.avro.ModelStatus;
 import io.inferflow.schemas.avro.Prediction;
 import io.inferflow.schemas.wire.ErrorTypes;
+import org.apache.flink.runtime.testutils.CommonTestUtils;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -418,9 +420,19 @@ class MicroBatchInferenceOperatorTest {
         return new DecodedEvent(event, source);
     }
 
-    private static MicroBatchInferenceOperator operator(
+    static MicroBatchInferenceOperator operator(
             TwoInputStreamOperatorTestHarness<DecodedEvent, ModelControl, Prediction> harness) {
         return (MicroBatchInferenceOperator) harness.getOperator();
+    }
+
+    /** Waits (bounded) until the loader thread has handed over {@code n} finished loads. */
+    static void awaitFinishedLoads(
+            TwoInputStreamOperatorTestHarness<DecodedEvent, ModelControl, Prediction> harness,
+            int n) {
+        MicroBatchInferenceOperator operator = operator(harness);
+        assertTimeoutPreemptively(
+                Duration.ofSeconds(10),
+                () -> CommonTestUtils.waitUntilCondition(() -> operator.finishedLoads() >= n, 1L));
     }
 
     private static int buffered(

@@ -1,5 +1,7 @@
 package io.inferflow.operators.inference;
 
+import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.awaitFinishedLoads;
+import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.operator;
 import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.deadLetters;
 import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.event;
 import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.ids;
@@ -313,21 +315,6 @@ class ModelControlPlaneTest {
 
     private static BatchingOptions batching(int maxSize) {
         return BatchingOptions.builder().maxSize(maxSize).maxDelay(LONG).build();
-    }
-
-    /** Waits (bounded) until the loader thread has handed over {@code n} finished loads. */
-    private static void awaitFinishedLoads(
-            TwoInputStreamOperatorTestHarness<DecodedEvent, ModelControl, Prediction> harness,
-            int n) {
-        MicroBatchInferenceOperator operator = operator(harness);
-        assertTimeoutPreemptively(
-                Duration.ofSeconds(10),
-                () -> CommonTestUtils.waitUntilCondition(() -> operator.finishedLoads() >= n, 1L));
-    }
-
-    private static MicroBatchInferenceOperator operator(
-            TwoInputStreamOperatorTestHarness<DecodedEvent, ModelControl, Prediction> harness) {
-        return (MicroBatchInferenceOperator) harness.getOperator();
     }
 
     private static Long activeVersion(
