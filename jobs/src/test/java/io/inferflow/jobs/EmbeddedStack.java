@@ -2,6 +2,8 @@ package io.inferflow.jobs;
 
 import io.inferflow.jobs.local.EmbeddedKafka;
 import io.inferflow.schemas.registry.LocalSchemaRegistry;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -35,6 +37,15 @@ public final class EmbeddedStack implements BeforeAllCallback, AfterAllCallback 
         if (kafka != null) {
             kafka.close();
         }
+    }
+
+    /** A MiniCluster of one TaskManager with {@code slots} slots, for the same tests. */
+    public static MiniClusterExtension flink(int slots) {
+        return new MiniClusterExtension(
+                new MiniClusterResourceConfiguration.Builder()
+                        .setNumberTaskManagers(1)
+                        .setNumberSlotsPerTaskManager(slots)
+                        .build());
     }
 
     public EmbeddedKafka kafka() {

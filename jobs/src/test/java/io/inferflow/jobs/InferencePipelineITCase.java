@@ -13,7 +13,6 @@ import io.inferflow.schemas.wire.ErrorTypes;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -51,12 +50,7 @@ class InferencePipelineITCase {
     private static final int WIDTH = 16;
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(PARALLELISM)
-                            .build());
+    static final MiniClusterExtension FLINK = EmbeddedStack.flink(PARALLELISM);
 
     @RegisterExtension
     static final EmbeddedStack STACK = new EmbeddedStack();

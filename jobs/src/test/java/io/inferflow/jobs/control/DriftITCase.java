@@ -19,7 +19,6 @@ import io.inferflow.schemas.registry.SchemaRegistryClient;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -62,12 +61,7 @@ class DriftITCase {
     private static final int WIDTH = ControlTestKit.WIDTH;
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(PARALLELISM)
-                            .build());
+    static final MiniClusterExtension FLINK = EmbeddedStack.flink(PARALLELISM);
 
     @RegisterExtension
     static final EmbeddedStack STACK = new EmbeddedStack();
