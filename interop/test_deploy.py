@@ -27,7 +27,7 @@ except ImportError:  # pragma: no cover - reported as a skip
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "docker-compose.yml"
 # Bind-mount sources that are build outputs or user data, not files of the repo.
-NOT_IN_REPO = {"jobs/target/pipeline.jar", "local-data"}
+NOT_IN_REPO = {"cli/target/pipeline.jar", "jobs/target/inferflow-job.jar", "local-data"}
 
 
 def readme_section(title):

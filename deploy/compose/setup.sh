@@ -7,7 +7,7 @@
 set -euo pipefail
 mkdir -p /flink-data/checkpoints /flink-data/savepoints /models /keys
 if [[ ! -f /keys/compose.pub ]]; then
-  java -jar /opt/flink/usrlib/pipeline.jar keys generate --dir /keys --name compose
+  java -jar /opt/inferflow/pipeline.jar keys generate --dir /keys --name compose
 fi
 chown -R 9999:9999 /flink-data /models /keys
 chmod 700 /keys

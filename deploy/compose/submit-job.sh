@@ -9,4 +9,4 @@ if grep -Eq '"name":"inferflow"[^}]*"state":"(CREATED|INITIALIZING|RUNNING|RESTA
   echo "a job named inferflow is already running at $rest; not submitting another"
   exit 0
 fi
-exec flink run --detached /opt/flink/usrlib/pipeline.jar job --config /opt/inferflow/job.yaml
+exec flink run --detached /opt/flink/usrlib/inferflow-job.jar --config /opt/inferflow/job.yaml

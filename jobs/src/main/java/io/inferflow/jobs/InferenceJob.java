@@ -32,21 +32,25 @@ public final class InferenceJob {
 
     private InferenceJob() {}
 
+    /**
+     * {@code flink run inferflow-job.jar --config FILE [-D key=value]...}: the arguments of
+     * {@code pipeline job} ({@link JobCommand}). Never calls {@code System.exit}: in application
+     * mode this runs inside the JobManager.
+     */
     public static void main(String[] args) throws Exception {
-        Path config = null;
-        for (int i = 0; i + 1 < args.length; i++) {
-            if (args[i].equals("--config")) {
-                config = Path.of(args[i + 1]);
-            }
+        JobCommand command = JobCommand.parse(args);
+        if (command != null) {
+            run(command.configuration());
         }
-        run(loadConfiguration(config, Map.of()));
     }
 
+    /** Checks the configuration and the topics, resolves the starting models, runs the job. */
     public static void run(Configuration conf) throws Exception {
         checkExactlyOnceHasCheckpoints(conf);
         checkTopicsExist(conf);
+        ModelSetup models = ModelSetup.resolve(conf);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        InferencePipeline.build(env, KafkaPipelineIo.unbounded(conf), conf);
+        InferencePipeline.build(env, KafkaPipelineIo.unbounded(conf), conf, models);
         env.execute("inferflow");
     }
 
@@ -86,41 +90,41 @@ public final class InferenceJob {
     static void checkTopicsExist(Configuration conf) throws Exception {
         List<String> needed =
                 List.of(
-                        conf.get(PipelineOptions.FEATURES_TOPIC),
-                        conf.get(PipelineOptions.PREDICTIONS_TOPIC),
-                        conf.get(PipelineOptions.DEAD_LETTERS_TOPIC),
-                        conf.get(PipelineOptions.MODEL_CONTROL_TOPIC),
-                        conf.get(PipelineOptions.MODEL_STATUS_TOPIC));
+                        conf.get(JobOptions.FEATURES_TOPIC),
+                        conf.get(JobOptions.PREDICTIONS_TOPIC),
+                        conf.get(JobOptions.DEAD_LETTERS_TOPIC),
+                        conf.get(JobOptions.MODEL_CONTROL_TOPIC),
+                        conf.get(JobOptions.MODEL_STATUS_TOPIC));
         needed = new ArrayList<>(needed);
         if (conf.get(DriftOptions.ENABLED)) {
-            needed.add(conf.get(PipelineOptions.DRIFT_TOPIC));
+            needed.add(conf.get(JobOptions.DRIFT_TOPIC));
         }
         if (conf.get(LabelOptions.ENABLED)) {
-            needed.add(conf.get(PipelineOptions.LABELS_TOPIC));
+            needed.add(conf.get(JobOptions.LABELS_TOPIC));
         }
         Set<String> existing;
         try (Admin admin =
                 Admin.create(
                         Map.of(
                                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                                conf.get(PipelineOptions.BOOTSTRAP_SERVERS)))) {
+                                conf.get(JobOptions.BOOTSTRAP_SERVERS)))) {
             existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
             LOG.warn("cannot list topics at {} to check them: {}",
-                    conf.get(PipelineOptions.BOOTSTRAP_SERVERS), e.toString());
+                    conf.get(JobOptions.BOOTSTRAP_SERVERS), e.toString());
             return;
         }
         List<String> missing = needed.stream().filter(t -> !existing.contains(t)).toList();
         if (!missing.isEmpty()) {
             throw new IllegalArgumentException(
                     "topics " + missing + " do not exist at "
-                            + conf.get(PipelineOptions.BOOTSTRAP_SERVERS)
+                            + conf.get(JobOptions.BOOTSTRAP_SERVERS)
                             + "; create them first (model-control with cleanup.policy=compact)");
         }
     }
 
     static void checkExactlyOnceHasCheckpoints(Configuration conf) {
-        if (conf.get(PipelineOptions.DELIVERY_GUARANTEE) == DeliveryGuarantee.EXACTLY_ONCE
+        if (conf.get(JobOptions.DELIVERY_GUARANTEE) == DeliveryGuarantee.EXACTLY_ONCE
                 && !conf.getOptional(CheckpointingOptions.CHECKPOINTING_INTERVAL).isPresent()) {
             throw new IllegalArgumentException(
                     "kafka.sink.delivery-guarantee is exactly-once but checkpointing is off:"

@@ -6,6 +6,7 @@ import io.inferflow.operators.decode.DecodedEvent;
 import io.inferflow.operators.drift.DriftAggregator;
 import io.inferflow.operators.drift.DriftOptions;
 import io.inferflow.operators.drift.DriftSettings;
+import io.inferflow.operators.inference.BatchingOptions;
 import io.inferflow.operators.inference.MicroBatchInferenceOperator;
 import io.inferflow.operators.labels.LabelDecodeFunction;
 import io.inferflow.operators.labels.LabelJoin;
@@ -86,7 +87,32 @@ public final class InferencePipeline {
         return new Labels(joined, labels.getSideOutput(DEAD_LETTERS));
     }
 
-    public static void build(StreamExecutionEnvironment env, PipelineIo io, Configuration conf) {
+    private static MicroBatchInferenceOperator inference(Configuration conf, ModelSetup models) {
+        BatchingOptions batching =
+                BatchingOptions.builder()
+                        .maxSize(conf.get(InferenceOptions.BATCH_MAX_SIZE))
+                        .maxDelay(conf.get(InferenceOptions.BATCH_MAX_DELAY))
+                        .nonFinitePolicy(conf.get(InferenceOptions.NON_FINITE_FEATURES))
+                        .build();
+        return new MicroBatchInferenceOperator(
+                        models.initial(),
+                        models.provider(),
+                        batching,
+                        conf.get(InferenceOptions.MODEL_LOAD_TIMEOUT),
+                        DriftOptions.settings(conf))
+                .withHistograms(conf.get(InferenceOptions.METRICS_HISTOGRAMS));
+    }
+
+    /**
+     * Adds the job to {@code env}. Does no I/O: sources and sinks come from {@code io}, the
+     * starting models and their provider from {@code models} ({@link ModelSetup#resolve} in the
+     * entry point; anything in a test).
+     */
+    public static void build(
+            StreamExecutionEnvironment env,
+            PipelineIo io,
+            Configuration conf,
+            ModelSetup models) {
         SingleOutputStreamOperator<DecodedEvent> events =
                 io.features(env)
                         .process(new DecodeFunction(io.decoder()))
@@ -103,7 +129,7 @@ public final class InferencePipeline {
                         .transform(
                                 "inference",
                                 new AvroTypeInfo<>(Prediction.class),
-                                InferenceOperators.fromConfig(conf))
+                                inference(conf, models))
                         .uid("inference");
 
         DataStream<DeadLetter> deadLetters =

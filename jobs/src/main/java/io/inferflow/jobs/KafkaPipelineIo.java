@@ -48,29 +48,25 @@ public final class KafkaPipelineIo implements PipelineIo {
 
     @Override
     public DataStream<RawRecord> features(StreamExecutionEnvironment env) {
-        KafkaSourceBuilder<RawRecord> builder =
-                KafkaSource.<RawRecord>builder()
-                        .setBootstrapServers(conf.get(PipelineOptions.BOOTSTRAP_SERVERS))
-                        .setTopics(conf.get(PipelineOptions.FEATURES_TOPIC))
-                        .setGroupId(conf.get(PipelineOptions.GROUP_ID))
-                        .setStartingOffsets(startingOffsets())
-                        .setDeserializer(new RawRecordDeserializer())
-                        .setProperty("isolation.level", "read_committed")
-                        .setProperty("client.id.prefix", conf.get(PipelineOptions.GROUP_ID));
-        if (bounded) {
-            builder.setBounded(OffsetsInitializer.latest());
-        }
-        return env.fromSource(builder.build(), WatermarkStrategy.noWatermarks(), "features")
-                .uid("features-source");
+        return rawRecords(
+                env, conf.get(JobOptions.FEATURES_TOPIC), conf.get(JobOptions.GROUP_ID),
+                "features", "features-source");
     }
 
     @Override
     public DataStream<RawRecord> labels(StreamExecutionEnvironment env) {
-        String group = conf.get(PipelineOptions.GROUP_ID) + "-labels";
+        return rawRecords(
+                env, conf.get(JobOptions.LABELS_TOPIC), conf.get(JobOptions.GROUP_ID) + "-labels",
+                "labels", "labels-source");
+    }
+
+    /** The undecoded records of a data topic, read committed, bounded when the IO is. */
+    private DataStream<RawRecord> rawRecords(
+            StreamExecutionEnvironment env, String topic, String group, String name, String uid) {
         KafkaSourceBuilder<RawRecord> builder =
                 KafkaSource.<RawRecord>builder()
-                        .setBootstrapServers(conf.get(PipelineOptions.BOOTSTRAP_SERVERS))
-                        .setTopics(conf.get(PipelineOptions.LABELS_TOPIC))
+                        .setBootstrapServers(conf.get(JobOptions.BOOTSTRAP_SERVERS))
+                        .setTopics(topic)
                         .setGroupId(group)
                         .setStartingOffsets(startingOffsets())
                         .setDeserializer(new RawRecordDeserializer())
@@ -79,17 +75,16 @@ public final class KafkaPipelineIo implements PipelineIo {
         if (bounded) {
             builder.setBounded(OffsetsInitializer.latest());
         }
-        return env.fromSource(builder.build(), WatermarkStrategy.noWatermarks(), "labels")
-                .uid("labels-source");
+        return env.fromSource(builder.build(), WatermarkStrategy.noWatermarks(), name).uid(uid);
     }
 
     @Override
     public ConfluentDecoder<Label> labelDecoder() {
-        return new ConfluentDecoder<>(Label.class, conf.get(PipelineOptions.REGISTRY_URL));
+        return new ConfluentDecoder<>(Label.class, conf.get(JobOptions.REGISTRY_URL));
     }
 
     private OffsetsInitializer startingOffsets() {
-        switch (conf.get(PipelineOptions.STARTING_OFFSETS)) {
+        switch (conf.get(JobOptions.STARTING_OFFSETS)) {
             case EARLIEST:
                 return OffsetsInitializer.earliest();
             case LATEST:
@@ -106,12 +101,12 @@ public final class KafkaPipelineIo implements PipelineIo {
     public DataStream<ModelControl> modelControl(StreamExecutionEnvironment env) {
         KafkaSourceBuilder<ModelControl> builder =
                 KafkaSource.<ModelControl>builder()
-                        .setBootstrapServers(conf.get(PipelineOptions.BOOTSTRAP_SERVERS))
-                        .setTopics(conf.get(PipelineOptions.MODEL_CONTROL_TOPIC))
-                        .setGroupId(conf.get(PipelineOptions.GROUP_ID) + "-control")
+                        .setBootstrapServers(conf.get(JobOptions.BOOTSTRAP_SERVERS))
+                        .setTopics(conf.get(JobOptions.MODEL_CONTROL_TOPIC))
+                        .setGroupId(conf.get(JobOptions.GROUP_ID) + "-control")
                         .setStartingOffsets(OffsetsInitializer.earliest())
                         .setDeserializer(
-                                new ControlRecordDeserializer(conf.get(PipelineOptions.REGISTRY_URL)))
+                                new ControlRecordDeserializer(conf.get(JobOptions.REGISTRY_URL)))
                         .setProperty("isolation.level", "read_committed");
         if (bounded) {
             builder.setBounded(OffsetsInitializer.latest());
@@ -124,7 +119,7 @@ public final class KafkaPipelineIo implements PipelineIo {
 
     @Override
     public void sinkModelStatus(DataStream<ModelStatus> statuses) {
-        String topic = conf.get(PipelineOptions.MODEL_STATUS_TOPIC);
+        String topic = conf.get(JobOptions.MODEL_STATUS_TOPIC);
         // Not transactional: operators waiting on a push must see statuses at once.
         statuses.sinkTo(atLeastOnce(ConfluentRecordSerializer.modelStatus(topic, registry())))
                 .name("model-status-sink")
@@ -133,7 +128,7 @@ public final class KafkaPipelineIo implements PipelineIo {
 
     @Override
     public void sinkDrift(DataStream<DriftReport> reports) {
-        String topic = conf.get(PipelineOptions.DRIFT_TOPIC);
+        String topic = conf.get(JobOptions.DRIFT_TOPIC);
         // Not transactional: a report is derived data, readers keep the last per window.
         reports.sinkTo(atLeastOnce(ConfluentRecordSerializer.driftReport(topic, registry())))
                 .name("drift-sink")
@@ -143,7 +138,7 @@ public final class KafkaPipelineIo implements PipelineIo {
     /** A sink whose records are visible at once (no transactions), for derived topics. */
     private <T> KafkaSink<T> atLeastOnce(KafkaRecordSerializationSchema<T> serializer) {
         return KafkaSink.<T>builder()
-                .setBootstrapServers(conf.get(PipelineOptions.BOOTSTRAP_SERVERS))
+                .setBootstrapServers(conf.get(JobOptions.BOOTSTRAP_SERVERS))
                 .setRecordSerializer(serializer)
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
                 .build();
@@ -151,12 +146,12 @@ public final class KafkaPipelineIo implements PipelineIo {
 
     @Override
     public FeatureEventDecoder decoder() {
-        return new ConfluentFeatureEventDecoder(conf.get(PipelineOptions.REGISTRY_URL));
+        return new ConfluentFeatureEventDecoder(conf.get(JobOptions.REGISTRY_URL));
     }
 
     @Override
     public void sinkPredictions(DataStream<Prediction> predictions) {
-        String topic = conf.get(PipelineOptions.PREDICTIONS_TOPIC);
+        String topic = conf.get(JobOptions.PREDICTIONS_TOPIC);
         predictions
                 .sinkTo(sink("predictions", ConfluentRecordSerializer.predictions(topic, registry())))
                 .name("predictions-sink")
@@ -165,7 +160,7 @@ public final class KafkaPipelineIo implements PipelineIo {
 
     @Override
     public void sinkDeadLetters(DataStream<DeadLetter> deadLetters) {
-        String topic = conf.get(PipelineOptions.DEAD_LETTERS_TOPIC);
+        String topic = conf.get(JobOptions.DEAD_LETTERS_TOPIC);
         deadLetters
                 .sinkTo(sink("dead-letters", ConfluentRecordSerializer.deadLetters(topic, registry())))
                 .name("dead-letters-sink")
@@ -173,20 +168,20 @@ public final class KafkaPipelineIo implements PipelineIo {
     }
 
     private String registry() {
-        return conf.get(PipelineOptions.REGISTRY_URL);
+        return conf.get(JobOptions.REGISTRY_URL);
     }
 
     private <T> KafkaSink<T> sink(String name, KafkaRecordSerializationSchema<T> serializer) {
-        DeliveryGuarantee guarantee = conf.get(PipelineOptions.DELIVERY_GUARANTEE);
+        DeliveryGuarantee guarantee = conf.get(JobOptions.DELIVERY_GUARANTEE);
         return KafkaSink.<T>builder()
-                .setBootstrapServers(conf.get(PipelineOptions.BOOTSTRAP_SERVERS))
+                .setBootstrapServers(conf.get(JobOptions.BOOTSTRAP_SERVERS))
                 .setRecordSerializer(serializer)
                 .setDeliveryGuarantee(guarantee)
                 .setTransactionalIdPrefix(
-                        conf.get(PipelineOptions.TRANSACTIONAL_ID_PREFIX) + "-" + name)
+                        conf.get(JobOptions.TRANSACTIONAL_ID_PREFIX) + "-" + name)
                 .setProperty(
                         "transaction.timeout.ms",
-                        String.valueOf(conf.get(PipelineOptions.TRANSACTION_TIMEOUT).toMillis()))
+                        String.valueOf(conf.get(JobOptions.TRANSACTION_TIMEOUT).toMillis()))
                 .setProperty("linger.ms", "5")
                 .setProperty("compression.type", "lz4")
                 .build();

@@ -22,9 +22,9 @@ class InferenceJobTest {
     @Test
     void readsTheExampleJobConfiguration() throws Exception {
         Configuration conf = InferenceJob.loadConfiguration(EXAMPLE, Map.of());
-        assertEquals(DeliveryGuarantee.EXACTLY_ONCE, conf.get(PipelineOptions.DELIVERY_GUARANTEE));
-        assertEquals("model-control", conf.get(PipelineOptions.MODEL_CONTROL_TOPIC));
-        assertEquals(List.of("file:///models/"), conf.get(PipelineOptions.ALLOWED_URI_ROOTS));
+        assertEquals(DeliveryGuarantee.EXACTLY_ONCE, conf.get(JobOptions.DELIVERY_GUARANTEE));
+        assertEquals("model-control", conf.get(JobOptions.MODEL_CONTROL_TOPIC));
+        assertEquals(List.of("file:///models/"), conf.get(JobOptions.ALLOWED_URI_ROOTS));
         assertEquals(64, conf.get(InferenceOptions.BATCH_MAX_SIZE));
         assertEquals(Duration.ofMillis(5), conf.get(InferenceOptions.BATCH_MAX_DELAY));
         assertEquals(Duration.ofSeconds(5), conf.get(CheckpointingOptions.CHECKPOINTING_INTERVAL));
@@ -36,7 +36,7 @@ class InferenceJobTest {
         Configuration conf =
                 InferenceJob.loadConfiguration(
                         EXAMPLE, Map.of("kafka.sink.delivery-guarantee", "at-least-once"));
-        assertEquals(DeliveryGuarantee.AT_LEAST_ONCE, conf.get(PipelineOptions.DELIVERY_GUARANTEE));
+        assertEquals(DeliveryGuarantee.AT_LEAST_ONCE, conf.get(JobOptions.DELIVERY_GUARANTEE));
     }
 
     @Test
@@ -52,7 +52,7 @@ class InferenceJobTest {
     void placeholderTrustedKeyIsRejectedNamingTheProblem() throws Exception {
         Configuration conf = InferenceJob.loadConfiguration(EXAMPLE, Map.of());
         IllegalArgumentException e =
-                assertThrows(IllegalArgumentException.class, () -> InferenceOperators.policy(conf));
+                assertThrows(IllegalArgumentException.class, () -> ModelSetup.policy(conf));
         assertTrue(e.getMessage().contains("REPLACE_WITH_BASE64_PUBLIC_KEY"), e.getMessage());
     }
 

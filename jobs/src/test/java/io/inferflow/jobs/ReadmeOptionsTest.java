@@ -23,7 +23,7 @@ class ReadmeOptionsTest {
     void everyOptionIsInTheReadmeConfigurationTable() throws Exception {
         String readme = Files.readString(Path.of("..", "README.md"));
         List<String> keys = new ArrayList<>();
-        keys.addAll(keys(PipelineOptions.class));
+        keys.addAll(keys(JobOptions.class));
         keys.addAll(keys(InferenceOptions.class));
         keys.addAll(keys(DriftOptions.class));
         keys.addAll(keys(LabelOptions.class));

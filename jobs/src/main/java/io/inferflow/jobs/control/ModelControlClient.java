@@ -1,6 +1,6 @@
 package io.inferflow.jobs.control;
 
-import io.inferflow.jobs.io.AvroWireEncoder;
+import io.inferflow.jobs.kafka.AvroWireEncoder;
 import io.inferflow.operators.serde.ConfluentAvroSchemas;
 import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.ModelState;

@@ -1,0 +1,339 @@
+package io.inferflow.cli;
+
+import io.inferflow.jobs.control.ControlHistory;
+import io.inferflow.jobs.control.ControlRecords;
+import io.inferflow.jobs.control.ModelControlClient;
+import io.inferflow.jobs.control.ModelStore;
+import io.inferflow.cli.local.LocalPaths;
+import io.inferflow.model.Ed25519;
+import io.inferflow.model.Hashes;
+import io.inferflow.model.ModelException;
+import io.inferflow.model.OnnxModel;
+import io.inferflow.model.RuntimeOptions;
+import io.inferflow.model.profile.ReferenceProfile;
+import io.inferflow.schemas.avro.ModelAction;
+import io.inferflow.schemas.avro.ModelControl;
+import io.inferflow.schemas.avro.ModelPrecision;
+import io.inferflow.schemas.avro.ModelState;
+import io.inferflow.schemas.avro.ModelStatus;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeoutException;
+
+/** {@code pipeline model}: deploy, roll back, retire and inspect model versions. */
+@Command(
+        name = "model",
+        mixinStandardHelpOptions = true,
+        description = "Operate the model control plane (the model-control topic).",
+        subcommands = {
+            ModelCommand.Push.class,
+            ModelCommand.Rollback.class,
+            ModelCommand.Retire.class,
+            ModelCommand.Status.class,
+            QuantizeCommand.class,
+            GenerateCommand.class,
+            ProfileCommand.class
+        })
+final class ModelCommand {
+
+    /** Options shared by the commands that write a control record and wait for the outcome. */
+    static class Writing {
+        @Mixin
+        ControlConnection control;
+
+        @Option(names = "--no-wait", description = "Write the control record and return.")
+        boolean noWait;
+
+        @Option(names = "--timeout", defaultValue = "60",
+                description = "Seconds to wait for every subtask's status (default: ${DEFAULT-VALUE}).")
+        long timeoutSeconds;
+
+        /** Writes {@code record}, prints statuses, returns 0 when every subtask ended well. */
+        int send(ModelControl record, ModelControlClient client, ModelState expected)
+                throws Exception {
+            PrintStream out = System.out;
+            out.printf(
+                    "%s '%s' v%d (generation %d) -> %s%n",
+                    record.getAction(), record.getName(), record.getVersion(),
+                    record.getGeneration(), control.controlTopic);
+            if (noWait) {
+                client.send(record, Duration.ZERO, s -> {});
+                return 0;
+            }
+            Map<Integer, ModelStatus> finals;
+            try {
+                finals = client.send(
+                        record, Duration.ofSeconds(timeoutSeconds), s -> out.println("  " + line(s)));
+            } catch (TimeoutException e) {
+                System.err.println("error: " + e.getMessage());
+                return 1;
+            }
+            long good = finals.values().stream().filter(s -> s.getState() == expected).count();
+            out.printf("%d of %d subtasks %s%n", good, finals.size(), expected);
+            return good == finals.size() ? 0 : 1;
+        }
+    }
+
+    // No mixinStandardHelpOptions: its -V/--version would clash with the model's --version.
+    @Command(name = "push",
+            description = {"Deploys a new version of a model: copies the file into the model store"
+                    + " (or points at --uri), computes its sha256, signs (name, version, sha256),"
+                    + " writes a DEPLOY record and waits for every subtask's status."})
+    static final class Push extends Writing implements Callable<Integer> {
+
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help.")
+        boolean help;
+
+        @Option(names = "--name", required = true, description = "Model name.")
+        String name;
+
+        @Option(names = "--version", required = true, description = "Version; must be higher than every version pushed before.")
+        long version;
+
+        @Option(names = "--file", required = true, description = "The .onnx file.")
+        Path file;
+
+        @Option(names = "--uri", description = "Where the job loads the model from, instead of copying the file into --store.")
+        URI uri;
+
+        @Option(names = "--store", description = "Model store directory (default: local mode's, ${DEFAULT-VALUE}).")
+        Path store = LocalPaths.store();
+
+        @Option(names = "--key", description = "Private key that signs the version (default: local mode's key when it exists).")
+        Path key;
+
+        @Option(names = "--precision", defaultValue = "FP32", description = "FP32, FP16 or INT8 (default: ${DEFAULT-VALUE}).")
+        ModelPrecision precision;
+
+        @Option(names = "--issued-by", description = "Who pushes (default: the OS user).")
+        String issuedBy = user();
+
+        @Option(names = "--profile", paramLabel = "PROFILE.json",
+                description = "Reference profile (pipeline model profile) for drift detection;"
+                        + " attached inline unless --profile-uri is given.")
+        Path profile;
+
+        @Option(names = "--profile-uri",
+                description = "Where the job reads the profile from, instead of inline; needs"
+                        + " --profile, the local copy that is checked against the model.")
+        URI profileUri;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!Files.isRegularFile(file)) {
+                throw new IllegalArgumentException("--file " + file + " does not exist");
+            }
+            byte[] bytes = Files.readAllBytes(file);
+            String sha256 = Hashes.sha256Hex(bytes);
+            String inputName;
+            int inputWidth;
+            try (OnnxModel model = OnnxModel.load(name, bytes, RuntimeOptions.defaults())) {
+                inputName = model.inputName();
+                inputWidth = model.inputWidth();
+            } catch (ModelException e) {
+                throw new IllegalArgumentException(
+                        "--file " + file + " is not a servable model: " + e.getMessage(), e);
+            }
+            if (profileUri != null && profile == null) {
+                throw new IllegalArgumentException(
+                        "--profile-uri needs --profile FILE, the local copy to check against the"
+                                + " model");
+            }
+            String profileJson = profile == null ? null : readProfile(profile, inputWidth, sha256);
+            try (ModelControlClient client = control.client()) {
+                ControlHistory history = client.history();
+                long highest = history.highestVersion(name);
+                if (version <= highest) {
+                    throw new IllegalArgumentException(
+                            "--version " + version + ": model '" + name + "' already has v"
+                                    + highest + "; versions must increase");
+                }
+                URI location = uri != null ? uri : new ModelStore(store).put(file, name, version, sha256);
+                ModelControl record =
+                        ControlRecords.deploy(
+                                name, version, history.nextGeneration(name), location.toString(),
+                                sha256, inputName, inputWidth, precision, signingKey(), issuedBy);
+                if (profileUri != null) {
+                    record.setProfileUri(profileUri.toString());
+                } else {
+                    record.setProfile(profileJson);
+                }
+                return send(record, client, ModelState.ACTIVE);
+            }
+        }
+
+        /**
+         * The JSON of {@code file} once it parses as a reference profile with {@code inputWidth}
+         * features; warns when it was made with a model other than {@code sha256}.
+         */
+        static String readProfile(Path file, int inputWidth, String sha256) throws IOException {
+            if (!Files.isRegularFile(file)) {
+                throw new IllegalArgumentException("--profile " + file + " does not exist");
+            }
+            String json = Files.readString(file);
+            ReferenceProfile parsed;
+            try {
+                parsed = ReferenceProfile.fromJson(json);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--profile " + file + ": " + e.getMessage(), e);
+            }
+            if (parsed.featureCount() != inputWidth) {
+                throw new IllegalArgumentException(
+                        "--profile " + file + " has " + parsed.featureCount()
+                                + " features, the model takes " + inputWidth);
+            }
+            if (parsed.modelSha256() != null && !parsed.modelSha256().equals(sha256)) {
+                System.err.println(
+                        "warning: --profile " + file + " was made with model sha256 "
+                                + parsed.modelSha256() + ", pushing " + sha256
+                                + "; its score distribution may not match");
+            }
+            return json;
+        }
+
+        /** The key pair that signs, or null (unsigned) when there is none. */
+        private KeyPair signingKey() throws Exception {
+            Path keyFile = key != null ? key : LocalPaths.privateKey();
+            if (!Files.isRegularFile(keyFile)) {
+                if (key != null) {
+                    throw new IllegalArgumentException("--key " + key + " does not exist");
+                }
+                System.err.println(
+                        "warning: no --key: the version is unsigned; jobs with"
+                                + " model.require-signatures=true will reject it");
+                return null;
+            }
+            Path publicFile = Path.of(keyFile.toString().replaceAll("\\.key$", "") + ".pub");
+            if (!Files.isRegularFile(publicFile)) {
+                throw new IllegalArgumentException(
+                        "public key " + publicFile + " (next to --key) is missing; it names the"
+                                + " key id");
+            }
+            return new KeyPair(Ed25519.readPublic(publicFile), Ed25519.readPrivate(keyFile));
+        }
+    }
+
+    @Command(name = "rollback", mixinStandardHelpOptions = true,
+            description = "Serves an earlier version again (its DEPLOY record's descriptor, under a new generation).")
+    static final class Rollback extends Writing implements Callable<Integer> {
+
+        @Option(names = "--name", required = true)
+        String name;
+
+        @Option(names = "--to", required = true, description = "The version to serve.")
+        long to;
+
+        @Override
+        public Integer call() throws Exception {
+            try (ModelControlClient client = control.client()) {
+                ControlHistory history = client.history();
+                ModelControl target =
+                        history.deployOf(name, to)
+                                .orElseThrow(() -> new IllegalArgumentException(
+                                        "model '" + name + "' has no deployed v" + to
+                                                + " to roll back to"));
+                ModelControl record =
+                        ControlRecords.reissue(
+                                target, ModelAction.ROLLBACK, history.nextGeneration(name), user());
+                return send(record, client, ModelState.ACTIVE);
+            }
+        }
+    }
+
+    @Command(name = "retire", mixinStandardHelpOptions = true,
+            description = "Stops serving a model; its events go to dead letters (UNKNOWN_MODEL).")
+    static final class Retire extends Writing implements Callable<Integer> {
+
+        @Option(names = "--name", required = true)
+        String name;
+
+        @Override
+        public Integer call() throws Exception {
+            try (ModelControlClient client = control.client()) {
+                ControlHistory history = client.history();
+                ModelControl current =
+                        history.desired(name)
+                                .orElseThrow(() -> new IllegalArgumentException(
+                                        "model '" + name + "' was never deployed"));
+                // Name the version being served (the desired one may have been rejected).
+                long serving =
+                        client.latestStatuses().getOrDefault(name, Map.of()).values().stream()
+                                .filter(s -> s.getState() == ModelState.ACTIVE)
+                                .mapToLong(ModelStatus::getVersion)
+                                .max()
+                                .orElse(current.getVersion());
+                ModelControl record =
+                        ControlRecords.reissue(
+                                current, ModelAction.RETIRE, history.nextGeneration(name), user());
+                record.setVersion(serving);
+                return send(record, client, ModelState.RETIRED);
+            }
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = "What each model should serve, and what every subtask reported.")
+    static final class Status implements Callable<Integer> {
+
+        @Mixin
+        ControlConnection control;
+
+        @Option(names = "--name", description = "Only this model.")
+        String name;
+
+        @Override
+        public Integer call() throws Exception {
+            try (ModelControlClient client = control.client()) {
+                ControlHistory history = client.history();
+                Map<String, Map<Integer, ModelStatus>> statuses = client.latestStatuses();
+                boolean any = false;
+                for (String model : history.models()) {
+                    if (name != null && !name.equals(model)) {
+                        continue;
+                    }
+                    any = true;
+                    ModelControl desired = history.desired(model).orElseThrow();
+                    System.out.printf(
+                            "%s: desired %s v%d (generation %d, %s, by %s at %s)%n",
+                            model, desired.getAction(), desired.getVersion(),
+                            desired.getGeneration(), desired.getPrecision(),
+                            desired.getIssuedBy(), desired.getIssuedAt());
+                    for (ModelStatus s : statuses.getOrDefault(model, Map.of()).values()) {
+                        System.out.println("  " + line(s));
+                    }
+                }
+                if (!any) {
+                    System.out.println(name == null ? "no model was ever pushed"
+                            : "model '" + name + "' was never pushed");
+                    return name == null ? 0 : 1;
+                }
+                return 0;
+            }
+        }
+    }
+
+    static String user() {
+        return System.getProperty("user.name", "unknown");
+    }
+
+    static String line(ModelStatus s) {
+        return String.format(
+                "subtask %d/%d: %-8s v%d gen %d%s%s%s",
+                s.getSubtask() + 1, s.getParallelism(), s.getState(), s.getVersion(),
+                s.getGeneration(),
+                s.getLoadMs() > 0 ? " load " + s.getLoadMs() + " ms" : "",
+                s.getExecutionProvider() == null ? "" : " on " + s.getExecutionProvider(),
+                s.getReason() == null ? "" : " — " + s.getReason());
+    }
+}

@@ -1,0 +1,57 @@
+package io.inferflow.cli;
+
+import io.inferflow.jobs.JobCommand;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.nio.file.Path;
+
+/** Entry point of {@code ./pipeline} and of the fat jar. */
+@Command(
+        name = "pipeline",
+        mixinStandardHelpOptions = true,
+        version = "inferflow 0.1.0",
+        description = "Streaming ONNX inference on Flink and Kafka.",
+        subcommands = {
+            LocalCommand.class,
+            JobCommand.class,
+            ProduceCommand.class,
+            ConsumeCommand.class,
+            BenchCommand.class,
+            ModelCommand.class,
+            KeysCommand.class,
+            CommandLine.HelpCommand.class
+        })
+public final class PipelineCommand {
+
+    public static void main(String[] args) {
+        // Before any logger exists: logs go to a file, the console stays for the status line.
+        if (System.getProperty("inferflow.log.file") == null) {
+            Path dir = Path.of(System.getProperty("java.io.tmpdir"), "inferflow");
+            System.setProperty(
+                    "inferflow.log.file",
+                    dir.resolve("pipeline-" + ProcessHandle.current().pid() + ".log").toString());
+        }
+        int code = new CommandLine(new PipelineCommand())
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler(PipelineCommand::handle)
+                .execute(args);
+        System.exit(code);
+    }
+
+    /** Bad input: one line naming it. Anything else: the message, the full trace in the log. */
+    private static int handle(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
+        if (e instanceof IllegalArgumentException) {
+            cmd.getErr().println("error: " + e.getMessage());
+            return 2;
+        }
+        LoggerFactory.getLogger(PipelineCommand.class).error("{} failed", cmd.getCommandName(), e);
+        cmd.getErr().println("error: " + e + " (details in " + logFile() + ")");
+        return 1;
+    }
+
+    static Path logFile() {
+        return Path.of(System.getProperty("inferflow.log.file"));
+    }
+}

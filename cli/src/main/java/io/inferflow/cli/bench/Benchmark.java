@@ -1,0 +1,141 @@
+package io.inferflow.cli.bench;
+
+import io.inferflow.cli.local.EmbeddedKafka;
+import io.inferflow.schemas.registry.LocalSchemaRegistry;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code pipeline bench}: for each model, the ONNX Runtime ceiling, then the production job as
+ * pass-through, per-record and micro-batched, all on one embedded Kafka broker, one in-process
+ * Schema Registry and a local Flink MiniCluster per job, in this JVM.
+ *
+ * <pre>{@code
+ * ResultTable table = new Benchmark(settings, System.err).run(workDir);
+ * System.out.print(table.format());
+ * }</pre>
+ *
+ * <p>For each model all throughput phases run before the latency phases, so that the automatic
+ * latency rate ({@link BenchSettings#latencyRateFor}) is the same for every configuration.
+ */
+public final class Benchmark {
+
+    /** Events of the unreported job that runs first, see {@link JobBench#warmUp}. */
+    static final long WARM_UP_EVENTS = 50_000;
+
+    private final BenchSettings settings;
+    private final PrintStream progress;
+
+    public Benchmark(BenchSettings settings, PrintStream progress) {
+        this.settings = settings;
+        this.progress = progress;
+    }
+
+    /** Runs every selected configuration on every model; {@code workDir} receives the models. */
+    public ResultTable run(Path workDir) throws Exception {
+        List<BenchModel> models = resolveModels(workDir);
+        List<BenchConfig> configs = BenchConfig.inOrder(settings.configs());
+        List<BenchResult> results = new ArrayList<>();
+        List<SwapResult> swaps = new ArrayList<>();
+        boolean needsJob = configs.stream().anyMatch(BenchConfig::runsJob);
+        try (EmbeddedKafka kafka = needsJob ? EmbeddedKafka.start(0) : null;
+                LocalSchemaRegistry registry =
+                        needsJob ? LocalSchemaRegistry.start("127.0.0.1", 0) : null) {
+            JobBench jobs =
+                    needsJob
+                            ? new JobBench(
+                                    kafka.bootstrapServers(), registry.url(), settings, runId(),
+                                    progress)
+                            : null;
+            if (jobs != null) {
+                jobs.warmUp(models.get(0), WARM_UP_EVENTS);
+            }
+            for (BenchModel model : models) {
+                results.addAll(runModel(model, configs, jobs, swaps));
+            }
+        }
+        return new ResultTable(results, swaps);
+    }
+
+    private List<BenchResult> runModel(
+            BenchModel model, List<BenchConfig> configs, JobBench jobs, List<SwapResult> swaps)
+            throws Exception {
+        long events = settings.eventsFor(model.defaultEvents());
+        List<BenchResult> results = new ArrayList<>();
+        Map<BenchConfig, JobBench.Throughput> throughputs = new EnumMap<>(BenchConfig.class);
+        for (BenchConfig config : configs) {
+            if (config == BenchConfig.RAW) {
+                progress.printf(
+                        Locale.ROOT,
+                        "[%s] %s: at least %,d rows and %d s, batches of %d on %d threads...%n",
+                        model.name(), config.label(), events,
+                        RawOnnxBench.MIN_DURATION.toSeconds(), settings.batchSize(),
+                        settings.parallelism());
+                BenchResult raw =
+                        new RawOnnxBench(
+                                settings.batchSize(), settings.parallelism(), settings.device())
+                                .run(model, events);
+                progress.printf(
+                        Locale.ROOT, "[%s] %s: %,.0f events/s%n",
+                        model.name(), config.label(), raw.eventsPerSecond());
+                results.add(raw);
+            } else {
+                throughputs.put(config, jobs.throughput(model, config, events));
+            }
+        }
+        if (throughputs.isEmpty()) {
+            return results;
+        }
+        double slowest =
+                throughputs.values().stream()
+                        .mapToDouble(JobBench.Throughput::eventsPerSecond)
+                        .min()
+                        .orElseThrow();
+        double rate = settings.latencyRateFor(slowest);
+        for (Map.Entry<BenchConfig, JobBench.Throughput> e : throughputs.entrySet()) {
+            JobBench.Latency latency = jobs.latency(model, e.getKey(), rate);
+            results.add(
+                    new BenchResult(
+                            model.name(), e.getKey(), e.getValue().events(),
+                            e.getValue().eventsPerSecond(), latency.processing(),
+                            latency.visible(), rate));
+            if (e.getKey() == BenchConfig.BATCHED && settings.swapEvery() > 0) {
+                JobBench.Latency swapping =
+                        jobs.latency(model, BenchConfig.BATCHED, rate, settings.swapEvery());
+                swaps.add(
+                        new SwapResult(
+                                model.name(), settings.swapEvery(),
+                                (int) (swapping.events() / settings.swapEvery()), rate,
+                                latency.processing(), swapping.processing()));
+            }
+        }
+        return results;
+    }
+
+    private List<BenchModel> resolveModels(Path workDir) throws Exception {
+        List<BenchModel> models = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (String arg : settings.models()) {
+            BenchModel model = BenchModel.resolve(arg, workDir);
+            if (!names.add(model.name())) {
+                throw new IllegalArgumentException(
+                        "--model: two models are named '" + model.name() + "' (from '" + arg
+                                + "'); give each model once");
+            }
+            models.add(model);
+        }
+        return models;
+    }
+
+    private static String runId() {
+        return Long.toString(System.currentTimeMillis(), 36);
+    }
+}

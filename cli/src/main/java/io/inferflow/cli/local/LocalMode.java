@@ -1,0 +1,339 @@
+package io.inferflow.cli.local;
+
+import io.inferflow.jobs.ModelArg;
+import io.inferflow.jobs.InferencePipeline;
+import io.inferflow.jobs.ModelSetup;
+import io.inferflow.jobs.KafkaPipelineIo;
+import io.inferflow.jobs.JobOptions;
+import io.inferflow.cli.io.FeatureProducer;
+import io.inferflow.model.Mlp;
+import io.inferflow.jobs.control.ControlRecords;
+import io.inferflow.jobs.control.ModelControlClient;
+import io.inferflow.jobs.control.ModelStore;
+import io.inferflow.model.Ed25519;
+import io.inferflow.model.Hashes;
+import io.inferflow.model.ModelException;
+import io.inferflow.model.profile.ProfileBuilder;
+import io.inferflow.operators.drift.DriftOptions;
+import io.inferflow.operators.labels.LabelOptions;
+import io.inferflow.model.profile.ReferenceProfile;
+import io.inferflow.schemas.avro.ModelControl;
+import io.inferflow.schemas.avro.ModelPrecision;
+import io.inferflow.schemas.avro.ModelState;
+import io.inferflow.schemas.avro.ModelStatus;
+import io.inferflow.schemas.registry.LocalSchemaRegistry;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * The whole product in one JVM: embedded Kafka, Schema Registry, a Flink MiniCluster with web UI
+ * and Prometheus reporter running the inference job, a demo model and producer, and a status
+ * line. Started by {@code pipeline local}.
+ */
+public final class LocalMode implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LocalMode.class);
+
+    /** Name of the model local mode generates and serves when no --model is given. */
+    public static final String DEMO_MODEL = "demo";
+
+    private final LocalSettings settings;
+    private final PrintStream out;
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private StatusReporter status;
+    private JobClient job;
+
+    public LocalMode(LocalSettings settings, PrintStream out) {
+        this.settings = settings;
+        this.out = out;
+    }
+
+    /** Starts everything; returns once the job is submitted and the producer runs. */
+    public void start() throws Exception {
+        EmbeddedKafka.checkFree(settings.kafkaPort(), "Kafka", "--kafka-port");
+        EmbeddedKafka.checkFree(settings.registryPort(), "Schema Registry", "--registry-port");
+        EmbeddedKafka.checkFree(settings.webPort(), "Flink web UI", "--web-port");
+        EmbeddedKafka.checkFree(settings.metricsPort(), "Prometheus metrics", "--metrics-port");
+
+        List<LocalModel> models = models();
+        EmbeddedKafka kafka = EmbeddedKafka.start(settings.kafkaPort());
+        resources.add(kafka);
+        LocalSchemaRegistry registry =
+                LocalSchemaRegistry.start("0.0.0.0", settings.registryPort());
+        resources.add(registry);
+        String registryUrl = "http://localhost:" + registry.port();
+
+        KeyPair key = localKey();
+        Configuration conf = jobConfiguration(kafka.bootstrapServers(), registryUrl, key);
+        kafka.createTopics(
+                settings.parallelism(),
+                conf.get(JobOptions.FEATURES_TOPIC),
+                conf.get(JobOptions.PREDICTIONS_TOPIC),
+                conf.get(JobOptions.DEAD_LETTERS_TOPIC));
+        EmbeddedKafka.createTopics(
+                kafka.bootstrapServers(), 1, Map.of("cleanup.policy", "compact"),
+                conf.get(JobOptions.MODEL_CONTROL_TOPIC));
+        kafka.createTopics(
+                1,
+                conf.get(JobOptions.MODEL_STATUS_TOPIC),
+                conf.get(JobOptions.DRIFT_TOPIC),
+                conf.get(JobOptions.LABELS_TOPIC));
+
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
+        env.setParallelism(settings.parallelism());
+        InferencePipeline.build(env, KafkaPipelineIo.unbounded(conf), conf, ModelSetup.resolve(conf));
+        job = env.executeAsync("inferflow-local");
+
+        deploy(models, key, kafka.bootstrapServers(), registryUrl, conf);
+        banner(kafka, registryUrl, models);
+
+        status =
+                new StatusReporter(
+                        kafka.bootstrapServers(),
+                        registryUrl,
+                        conf.get(JobOptions.FEATURES_TOPIC),
+                        conf.get(JobOptions.PREDICTIONS_TOPIC),
+                        conf.get(JobOptions.DEAD_LETTERS_TOPIC),
+                        conf.get(JobOptions.MODEL_STATUS_TOPIC),
+                        conf.get(JobOptions.DRIFT_TOPIC),
+                        models.stream().map(LocalModel::toString).collect(Collectors.joining(", ")),
+                        settings.statusEvery(),
+                        out);
+        thread("status", status);
+
+        if (settings.rate() > 0) {
+            FeatureProducer producer =
+                    new FeatureProducer(
+                            kafka.bootstrapServers(),
+                            registryUrl,
+                            conf.get(JobOptions.FEATURES_TOPIC));
+            resources.add(producer);
+            if (conf.get(LabelOptions.ENABLED)) {
+                producer.labelsTo(registryUrl, conf.get(JobOptions.LABELS_TOPIC));
+            }
+            DemoProducer demo = new DemoProducer(producer, models, settings.rate());
+            resources.add(demo);
+            thread("demo-producer", demo);
+        }
+    }
+
+    private List<LocalModel> models() throws Exception {
+        List<LocalModel> models = new ArrayList<>();
+        for (ModelArg m : settings.models()) {
+            models.add(LocalModel.inspect(m.name(), m.version(), m.file()));
+        }
+        if (models.isEmpty()) {
+            Path dir = Files.createDirectories(settings.workDir().resolve("models"));
+            Path demo = dir.resolve(DEMO_MODEL + ".onnx");
+            Files.write(demo, Mlp.random(42, 16, 64, 32, 1).toOnnx("features"));
+            // A second version of the same shape, for trying a push from another terminal.
+            Files.createDirectories(demoV2().getParent());
+            Files.write(demoV2(), Mlp.random(43, 16, 64, 32, 1).toOnnx("features"));
+            models.add(LocalModel.inspect(DEMO_MODEL, 1, demo));
+        }
+        return models;
+    }
+
+    /** A fresh key pair for this run, where {@code pipeline model push} finds it. */
+    private static KeyPair localKey() throws IOException {
+        KeyPair key = Ed25519.generate();
+        Files.createDirectories(LocalPaths.privateKey().getParent());
+        Files.deleteIfExists(LocalPaths.privateKey());
+        Files.deleteIfExists(LocalPaths.publicKey());
+        Ed25519.writeKeyPair(key, LocalPaths.privateKey(), LocalPaths.publicKey());
+        return key;
+    }
+
+    private static final int PROFILE_ROWS = 10_000;
+
+    /** Pushes the start-up models through the control topic and waits until they serve. */
+    private void deploy(
+            List<LocalModel> models, KeyPair key, String bootstrap, String registryUrl,
+            Configuration conf) throws Exception {
+        ModelStore store = new ModelStore(Files.createDirectories(LocalPaths.store()));
+        try (ModelControlClient control =
+                new ModelControlClient(
+                        bootstrap, registryUrl, conf.get(JobOptions.MODEL_CONTROL_TOPIC),
+                        conf.get(JobOptions.MODEL_STATUS_TOPIC))) {
+            long generation = 1;
+            for (LocalModel m : models) {
+                byte[] bytes = Files.readAllBytes(m.file());
+                String sha256 = Hashes.sha256Hex(bytes);
+                ModelControl record =
+                        ControlRecords.deploy(
+                                m.name(), m.version(), generation++,
+                                store.put(m.file(), m.name(), m.version(), sha256).toString(),
+                                sha256, m.inputName(), m.width(), ModelPrecision.FP32, key,
+                                "local");
+                // The demo producer's distribution is the reference: drift reports flow at once.
+                ReferenceProfile profile = demoProfile(bytes, m.width());
+                record.setProfile(profile.toJson());
+                Path profileFile = demoProfileFile(m.name());
+                Files.createDirectories(profileFile.getParent());
+                Files.writeString(profileFile, profile.toJson());
+                Map<Integer, ModelStatus> finals =
+                        control.send(record, Duration.ofSeconds(120), s -> {});
+                for (ModelStatus s : finals.values()) {
+                    if (s.getState() != ModelState.ACTIVE) {
+                        throw new IllegalArgumentException(
+                                "model " + m + " was rejected: " + s.getReason());
+                    }
+                }
+            }
+        }
+    }
+
+    private Configuration jobConfiguration(String bootstrap, String registryUrl, KeyPair key) {
+        Configuration conf = new Configuration();
+        conf.set(JobOptions.BOOTSTRAP_SERVERS, bootstrap);
+        conf.set(JobOptions.REGISTRY_URL, registryUrl);
+        conf.set(JobOptions.ALLOWED_URI_ROOTS, List.of(LocalPaths.store().toUri().toString()));
+        conf.set(JobOptions.REQUIRE_SIGNATURES, true);
+        conf.set(
+                JobOptions.TRUSTED_KEYS,
+                List.of(Ed25519.keyId(key.getPublic()) + "=" + Ed25519.encodePublic(key.getPublic())));
+        conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, settings.checkpointInterval());
+        conf.set(RestOptions.PORT, settings.webPort());
+        conf.set(TaskManagerOptions.NUM_TASK_SLOTS, settings.parallelism());
+        conf.setString(
+                "metrics.reporter.prom.factory.class",
+                "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+        conf.setString("metrics.reporter.prom.port", String.valueOf(settings.metricsPort()));
+        // Local mode labels its demo events, so that online accuracy shows from the start.
+        conf.set(LabelOptions.ENABLED, true);
+        // Drift windows of 1,000 events: a report every 10 s at the demo rate.
+        conf.set(DriftOptions.WINDOW_EVENTS, 1_000L);
+        settings.overrides().forEach(conf::setString);
+        return conf;
+    }
+
+    /**
+     * The reference profile of a start-up model: its inputs and scores on {@value
+     * #PROFILE_ROWS} rows drawn like the demo producer's (standard normal features).
+     */
+    static ReferenceProfile demoProfile(byte[] model, int width) throws ModelException {
+        Random random = new Random(11);
+        float[][] rows = new float[PROFILE_ROWS][width];
+        for (float[] row : rows) {
+            for (int i = 0; i < width; i++) {
+                row[i] = (float) random.nextGaussian();
+            }
+        }
+        return ProfileBuilder.build(model, rows, 10);
+    }
+
+    /** Where local mode writes the profile it pushed with {@code model}, for later pushes. */
+    public static Path demoProfileFile(String model) {
+        return LocalPaths.root().resolve("examples").resolve(model + "-profile.json");
+    }
+
+    /** A second demo version, written at start for the push walk-through. */
+    public static Path demoV2() {
+        return LocalPaths.root().resolve("examples").resolve("demo-v2.onnx");
+    }
+
+    private void banner(EmbeddedKafka kafka, String registryUrl, List<LocalModel> models) {
+        out.println("inferflow local mode");
+        out.printf("  Kafka            localhost:%d%n", kafka.port());
+        out.printf("  Schema Registry  %s%n", registryUrl);
+        out.printf("  Flink web UI     http://localhost:%d%n", settings.webPort());
+        out.printf("  Prometheus       http://localhost:%d/metrics%n", settings.metricsPort());
+        for (LocalModel m : models) {
+            out.printf("  model            %s from %s, ACTIVE%n", m, m.file());
+        }
+        out.printf(
+                "  drift            reference profiles in %s; reports: ./pipeline consume"
+                        + " --topic drift%n",
+                demoProfileFile("x").getParent());
+        out.printf("  model store      %s%n", LocalPaths.store());
+        out.printf("  signing key      %s (trusted by the job)%n", LocalPaths.privateKey());
+        if (settings.models().isEmpty()) {
+            out.printf(
+                    "  push v2          ./pipeline model push --name %s --version 2 --file %s%n",
+                    DEMO_MODEL, demoV2());
+        } else {
+            out.println(
+                    "  push a version   ./pipeline model push --name NAME --version V --file F.onnx");
+        }
+        out.printf(
+                "  producer         %s%n",
+                settings.rate() > 0
+                        ? settings.rate() + " events/s to 'features'"
+                        : "none (--rate 0): produce with 'pipeline produce'");
+        out.printf("  logs             %s%n", settings.logFile());
+        out.println(
+                settings.duration().isZero()
+                        ? "Press Ctrl-C to stop."
+                        : "Stopping after " + settings.duration().toSeconds() + " s.");
+        out.flush();
+    }
+
+    private static void thread(String name, Runnable body) {
+        Thread t = new Thread(body, "inferflow-" + name);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    public long predictions() {
+        return status == null ? 0 : status.predictions();
+    }
+
+    public long deadLetters() {
+        return status == null ? 0 : status.deadLetters();
+    }
+
+    /** Stops the producer, cancels the job, stops registry and broker. Safe to call twice. */
+    @Override
+    public synchronized void close() {
+        if (status != null) {
+            status.close();
+        }
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            AutoCloseable r = resources.get(i);
+            if (r instanceof DemoProducer || r instanceof FeatureProducer) {
+                closeQuietly(r);
+            }
+        }
+        if (job != null) {
+            try {
+                job.cancel().get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.warn("cancelling the job failed", e);
+            }
+            job = null;
+        }
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            closeQuietly(resources.get(i));
+        }
+        resources.clear();
+    }
+
+    private static void closeQuietly(AutoCloseable r) {
+        try {
+            r.close();
+        } catch (Exception e) {
+            LOG.warn("closing {} failed", r, e);
+        }
+    }
+
+}

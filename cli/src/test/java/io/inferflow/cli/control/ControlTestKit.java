@@ -1,0 +1,98 @@
+package io.inferflow.cli.control;
+
+import io.inferflow.jobs.control.ControlRecords;
+import io.inferflow.jobs.control.ModelControlClient;
+import io.inferflow.cli.EmbeddedStack;
+import io.inferflow.jobs.JobOptions;
+import io.inferflow.cli.local.EmbeddedKafka;
+import io.inferflow.model.Ed25519;
+import io.inferflow.model.Hashes;
+import io.inferflow.model.Mlp;
+import io.inferflow.operators.InferenceOptions;
+import io.inferflow.schemas.avro.ModelControl;
+import io.inferflow.schemas.avro.ModelPrecision;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+/** Topics, keys, a model store and a job configuration for control-plane tests. */
+final class ControlTestKit {
+
+    static final int WIDTH = 16;
+
+    final String run = UUID.randomUUID().toString().substring(0, 8);
+    final String features = "features-" + run;
+    final String predictions = "predictions-" + run;
+    final String deadLetters = "dead-letters-" + run;
+    final String control = "model-control-" + run;
+    final String status = "model-status-" + run;
+    final KeyPair key = Ed25519.generate();
+    final Path store;
+    final EmbeddedKafka kafka;
+    final String registryUrl;
+
+    ControlTestKit(EmbeddedStack stack, Path store, int partitions) throws Exception {
+        this(stack.kafka(), stack.registryUrl(), store, partitions);
+    }
+
+    ControlTestKit(EmbeddedKafka kafka, String registryUrl, Path store, int partitions)
+            throws Exception {
+        this.kafka = kafka;
+        this.registryUrl = registryUrl;
+        this.store = store;
+        kafka.createTopics(partitions, features, predictions, deadLetters);
+        kafka.createTopics(1, control, status);
+    }
+
+    Configuration conf() {
+        Configuration conf = new Configuration();
+        conf.set(JobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+        conf.set(JobOptions.REGISTRY_URL, registryUrl);
+        conf.set(JobOptions.FEATURES_TOPIC, features);
+        conf.set(JobOptions.PREDICTIONS_TOPIC, predictions);
+        conf.set(JobOptions.DEAD_LETTERS_TOPIC, deadLetters);
+        conf.set(JobOptions.MODEL_CONTROL_TOPIC, control);
+        conf.set(JobOptions.MODEL_STATUS_TOPIC, status);
+        conf.set(JobOptions.GROUP_ID, "it-" + run);
+        conf.set(JobOptions.TRANSACTIONAL_ID_PREFIX, "it-" + run);
+        conf.set(JobOptions.ALLOWED_URI_ROOTS, List.of(store.toUri().toString()));
+        conf.set(JobOptions.REQUIRE_SIGNATURES, true);
+        conf.set(
+                JobOptions.TRUSTED_KEYS,
+                List.of(Ed25519.keyId(key.getPublic()) + "=" + Ed25519.encodePublic(key.getPublic())));
+        conf.set(InferenceOptions.BATCH_MAX_SIZE, 32);
+        conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofMillis(500));
+        return conf;
+    }
+
+    ModelControlClient client() {
+        return new ModelControlClient(kafka.bootstrapServers(), registryUrl, control, status);
+    }
+
+    /** Writes {@code mlp} into the store as {@code name} v{@code version}; returns the DEPLOY. */
+    ModelControl deploy(String name, long version, long generation, Mlp mlp) throws Exception {
+        byte[] bytes = mlp.toOnnx("features");
+        return deploy(name, version, generation, bytes);
+    }
+
+    ModelControl deploy(String name, long version, long generation, byte[] bytes)
+            throws Exception {
+        return deploy(name, version, generation, bytes, ModelPrecision.FP32);
+    }
+
+    ModelControl deploy(
+            String name, long version, long generation, byte[] bytes, ModelPrecision precision)
+            throws Exception {
+        Path file = store.resolve(name + "-v" + version + "-g" + generation + ".onnx");
+        Files.write(file, bytes);
+        return ControlRecords.deploy(
+                name, version, generation, file.toUri().toString(), Hashes.sha256Hex(bytes),
+                "features", WIDTH, precision, key, "test");
+    }
+}

@@ -1,0 +1,185 @@
+package io.inferflow.jobs;
+
+import io.inferflow.schemas.Topics;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+
+import java.time.Duration;
+import java.util.List;
+
+/** Options of the job's Kafka and registry I/O. Every option is listed in the README. */
+public final class JobOptions {
+
+    /** Where the Kafka source starts when the consumer group has no committed offsets. */
+    public enum StartingOffsets {
+        /** Committed offsets of the group, or the earliest offset when there are none. */
+        COMMITTED_OR_EARLIEST,
+        /** Committed offsets of the group, or the latest offset when there are none. */
+        COMMITTED_OR_LATEST,
+        EARLIEST,
+        LATEST
+    }
+
+    public static final ConfigOption<String> BOOTSTRAP_SERVERS =
+            ConfigOptions.key("kafka.bootstrap-servers")
+                    .stringType()
+                    .defaultValue("localhost:9092")
+                    .withDescription("Kafka brokers to read features from and write results to.");
+
+    public static final ConfigOption<String> GROUP_ID =
+            ConfigOptions.key("kafka.group-id")
+                    .stringType()
+                    .defaultValue("inferflow")
+                    .withDescription(
+                            "Consumer group of the features source; offsets are committed on"
+                                    + " checkpoints (Flink's checkpoint state is what counts).");
+
+    public static final ConfigOption<StartingOffsets> STARTING_OFFSETS =
+            ConfigOptions.key("kafka.starting-offsets")
+                    .enumType(StartingOffsets.class)
+                    .defaultValue(StartingOffsets.COMMITTED_OR_EARLIEST)
+                    .withDescription("Where a job without state starts reading the features topic.");
+
+    public static final ConfigOption<DeliveryGuarantee> DELIVERY_GUARANTEE =
+            ConfigOptions.key("kafka.sink.delivery-guarantee")
+                    .enumType(DeliveryGuarantee.class)
+                    .defaultValue(DeliveryGuarantee.EXACTLY_ONCE)
+                    .withDescription(
+                            "exactly-once writes predictions and dead letters in Kafka"
+                                    + " transactions committed on checkpoints (readers use"
+                                    + " isolation.level=read_committed); at-least-once flushes on"
+                                    + " checkpoints and may duplicate after a failure.");
+
+    public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX =
+            ConfigOptions.key("kafka.sink.transactional-id-prefix")
+                    .stringType()
+                    .defaultValue("inferflow")
+                    .withDescription(
+                            "Prefix of the sinks' Kafka transactional ids. Must be unique per"
+                                    + " job writing to the same cluster.");
+
+    public static final ConfigOption<Duration> TRANSACTION_TIMEOUT =
+            ConfigOptions.key("kafka.sink.transaction-timeout")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(10))
+                    .withDescription(
+                            "Producer transaction.timeout.ms. Must not exceed the broker's"
+                                    + " transaction.max.timeout.ms (15 min by default) and must"
+                                    + " exceed checkpoint interval plus the longest expected"
+                                    + " downtime.");
+
+    public static final ConfigOption<String> REGISTRY_URL =
+            ConfigOptions.key("registry.url")
+                    .stringType()
+                    .defaultValue("http://localhost:8085")
+                    .withDescription("Base URL of the Confluent-compatible Schema Registry.");
+
+    public static final ConfigOption<String> FEATURES_TOPIC =
+            ConfigOptions.key("topics.features")
+                    .stringType()
+                    .defaultValue(Topics.FEATURES)
+                    .withDescription("Topic of FeatureEvent records, keyed by entity id.");
+
+    public static final ConfigOption<String> PREDICTIONS_TOPIC =
+            ConfigOptions.key("topics.predictions")
+                    .stringType()
+                    .defaultValue(Topics.PREDICTIONS)
+                    .withDescription("Topic of Prediction records, keyed by entity id.");
+
+    public static final ConfigOption<String> DEAD_LETTERS_TOPIC =
+            ConfigOptions.key("topics.dead-letters")
+                    .stringType()
+                    .defaultValue(Topics.DEAD_LETTERS)
+                    .withDescription("Topic of DeadLetter records, keyed by the original key.");
+
+    public static final ConfigOption<String> MODEL_CONTROL_TOPIC =
+            ConfigOptions.key("topics.model-control")
+                    .stringType()
+                    .defaultValue(Topics.MODEL_CONTROL)
+                    .withDescription(
+                            "Compacted topic of ModelControl records, keyed by model name: the"
+                                    + " history of deployments. Read from the start by every job.");
+
+    public static final ConfigOption<String> LABELS_TOPIC =
+            ConfigOptions.key("topics.labels")
+                    .stringType()
+                    .defaultValue(Topics.LABELS)
+                    .withDescription(
+                            "Topic of Label records (event_id, label), read while labels.enabled"
+                                    + " is true.");
+
+    public static final ConfigOption<String> DRIFT_TOPIC =
+            ConfigOptions.key("topics.drift")
+                    .stringType()
+                    .defaultValue(Topics.DRIFT)
+                    .withDescription(
+                            "Topic of DriftReport records, keyed by model name: one per closed"
+                                    + " drift window per model version with a reference profile."
+                                    + " Needed while drift.enabled is true.");
+
+    public static final ConfigOption<String> MODEL_STATUS_TOPIC =
+            ConfigOptions.key("topics.model-status")
+                    .stringType()
+                    .defaultValue(Topics.MODEL_STATUS)
+                    .withDescription(
+                            "Topic of ModelStatus records: what each subtask did with a control"
+                                    + " record (LOADED, ACTIVE, REJECTED with the reason, RETIRED).");
+
+    public static final ConfigOption<List<String>> ALLOWED_URI_ROOTS =
+            ConfigOptions.key("model.allowed-uri-roots")
+                    .stringType()
+                    .asList()
+                    .defaultValues()
+                    .withDescription(
+                            "URI prefixes models may be loaded from, separated by ';', e.g."
+                                    + " 'file:///models/;https://models.example.com/store/'."
+                                    + " Anything outside them is rejected (URI_NOT_ALLOWED).");
+
+    public static final ConfigOption<MemorySize> MAX_MODEL_SIZE =
+            ConfigOptions.key("model.max-size")
+                    .memoryType()
+                    .defaultValue(MemorySize.ofMebiBytes(512))
+                    .withDescription("Largest model file accepted (TOO_LARGE above it).");
+
+    public static final ConfigOption<Boolean> REQUIRE_SIGNATURES =
+            ConfigOptions.key("model.require-signatures")
+                    .booleanType()
+                    .defaultValue(true)
+                    .withDescription(
+                            "Reject models without an Ed25519 signature over (name, version,"
+                                    + " sha256) by a trusted key. A signature that is present is"
+                                    + " always checked.");
+
+    public static final ConfigOption<List<String>> TRUSTED_KEYS =
+            ConfigOptions.key("model.trusted-keys")
+                    .stringType()
+                    .asList()
+                    .defaultValues()
+                    .withDescription(
+                            "Public keys whose signatures are trusted, separated by ';': each"
+                                    + " KEY_ID=BASE64 (as printed by 'pipeline keys generate') or"
+                                    + " the path of a .pub file.");
+
+    public static final ConfigOption<Duration> MODEL_FETCH_TIMEOUT =
+            ConfigOptions.key("model.fetch-timeout")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(30))
+                    .withDescription("Timeout of fetching a model over HTTP(S).");
+
+    public static final ConfigOption<Boolean> BOOTSTRAP_FROM_CONTROL_TOPIC =
+            ConfigOptions.key("model.bootstrap-from-control-topic")
+                    .booleanType()
+                    .defaultValue(true)
+                    .withDescription(
+                            "When the job graph is built, read the control topic and load each"
+                                    + " model's desired version in open(), before the first event."
+                                    + " Without it, on a first start (no checkpoint) events that"
+                                    + " arrive before their model's control record are"
+                                    + " dead-lettered as UNKNOWN_MODEL. Needs the client that"
+                                    + " submits the job to reach Kafka; if it cannot, a warning"
+                                    + " is logged and the job starts without.");
+
+    private JobOptions() {}
+}
