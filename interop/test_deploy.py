@@ -6,8 +6,8 @@
 - docker-compose.yml is valid for Debian's docker-compose (default, gpu and tools profiles);
 - every image is pinned by tag, every long-running service has a healthcheck, every depends_on
   has a condition, every file the compose file mounts from the repo exists;
-- every service, image, published port and named volume appears in the README's
-  "Deploy with docker-compose" section;
+- every service, image, published port and named volume appears in the docker-compose page
+  of the docs (docs/operations/docker-compose.md);
 - flink-conf/config-gpu.yaml can be appended to config.yaml (no shared top-level key),
   Prometheus scrapes the reporter port config.yaml sets, and promtool accepts its config;
 - the Kubernetes manifests parse.
@@ -30,11 +30,7 @@ COMPOSE = ROOT / "docker-compose.yml"
 NOT_IN_REPO = {"cli/target/pipeline.jar", "jobs/target/inferflow-job.jar", "local-data"}
 
 
-def readme_section(title):
-    text = (ROOT / "README.md").read_text()
-    start = text.index("## " + title)
-    end = text.find("\n## ", start + 1)
-    return text[start:] if end < 0 else text[start:end]
+COMPOSE_DOC = ROOT / "docs" / "operations" / "docker-compose.md"
 
 
 @unittest.skipIf(yaml is None, "python3-yaml is not installed (bash interop/install-compose.sh)")
@@ -88,16 +84,17 @@ class ComposeFileTest(unittest.TestCase):
                     if path not in NOT_IN_REPO:
                         self.assertTrue((ROOT / path).exists(), f"{name} mounts missing {source}")
 
-    def test_readme_lists_every_service_image_port_and_volume(self):
-        section = readme_section("Deploy with docker-compose")
+    def test_docs_list_every_service_image_port_and_volume(self):
+        page = COMPOSE_DOC.read_text()
+        where = COMPOSE_DOC.relative_to(ROOT)
         for name, service in self.services.items():
-            self.assertTrue(f"`{name}`" in section, f"README section lacks service {name}")
-            self.assertTrue(f"`{service['image']}`" in section, f"README section lacks image of {name}")
+            self.assertTrue(f"`{name}`" in page, f"{where} lacks service {name}")
+            self.assertTrue(f"`{service['image']}`" in page, f"{where} lacks image of {name}")
             for port in service.get("ports", []):
                 published = str(port).split(":")[0]
-                self.assertTrue(re.search(rf"\b{published}\b", section), f"README section lacks port {port} of {name}")
+                self.assertTrue(re.search(rf"\b{published}\b", page), f"{where} lacks port {port} of {name}")
         for volume in self.compose["volumes"]:
-            self.assertTrue(f"`{volume}`" in section, f"README section lacks volume {volume}")
+            self.assertTrue(f"`{volume}`" in page, f"{where} lacks volume {volume}")
 
     def test_gpu_task_manager_reserves_an_nvidia_gpu(self):
         gpu = self.services["taskmanager-gpu"]
