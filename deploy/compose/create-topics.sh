@@ -13,7 +13,7 @@ create() {
     --topic "$name" --partitions "$count" --replication-factor 1 "$@"
 }
 
-# Data topics: partitions bound the useful parallelism of the source (see README, Scaling out).
+# Data topics: partitions bound the useful parallelism of the source (see docs/operations/kubernetes.md).
 create features "$partitions"
 create predictions "$partitions"
 create dead-letters "$partitions"

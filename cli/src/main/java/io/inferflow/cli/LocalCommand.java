@@ -65,7 +65,7 @@ final class LocalCommand implements Callable<Integer> {
     long statusMillis;
 
     @Option(names = "-D", paramLabel = "KEY=VALUE",
-            description = "Any job option, e.g. -Dinference.batch.max-size=128 (see README).")
+            description = "Any job option, e.g. -Dinference.batch.max-size=128 (see docs/reference/configuration.md).")
     Map<String, String> overrides = new HashMap<>();
 
     @Override

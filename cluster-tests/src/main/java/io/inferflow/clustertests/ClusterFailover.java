@@ -102,7 +102,7 @@ public final class ClusterFailover implements Callable<Integer> {
 
     @Option(names = "--tm-stack-size", paramLabel = "SIZE", description =
             "-Xss for TaskManagers (default: the JVM's). Not needed since OnnxModel creates"
-                    + " ONNX Runtime's environment on a large-stack thread; see the README.")
+                    + " ONNX Runtime's environment on a large-stack thread; see docs/testing/failover.md.")
     String tmStackSize = "";
 
     @Option(names = "-D", paramLabel = "KEY=VALUE", description =

@@ -9,7 +9,7 @@ import org.apache.flink.connector.base.DeliveryGuarantee;
 import java.time.Duration;
 import java.util.List;
 
-/** Options of the job's Kafka and registry I/O. Every option is listed in the README. */
+/** Options of the job's Kafka and registry I/O. Every option is listed in docs/reference/configuration.md. */
 public final class JobOptions {
 
     /** Where the Kafka source starts when the consumer group has no committed offsets. */
