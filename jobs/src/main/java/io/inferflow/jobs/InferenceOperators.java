@@ -8,7 +8,7 @@ import io.inferflow.model.Hashes;
 import io.inferflow.model.LoaderPolicy;
 import io.inferflow.model.ModelException;
 import io.inferflow.model.OnnxModel;
-import io.inferflow.model.RuntimeOptions;
+import io.inferflow.model.RuntimeSettings;
 import io.inferflow.model.profile.ReferenceProfile;
 import io.inferflow.operators.InferenceOptions;
 import io.inferflow.operators.drift.DriftOptions;
@@ -94,7 +94,7 @@ public final class InferenceOperators {
                 .requireSignatures(conf.get(PipelineOptions.REQUIRE_SIGNATURES))
                 .trustedKeys(keys)
                 .fetchTimeout(conf.get(PipelineOptions.MODEL_FETCH_TIMEOUT))
-                .runtime(RuntimeOptions.withIntraOpThreads(
+                .runtime(RuntimeSettings.withIntraOpThreads(
                                 conf.get(InferenceOptions.INTRA_OP_THREADS))
                         .withDevice(
                                 conf.get(InferenceOptions.DEVICE),
@@ -159,7 +159,7 @@ public final class InferenceOperators {
         for (String entry : conf.getOptional(InferenceOptions.MODELS).orElse(List.of())) {
             ModelArg arg = ModelArg.parse(entry);
             byte[] bytes = read(arg);
-            try (OnnxModel model = OnnxModel.load(arg.name(), bytes, RuntimeOptions.defaults())) {
+            try (OnnxModel model = OnnxModel.load(arg.name(), bytes, RuntimeSettings.defaults())) {
                 models.add(
                         ModelControl.newBuilder()
                                 .setName(arg.name())
@@ -239,7 +239,7 @@ public final class InferenceOperators {
             }
             ModelArg first = ModelArg.parse(conf.get(InferenceOptions.MODELS).get(0));
             try (OnnxModel model =
-                    OnnxModel.load(first.name(), read(first), RuntimeOptions.defaults())) {
+                    OnnxModel.load(first.name(), read(first), RuntimeSettings.defaults())) {
                 return new IdentityModelProvider(model.inputWidth(), model.outputWidth());
             } catch (ModelException e) {
                 throw new IllegalArgumentException(e.getMessage(), e);

@@ -22,7 +22,7 @@ import java.util.Map;
  *   <li>fetching, reading no more than {@code maxBytes + 1} bytes;
  *   <li>the file's sha256 against the descriptor's;
  *   <li>the signature over {@link ModelDescriptor#signedPayload()}, when present or required;
- *   <li>an ONNX Runtime session on the device the policy's {@link RuntimeOptions} ask for
+ *   <li>an ONNX Runtime session on the device the policy's {@link RuntimeSettings} ask for
  *       ({@link LoadFailure#CUDA_UNAVAILABLE} when it must be CUDA and cannot), its input
  *       checked against the descriptor;
  *   <li>a warm-up run on a row of zeros.

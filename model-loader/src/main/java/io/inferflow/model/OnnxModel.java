@@ -33,13 +33,13 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>{@link #score} is thread-safe (ONNX Runtime's {@code run} is), so one instance can serve
  * every slot of a TaskManager. Close it to free the session's native memory.
  *
- * <p>The session runs on the execution provider {@link RuntimeOptions#device()} asks for: on the
+ * <p>The session runs on the execution provider {@link RuntimeSettings#device()} asks for: on the
  * CPU; on CUDA only ({@link LoadFailure#CUDA_UNAVAILABLE} when it cannot); or, with {@code AUTO},
  * on CUDA when this ONNX Runtime build offers it and a session can be created and warmed up on
  * it, else on the CPU with a WARN and the reason in {@link #cudaFallback()}.
  *
  * <pre>{@code
- * try (OnnxModel model = OnnxModel.load("fraud", bytes, RuntimeOptions.defaults())) {
+ * try (OnnxModel model = OnnxModel.load("fraud", bytes, RuntimeSettings.defaults())) {
  *     float[] scores = model.score(rows, 64);
  * }
  * }</pre>
@@ -86,13 +86,13 @@ public final class OnnxModel implements Scorer {
      *
      * @param name used in error messages only
      */
-    public static OnnxModel load(String name, byte[] bytes, RuntimeOptions options)
+    public static OnnxModel load(String name, byte[] bytes, RuntimeSettings options)
             throws ModelException {
         return load("model '" + name + "'", bytes, options, null, 0);
     }
 
     /**
-     * Like {@link #load(String, byte[], RuntimeOptions)}, and also checks the input against what
+     * Like {@link #load(String, byte[], RuntimeSettings)}, and also checks the input against what
      * a descriptor declares, before the warm-up run.
      *
      * @param label how error messages name the model, e.g. {@code model 'fraud' v3}
@@ -165,7 +165,7 @@ public final class OnnxModel implements Scorer {
     static OnnxModel load(
             String label,
             byte[] bytes,
-            RuntimeOptions options,
+            RuntimeSettings options,
             String expectedInputName,
             int expectedInputWidth)
             throws ModelException {
@@ -175,19 +175,19 @@ public final class OnnxModel implements Scorer {
     }
 
     /**
-     * Like {@link #load(String, byte[], RuntimeOptions, String, int)}, with the providers this
+     * Like {@link #load(String, byte[], RuntimeSettings, String, int)}, with the providers this
      * ONNX Runtime build offers given (tests pretend CUDA is offered to exercise the fallback).
      */
     static OnnxModel load(
             String label,
             byte[] bytes,
-            RuntimeOptions options,
+            RuntimeSettings options,
             String expectedInputName,
             int expectedInputWidth,
             Set<OrtProvider> available)
             throws ModelException {
-        RuntimeOptions.Device device = options.device();
-        if (device == RuntimeOptions.Device.CPU) {
+        RuntimeSettings.Device device = options.device();
+        if (device == RuntimeSettings.Device.CPU) {
             return open(label, bytes, options, expectedInputName, expectedInputWidth, null);
         }
         String unavailable = null;
@@ -198,13 +198,13 @@ public final class OnnxModel implements Scorer {
             try {
                 return openOnCuda(label, bytes, options, expectedInputName, expectedInputWidth);
             } catch (CudaFailure e) {
-                if (device == RuntimeOptions.Device.CUDA) {
+                if (device == RuntimeSettings.Device.CUDA) {
                     throw new ModelException(e.reason, label + ": " + e.getMessage(), e);
                 }
                 unavailable = e.getMessage();
             }
         }
-        if (device == RuntimeOptions.Device.CUDA) {
+        if (device == RuntimeSettings.Device.CUDA) {
             throw new ModelException(
                     LoadFailure.CUDA_UNAVAILABLE,
                     label + ": inference.device is cuda and " + unavailable);
@@ -223,7 +223,7 @@ public final class OnnxModel implements Scorer {
     private static OnnxModel open(
             String label,
             byte[] bytes,
-            RuntimeOptions options,
+            RuntimeSettings options,
             String expectedInputName,
             int expectedInputWidth,
             String cudaFallback)
@@ -257,7 +257,7 @@ public final class OnnxModel implements Scorer {
     private static OnnxModel openOnCuda(
             String label,
             byte[] bytes,
-            RuntimeOptions options,
+            RuntimeSettings options,
             String expectedInputName,
             int expectedInputWidth)
             throws ModelException, CudaFailure {
@@ -324,7 +324,7 @@ public final class OnnxModel implements Scorer {
     }
 
     private static OrtSession createSession(
-            OrtEnvironment env, byte[] bytes, RuntimeOptions options) throws OrtException {
+            OrtEnvironment env, byte[] bytes, RuntimeSettings options) throws OrtException {
         try (OrtSession.SessionOptions so = sessionOptions(options)) {
             return env.createSession(bytes, so);
         }
@@ -332,7 +332,7 @@ public final class OnnxModel implements Scorer {
 
     /** A session with the CUDA execution provider; failing to add it is a {@link CudaFailure}. */
     private static OrtSession createCudaSession(
-            OrtEnvironment env, byte[] bytes, RuntimeOptions options)
+            OrtEnvironment env, byte[] bytes, RuntimeSettings options)
             throws OrtException, CudaFailure {
         try (OrtSession.SessionOptions so = sessionOptions(options)) {
             try {
@@ -348,7 +348,7 @@ public final class OnnxModel implements Scorer {
         }
     }
 
-    private static OrtSession.SessionOptions sessionOptions(RuntimeOptions options)
+    private static OrtSession.SessionOptions sessionOptions(RuntimeSettings options)
             throws OrtException {
         OrtSession.SessionOptions so = new OrtSession.SessionOptions();
         try {

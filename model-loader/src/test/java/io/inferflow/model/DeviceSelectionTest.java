@@ -32,8 +32,8 @@ class DeviceSelectionTest {
 
     @TempDir Path dir;
 
-    private static RuntimeOptions on(RuntimeOptions.Device device) {
-        return RuntimeOptions.defaults().withDevice(device, 0);
+    private static RuntimeSettings on(RuntimeSettings.Device device) {
+        return RuntimeSettings.defaults().withDevice(device, 0);
     }
 
     private static void assumeNoCudaBuild() {
@@ -45,13 +45,13 @@ class DeviceSelectionTest {
 
     @Test
     void defaultsAreCpu() {
-        assertEquals(RuntimeOptions.Device.CPU, RuntimeOptions.defaults().device());
-        assertEquals("CPU", RuntimeOptions.defaults().deviceKey());
-        assertEquals("AUTO:1", RuntimeOptions.defaults().withDevice(RuntimeOptions.Device.AUTO, 1)
+        assertEquals(RuntimeSettings.Device.CPU, RuntimeSettings.defaults().device());
+        assertEquals("CPU", RuntimeSettings.defaults().deviceKey());
+        assertEquals("AUTO:1", RuntimeSettings.defaults().withDevice(RuntimeSettings.Device.AUTO, 1)
                 .deviceKey());
         IllegalArgumentException e =
                 assertThrows(IllegalArgumentException.class,
-                        () -> RuntimeOptions.defaults().withDevice(RuntimeOptions.Device.CUDA, -1));
+                        () -> RuntimeSettings.defaults().withDevice(RuntimeSettings.Device.CUDA, -1));
         assertTrue(e.getMessage().contains("got -1"), e.getMessage());
     }
 
@@ -59,7 +59,7 @@ class DeviceSelectionTest {
     void autoFallsBackToCpuAndRecordsWhy() throws Exception {
         assumeNoCudaBuild();
         try (OnnxModel model =
-                OnnxModel.load("model 'm'", MODEL, on(RuntimeOptions.Device.AUTO), null, 0)) {
+                OnnxModel.load("model 'm'", MODEL, on(RuntimeSettings.Device.AUTO), null, 0)) {
             assertEquals(ExecutionProvider.CPU, model.executionProvider());
             assertTrue(model.cudaFallback().contains("offers [CPU], not CUDA"),
                     model.cudaFallback());
@@ -72,7 +72,7 @@ class DeviceSelectionTest {
         assumeNoCudaBuild();
         try (OnnxModel model =
                 OnnxModel.load(
-                        "model 'm'", MODEL, on(RuntimeOptions.Device.AUTO), null, 0, WITH_CUDA)) {
+                        "model 'm'", MODEL, on(RuntimeSettings.Device.AUTO), null, 0, WITH_CUDA)) {
             assertEquals(ExecutionProvider.CPU, model.executionProvider());
             assertTrue(model.cudaFallback().startsWith(
                             "adding the CUDA execution provider (device 0) failed: "),
@@ -86,7 +86,7 @@ class DeviceSelectionTest {
         // Even where CUDA is said to be offered: adding it would fail here, and nothing falls back.
         try (OnnxModel model =
                 OnnxModel.load(
-                        "model 'm'", MODEL, on(RuntimeOptions.Device.CPU), null, 0, WITH_CUDA)) {
+                        "model 'm'", MODEL, on(RuntimeSettings.Device.CPU), null, 0, WITH_CUDA)) {
             assertEquals(ExecutionProvider.CPU, model.executionProvider());
             assertNull(model.cudaFallback());
         }
@@ -97,7 +97,7 @@ class DeviceSelectionTest {
         assumeNoCudaBuild();
         ModelException e =
                 assertThrows(ModelException.class,
-                        () -> OnnxModel.load("model 'm'", MODEL, on(RuntimeOptions.Device.CUDA),
+                        () -> OnnxModel.load("model 'm'", MODEL, on(RuntimeSettings.Device.CUDA),
                                 null, 0));
         assertEquals(LoadFailure.CUDA_UNAVAILABLE, e.reason());
         assertTrue(e.getMessage().startsWith("model 'm': inference.device is cuda and this ONNX"
@@ -109,7 +109,7 @@ class DeviceSelectionTest {
         assumeNoCudaBuild();
         ModelException e =
                 assertThrows(ModelException.class,
-                        () -> OnnxModel.load("model 'm'", MODEL, on(RuntimeOptions.Device.CUDA),
+                        () -> OnnxModel.load("model 'm'", MODEL, on(RuntimeSettings.Device.CUDA),
                                 null, 0, WITH_CUDA));
         assertEquals(LoadFailure.CUDA_UNAVAILABLE, e.reason());
         assertTrue(e.getMessage().startsWith(
@@ -119,13 +119,13 @@ class DeviceSelectionTest {
 
     @Test
     void aModelThatIsBrokenEverywhereIsNotLoadableWhateverTheDevice() {
-        for (RuntimeOptions.Device device : RuntimeOptions.Device.values()) {
+        for (RuntimeSettings.Device device : RuntimeSettings.Device.values()) {
             ModelException e =
                     assertThrows(ModelException.class,
                             () -> OnnxModel.load("model 'junk'", new byte[] {1, 2, 3}, on(device),
                                     null, 0));
             assertEquals(
-                    device == RuntimeOptions.Device.CUDA
+                    device == RuntimeSettings.Device.CUDA
                                     && !OrtEnvironment.getAvailableProviders()
                                             .contains(OrtProvider.CUDA)
                             ? LoadFailure.CUDA_UNAVAILABLE
@@ -144,7 +144,7 @@ class DeviceSelectionTest {
                         .allowedUriRoots(List.of(dir.toUri().toString()))
                         .requireSignatures(false);
         try (LoadedModel model =
-                new ModelLoader(policy.runtime(on(RuntimeOptions.Device.AUTO)).build(), List.of())
+                new ModelLoader(policy.runtime(on(RuntimeSettings.Device.AUTO)).build(), List.of())
                         .load(d)) {
             assertEquals(ExecutionProvider.CPU, model.executionProvider());
             assertTrue(model.cudaFallback().contains("not CUDA"), model.cudaFallback());
@@ -152,7 +152,7 @@ class DeviceSelectionTest {
         ModelException e =
                 assertThrows(ModelException.class,
                         () -> new ModelLoader(
-                                        policy.runtime(on(RuntimeOptions.Device.CUDA)).build(),
+                                        policy.runtime(on(RuntimeSettings.Device.CUDA)).build(),
                                         List.of())
                                 .load(d)
                                 .close());

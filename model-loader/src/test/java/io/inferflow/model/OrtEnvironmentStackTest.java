@@ -38,7 +38,7 @@ class OrtEnvironmentStackTest {
                                         OnnxModel.load(
                                                 "small-stack",
                                                 Mlp.random(1, 4, 8, 1).toOnnx("features"),
-                                                RuntimeOptions.defaults())) {
+                                                RuntimeSettings.defaults())) {
                                     System.out.println("loaded width " + model.inputWidth());
                                 } catch (Throwable t) {
                                     failure[0] = t;

@@ -2,7 +2,7 @@ package io.inferflow.jobs.local;
 
 import io.inferflow.model.ModelException;
 import io.inferflow.model.OnnxModel;
-import io.inferflow.model.RuntimeOptions;
+import io.inferflow.model.RuntimeSettings;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,7 +18,7 @@ record ServedModel(String name, long version, Path file, String inputName, int w
                     "model '" + name + "': file " + file + " does not exist");
         }
         try (OnnxModel model =
-                OnnxModel.load(name, Files.readAllBytes(file), RuntimeOptions.defaults())) {
+                OnnxModel.load(name, Files.readAllBytes(file), RuntimeSettings.defaults())) {
             return new ServedModel(name, version, file, model.inputName(), model.inputWidth());
         } catch (ModelException e) {
             throw new IllegalArgumentException(e.getMessage(), e);

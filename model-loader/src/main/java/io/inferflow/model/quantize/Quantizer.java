@@ -15,7 +15,7 @@ import java.util.Locale;
  *
  * <pre>{@code
  * QuantizationResult result = Quantizer.quantize(fp32Bytes,
- *         QuantizeOptions.builder().perChannel(true).maxDeviation(0.01).build());
+ *         QuantizeSettings.builder().perChannel(true).maxDeviation(0.01).build());
  * Files.write(out, result.model());
  * System.out.print(result.report().format());
  * }</pre>
@@ -84,11 +84,11 @@ public final class Quantizer {
      * Quantizes {@code fp32} and compares the result with it on ONNX Runtime.
      *
      * @throws QuantizationException reason {@code DEVIATION_EXCEEDED} when
-     *     {@link QuantizeOptions#maxDeviation()} is set and exceeded; its report has the numbers
+     *     {@link QuantizeSettings#maxDeviation()} is set and exceeded; its report has the numbers
      * @throws ModelException when the bytes are not an ONNX model, the model cannot be loaded or
      *     run, or its opset is too old for DequantizeLinear
      */
-    public static QuantizationResult quantize(byte[] fp32, QuantizeOptions options)
+    public static QuantizationResult quantize(byte[] fp32, QuantizeSettings options)
             throws ModelException {
         OnnxMl.ModelProto model;
         try {
@@ -117,7 +117,7 @@ public final class Quantizer {
      * Converts {@code fp32} to float16 weights ({@link Fp16Converter}, for GPU task managers) and
      * compares the result with it on ONNX Runtime, like {@link #quantize}.
      */
-    public static QuantizationResult toFp16(byte[] fp32, QuantizeOptions options)
+    public static QuantizationResult toFp16(byte[] fp32, QuantizeSettings options)
             throws ModelException {
         byte[] fp16 = Fp16Converter.convert(fp32);
         return compared(
@@ -135,7 +135,7 @@ public final class Quantizer {
             List<QuantizationReport.QuantizedOp> quantized,
             List<QuantizationReport.SkippedOp> skipped,
             List<String> notes,
-            QuantizeOptions options)
+            QuantizeSettings options)
             throws ModelException {
         Comparison cmp = Comparison.run(fp32, converted, options);
         QuantizationReport report =

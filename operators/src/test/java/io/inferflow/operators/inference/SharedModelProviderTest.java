@@ -17,7 +17,7 @@ import io.inferflow.model.LoaderPolicy;
 import io.inferflow.model.Mlp;
 import io.inferflow.model.ModelDescriptor;
 import io.inferflow.model.ModelException;
-import io.inferflow.model.RuntimeOptions;
+import io.inferflow.model.RuntimeSettings;
 import io.inferflow.model.SharedModels;
 import io.inferflow.operators.control.ModelControls;
 import io.inferflow.operators.decode.DecodedEvent;
@@ -133,7 +133,7 @@ class SharedModelProviderTest {
     void autoRunsOnTheCpuHereAndSaysSoInStatusAndMetrics() throws Exception {
         assumeFalse(OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA),
                 "expects the CPU build of ONNX Runtime");
-        var operator = operatorOn(RuntimeOptions.Device.AUTO);
+        var operator = operatorOn(RuntimeSettings.Device.AUTO);
         try (var harness = new TwoInputStreamOperatorTestHarness<>(operator)) {
             harness.open();
             deploy(harness);
@@ -155,7 +155,7 @@ class SharedModelProviderTest {
     void cudaRejectsTheVersionHereWithCudaUnavailable() throws Exception {
         assumeFalse(OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA),
                 "expects the CPU build of ONNX Runtime");
-        var operator = operatorOn(RuntimeOptions.Device.CUDA);
+        var operator = operatorOn(RuntimeSettings.Device.CUDA);
         try (var harness = new TwoInputStreamOperatorTestHarness<>(operator)) {
             harness.open();
             deploy(harness);
@@ -184,14 +184,14 @@ class SharedModelProviderTest {
                 0L);
     }
 
-    private MicroBatchInferenceOperator operatorOn(RuntimeOptions.Device device) {
+    private MicroBatchInferenceOperator operatorOn(RuntimeSettings.Device device) {
         return new MicroBatchInferenceOperator(
                 List.of(),
                 new SharedModelProvider(
                         LoaderPolicy.builder()
                                 .addAllowedUriRoot(store.toUri().toString())
                                 .trustKey(KEYS.getPublic())
-                                .runtime(RuntimeOptions.defaults().withDevice(device, 0))
+                                .runtime(RuntimeSettings.defaults().withDevice(device, 0))
                                 .build()),
                 BatchingOptions.builder().maxSize(10).maxDelay(Duration.ofHours(1)).build());
     }
