@@ -14,7 +14,7 @@ import java.util.Map;
 /**
  * Fetches, verifies, inspects and warms up model versions under a {@link LoaderPolicy}.
  * Thread-safe. Checks run in this order, and the first failure is a {@link ModelException}
- * whose {@link ModelException#reason() reason} is a {@link LoadFailure} constant and whose
+ * whose {@link ModelException#reason() reason} is a {@link LoadFailure} and whose
  * message names the bad value:
  *
  * <ol>

@@ -383,9 +383,9 @@ public final class OnnxModel implements Scorer {
 
         private static final long serialVersionUID = 1L;
 
-        final String reason;
+        final LoadFailure reason;
 
-        CudaFailure(String reason, String message, Throwable cause) {
+        CudaFailure(LoadFailure reason, String message, Throwable cause) {
             super(message, cause);
             this.reason = reason;
         }
@@ -531,7 +531,7 @@ public final class OnnxModel implements Scorer {
         float[] out = runBatch(input, rows);
         if (out.length != rows * outputWidth) {
             throw new ModelException(
-                    "WRONG_OUTPUT_SHAPE",
+                    LoadFailure.WRONG_OUTPUT_SHAPE,
                     label + " returned " + out.length + " values for " + rows
                             + " rows, expected " + rows * outputWidth);
         }
@@ -557,7 +557,7 @@ public final class OnnxModel implements Scorer {
             return interleaveRows(parts, rows, total);
         } catch (OrtException e) {
             throw new ModelException(
-                    "RUN_FAILED", label + ": inference failed: " + e.getMessage(), e);
+                    LoadFailure.RUN_FAILED, label + ": inference failed: " + e.getMessage(), e);
         }
     }
 

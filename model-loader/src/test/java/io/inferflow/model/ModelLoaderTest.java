@@ -81,7 +81,7 @@ class ModelLoaderTest {
     }
 
     private static ModelException rejected(
-            ModelLoader loader, ModelDescriptor d, String reason) {
+            ModelLoader loader, ModelDescriptor d, LoadFailure reason) {
         ModelException e = assertThrows(ModelException.class, () -> loader.load(d).close());
         assertEquals(reason, e.reason(), e.getMessage());
         assertTrue(e.getMessage().startsWith("model 'fraud' v3: "), e.getMessage());

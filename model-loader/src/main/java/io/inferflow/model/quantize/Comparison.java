@@ -60,7 +60,7 @@ final class Comparison {
                 rows = generate(options.generatedRows(), fp32.inputWidth(), options.seed());
             } else if (rows[0].length != fp32.inputWidth()) {
                 throw new ModelException(
-                        "WRONG_SAMPLE_WIDTH",
+                        QuantizeFailure.WRONG_SAMPLE_WIDTH,
                         "sample rows have width " + rows[0].length + ", the model's input '"
                                 + fp32.inputName() + "' has width " + fp32.inputWidth());
             }

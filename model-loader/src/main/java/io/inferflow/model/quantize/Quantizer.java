@@ -83,7 +83,7 @@ public final class Quantizer {
     /**
      * Quantizes {@code fp32} and compares the result with it on ONNX Runtime.
      *
-     * @throws QuantizationException reason {@code DEVIATION_EXCEEDED} when
+     * @throws QuantizationException reason {@link QuantizeFailure#DEVIATION_EXCEEDED} when
      *     {@link QuantizeSettings#maxDeviation()} is set and exceeded; its report has the numbers
      * @throws ModelException when the bytes are not an ONNX model, the model cannot be loaded or
      *     run, or its opset is too old for DequantizeLinear
@@ -95,12 +95,14 @@ public final class Quantizer {
             model = OnnxMl.ModelProto.parseFrom(fp32);
         } catch (InvalidProtocolBufferException e) {
             throw new ModelException(
-                    "NOT_ONNX", "expected an ONNX ModelProto, could not parse the "
+                    QuantizeFailure.NOT_ONNX,
+                    "expected an ONNX ModelProto, could not parse the "
                             + fp32.length + " bytes: " + e.getMessage(), e);
         }
         if (!model.hasGraph() || model.getGraph().getNodeCount() == 0) {
             throw new ModelException(
-                    "NOT_ONNX", "expected an ONNX model with a graph, the " + fp32.length
+                    QuantizeFailure.NOT_ONNX,
+                    "expected an ONNX model with a graph, the " + fp32.length
                             + " bytes parse to a model without nodes");
         }
         WeightRewriter.Outcome outcome =
@@ -167,7 +169,7 @@ public final class Quantizer {
         Double limit = options.maxDeviation();
         if (limit != null && !(report.maxAbsDeviation() <= limit)) {
             throw new QuantizationException(
-                    QuantizationException.DEVIATION_EXCEEDED,
+                    QuantizeFailure.DEVIATION_EXCEEDED,
                     String.format(Locale.ROOT,
                             "max absolute deviation %.6f exceeds --max-deviation %s (on %d %s"
                                     + " rows; mean %.6f, decisions agree on %.2f%%); the"

@@ -318,7 +318,7 @@ final class WeightRewriter {
             return false;
         }
         throw new ModelException(
-                "OPSET_TOO_OLD",
+                QuantizeFailure.OPSET_TOO_OLD,
                 "DequantizeLinear needs default-domain opset " + DEQUANTIZE_OPSET
                         + " or later, the model imports " + opset + " and uses ops " + ops
                         + " whose meaning may change if it were raised; re-export it at opset "

@@ -81,7 +81,7 @@ class Fp16ConverterTest {
                         QuantizationException.class,
                         () -> Quantizer.toFp16(fp32, QuantizeSettings.builder().timingRuns(0)
                                 .maxDeviation(1e-9).build()));
-        assertEquals("DEVIATION_EXCEEDED", e.reason());
+        assertEquals(QuantizeFailure.DEVIATION_EXCEEDED, e.reason());
         assertEquals(report.maxAbsDeviation(), e.report().maxAbsDeviation());
     }
 

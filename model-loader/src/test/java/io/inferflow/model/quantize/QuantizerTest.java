@@ -167,7 +167,7 @@ class QuantizerTest {
         QuantizationException e = assertThrows(QuantizationException.class,
                 () -> Quantizer.quantize(fp32,
                         QuantizeSettings.builder().maxDeviation(1e-7).timingRuns(0).build()));
-        assertEquals("DEVIATION_EXCEEDED", e.reason());
+        assertEquals(QuantizeFailure.DEVIATION_EXCEEDED, e.reason());
         assertNotNull(e.report());
         assertTrue(e.report().maxAbsDeviation() > 1e-7);
         assertTrue(e.getMessage().startsWith("max absolute deviation "), e.getMessage());
@@ -233,7 +233,7 @@ class QuantizerTest {
     void rejectsBytesThatAreNotAModel() {
         ModelException e = assertThrows(ModelException.class,
                 () -> Quantizer.quantize(new byte[] {1, 2, 3, 4, 5}, NO_TIMING));
-        assertEquals("NOT_ONNX", e.reason());
+        assertEquals(QuantizeFailure.NOT_ONNX, e.reason());
         assertTrue(e.getMessage().startsWith("expected an ONNX ModelProto"), e.getMessage());
     }
 
@@ -273,7 +273,7 @@ class QuantizerTest {
                 Graphs.matMulAdd(Graphs.gaussian(r, 16, 3), Graphs.gaussian(r, 3), 9));
         ModelException e = assertThrows(ModelException.class,
                 () -> Quantizer.quantize(fp32, NO_TIMING));
-        assertEquals("OPSET_TOO_OLD", e.reason());
+        assertEquals(QuantizeFailure.OPSET_TOO_OLD, e.reason());
         assertTrue(e.getMessage().startsWith("DequantizeLinear needs default-domain opset 10 or"
                 + " later, the model imports 9"), e.getMessage());
     }

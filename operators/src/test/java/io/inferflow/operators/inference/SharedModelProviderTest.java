@@ -13,6 +13,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtProvider;
 import io.inferflow.model.Ed25519;
 import io.inferflow.model.Hashes;
+import io.inferflow.model.LoadFailure;
 import io.inferflow.model.LoaderPolicy;
 import io.inferflow.model.Mlp;
 import io.inferflow.model.ModelDescriptor;
@@ -99,7 +100,7 @@ class SharedModelProviderTest {
     void rejectsUnsignedModelWithTheLoadersReason() {
         ModelDescriptor unsigned = descriptor.toBuilder().signature(null).keyId(null).build();
         ModelException e = assertThrows(ModelException.class, () -> provider.acquire(unsigned));
-        assertEquals("SIGNATURE_MISSING", e.reason());
+        assertEquals(LoadFailure.SIGNATURE_MISSING, e.reason());
     }
 
     @Test
