@@ -72,7 +72,8 @@ public final class ModelLoader {
         }
         checkSignature(label, d);
         OnnxModel model =
-                OnnxModel.load(label, bytes, policy.runtime(), d.inputName(), d.inputWidth());
+                SessionFactory.of(policy.runtime())
+                        .open(label, bytes, d.inputName(), d.inputWidth());
         long millis = (System.nanoTime() - start) / 1_000_000;
         LOG.info("loaded {} from {} ({} bytes) in {} ms, on {}",
                 label, d.uri(), bytes.length, millis, model.executionProvider());
