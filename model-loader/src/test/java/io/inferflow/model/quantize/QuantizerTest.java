@@ -28,6 +28,12 @@ import java.util.Map;
 import java.util.Random;
 import java.util.stream.Collectors;
 
+/**
+ * What {@link Quantizer} promises for INT8 and its refusals. Longer than most test classes (about
+ * 350 lines): each test builds or trains its own small model and checks one promise of the
+ * report (quantized and skipped ops, deviation, agreement, timings) against real ONNX Runtime
+ * runs, and they share the comparison helpers at the end.
+ */
 class QuantizerTest {
 
     /** Tests that do not look at timings skip them: they are reported, never asserted. */
