@@ -5,7 +5,7 @@ import io.inferflow.cli.bench.BenchReport;
 import io.inferflow.cli.bench.BenchSettings;
 import io.inferflow.cli.bench.Benchmark;
 import io.inferflow.cli.bench.ResultTable;
-import io.inferflow.model.RuntimeOptions;
+import io.inferflow.model.RuntimeSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
@@ -90,7 +90,7 @@ final class BenchCommand implements Callable<Integer> {
                     + " (inference.device; default: ${DEFAULT-VALUE}). cuda needs the jar built"
                     + " with -Pgpu (pipeline-gpu.jar) and a GPU; a model that cannot get CUDA"
                     + " then fails the run.")
-    RuntimeOptions.Device device;
+    RuntimeSettings.Device device;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
     Path json;
@@ -165,11 +165,11 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** {@code auto}, {@code cpu} or {@code cuda}, in any case. */
-    static final class DeviceConverter implements ITypeConverter<RuntimeOptions.Device> {
+    static final class DeviceConverter implements ITypeConverter<RuntimeSettings.Device> {
         @Override
-        public RuntimeOptions.Device convert(String value) {
+        public RuntimeSettings.Device convert(String value) {
             try {
-                return RuntimeOptions.Device.valueOf(value.trim().toUpperCase(Locale.ROOT));
+                return RuntimeSettings.Device.valueOf(value.trim().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(
                         "'" + value + "' is not a device; expected auto, cpu or cuda");

@@ -9,7 +9,7 @@ import io.inferflow.model.Ed25519;
 import io.inferflow.model.Hashes;
 import io.inferflow.model.ModelException;
 import io.inferflow.model.OnnxModel;
-import io.inferflow.model.RuntimeOptions;
+import io.inferflow.model.RuntimeSettings;
 import io.inferflow.model.profile.ReferenceProfile;
 import io.inferflow.schemas.avro.ModelAction;
 import io.inferflow.schemas.avro.ModelControl;
@@ -138,7 +138,7 @@ final class ModelCommand {
             String sha256 = Hashes.sha256Hex(bytes);
             String inputName;
             int inputWidth;
-            try (OnnxModel model = OnnxModel.load(name, bytes, RuntimeOptions.defaults())) {
+            try (OnnxModel model = OnnxModel.load(name, bytes, RuntimeSettings.defaults())) {
                 inputName = model.inputName();
                 inputWidth = model.inputWidth();
             } catch (ModelException e) {

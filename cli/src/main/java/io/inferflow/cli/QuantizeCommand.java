@@ -4,7 +4,7 @@ import io.inferflow.cli.io.CsvFeatures;
 import io.inferflow.model.quantize.QuantizationException;
 import io.inferflow.model.quantize.QuantizationReport;
 import io.inferflow.model.quantize.QuantizationResult;
-import io.inferflow.model.quantize.QuantizeOptions;
+import io.inferflow.model.quantize.QuantizeSettings;
 import io.inferflow.model.quantize.Quantizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -63,8 +63,8 @@ final class QuantizeCommand implements Callable<Integer> {
         if (maxDeviation != null && !(maxDeviation > 0)) {
             throw new IllegalArgumentException("--max-deviation must be > 0, got " + maxDeviation);
         }
-        QuantizeOptions.Builder options =
-                QuantizeOptions.builder().perChannel(perChannel).maxDeviation(maxDeviation);
+        QuantizeSettings.Builder options =
+                QuantizeSettings.builder().perChannel(perChannel).maxDeviation(maxDeviation);
         if (sample != null) {
             float[][] rows = CsvFeatures.rows(sample);
             if (rows.length == 0) {

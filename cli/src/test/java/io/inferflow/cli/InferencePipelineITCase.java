@@ -8,7 +8,7 @@ import io.inferflow.cli.io.AvroJson;
 import io.inferflow.cli.io.FeatureProducer;
 import io.inferflow.model.Mlp;
 import io.inferflow.model.OnnxModel;
-import io.inferflow.model.RuntimeOptions;
+import io.inferflow.model.RuntimeSettings;
 import io.inferflow.operators.InferenceOptions;
 import io.inferflow.schemas.avro.FeatureEvent;
 import io.inferflow.schemas.registry.SchemaRegistryClient;
@@ -174,7 +174,8 @@ class InferencePipelineITCase {
             Path modelFile, Map<String, float[]> rows, Map<String, float[]> scores)
             throws Exception {
         try (OnnxModel model =
-                OnnxModel.load("direct", Files.readAllBytes(modelFile), RuntimeOptions.defaults())) {
+                OnnxModel.load(
+                        "direct", Files.readAllBytes(modelFile), RuntimeSettings.defaults())) {
             List<String> ids = new ArrayList<>(rows.keySet());
             FloatBuffer in =
                     ByteBuffer.allocateDirect(ids.size() * WIDTH * 4)

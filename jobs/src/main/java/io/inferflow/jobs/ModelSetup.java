@@ -8,7 +8,7 @@ import io.inferflow.model.Hashes;
 import io.inferflow.model.LoaderPolicy;
 import io.inferflow.model.ModelException;
 import io.inferflow.model.OnnxModel;
-import io.inferflow.model.RuntimeOptions;
+import io.inferflow.model.RuntimeSettings;
 import io.inferflow.model.profile.ReferenceProfile;
 import io.inferflow.operators.InferenceOptions;
 import io.inferflow.operators.inference.IdentityModelProvider;
@@ -97,7 +97,7 @@ public record ModelSetup(List<ModelControl> initial, ModelProvider provider) {
                 .requireSignatures(conf.get(JobOptions.REQUIRE_SIGNATURES))
                 .trustedKeys(keys)
                 .fetchTimeout(conf.get(JobOptions.MODEL_FETCH_TIMEOUT))
-                .runtime(RuntimeOptions.withIntraOpThreads(
+                .runtime(RuntimeSettings.withIntraOpThreads(
                                 conf.get(InferenceOptions.INTRA_OP_THREADS))
                         .withDevice(
                                 conf.get(InferenceOptions.DEVICE),
@@ -162,7 +162,7 @@ public record ModelSetup(List<ModelControl> initial, ModelProvider provider) {
         for (String entry : conf.getOptional(InferenceOptions.MODELS).orElse(List.of())) {
             ModelArg arg = ModelArg.parse(entry);
             byte[] bytes = read(arg);
-            try (OnnxModel model = OnnxModel.load(arg.name(), bytes, RuntimeOptions.defaults())) {
+            try (OnnxModel model = OnnxModel.load(arg.name(), bytes, RuntimeSettings.defaults())) {
                 models.add(
                         ModelControl.newBuilder()
                                 .setName(arg.name())
@@ -242,7 +242,7 @@ public record ModelSetup(List<ModelControl> initial, ModelProvider provider) {
             }
             ModelArg first = ModelArg.parse(conf.get(InferenceOptions.MODELS).get(0));
             try (OnnxModel model =
-                    OnnxModel.load(first.name(), read(first), RuntimeOptions.defaults())) {
+                    OnnxModel.load(first.name(), read(first), RuntimeSettings.defaults())) {
                 return new IdentityModelProvider(model.inputWidth(), model.outputWidth());
             } catch (ModelException e) {
                 throw new IllegalArgumentException(e.getMessage(), e);

@@ -34,7 +34,7 @@ public final class LoaderPolicy implements Serializable {
     private final long maxBytes;
     private final boolean requireSignatures;
     private final Map<String, String> trustedKeys;
-    private final RuntimeOptions runtime;
+    private final RuntimeSettings runtime;
     private final Duration fetchTimeout;
 
     private LoaderPolicy(Builder b) {
@@ -70,7 +70,7 @@ public final class LoaderPolicy implements Serializable {
         return trustedKeys;
     }
 
-    public RuntimeOptions runtime() {
+    public RuntimeSettings runtime() {
         return runtime;
     }
 
@@ -93,7 +93,7 @@ public final class LoaderPolicy implements Serializable {
         private long maxBytes = DEFAULT_MAX_BYTES;
         private boolean requireSignatures = true;
         private final Map<String, String> trustedKeys = new LinkedHashMap<>();
-        private RuntimeOptions runtime = RuntimeOptions.defaults();
+        private RuntimeSettings runtime = RuntimeSettings.defaults();
         private Duration fetchTimeout = DEFAULT_FETCH_TIMEOUT;
 
         private Builder() {}
@@ -133,7 +133,7 @@ public final class LoaderPolicy implements Serializable {
             return this;
         }
 
-        public Builder runtime(RuntimeOptions runtime) {
+        public Builder runtime(RuntimeSettings runtime) {
             this.runtime = runtime;
             return this;
         }

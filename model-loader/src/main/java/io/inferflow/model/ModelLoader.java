@@ -14,7 +14,7 @@ import java.util.Map;
 /**
  * Fetches, verifies, inspects and warms up model versions under a {@link LoaderPolicy}.
  * Thread-safe. Checks run in this order, and the first failure is a {@link ModelException}
- * whose {@link ModelException#reason() reason} is a {@link LoadFailure} constant and whose
+ * whose {@link ModelException#reason() reason} is a {@link LoadFailure} and whose
  * message names the bad value:
  *
  * <ol>
@@ -22,7 +22,7 @@ import java.util.Map;
  *   <li>fetching, reading no more than {@code maxBytes + 1} bytes;
  *   <li>the file's sha256 against the descriptor's;
  *   <li>the signature over {@link ModelDescriptor#signedPayload()}, when present or required;
- *   <li>an ONNX Runtime session on the device the policy's {@link RuntimeOptions} ask for
+ *   <li>an ONNX Runtime session on the device the policy's {@link RuntimeSettings} ask for
  *       ({@link LoadFailure#CUDA_UNAVAILABLE} when it must be CUDA and cannot), its input
  *       checked against the descriptor;
  *   <li>a warm-up run on a row of zeros.
@@ -72,7 +72,8 @@ public final class ModelLoader {
         }
         checkSignature(label, d);
         OnnxModel model =
-                OnnxModel.load(label, bytes, policy.runtime(), d.inputName(), d.inputWidth());
+                SessionFactory.of(policy.runtime())
+                        .open(label, bytes, d.inputName(), d.inputWidth());
         long millis = (System.nanoTime() - start) / 1_000_000;
         LOG.info("loaded {} from {} ({} bytes) in {} ms, on {}",
                 label, d.uri(), bytes.length, millis, model.executionProvider());

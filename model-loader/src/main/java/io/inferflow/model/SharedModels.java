@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Sessions are keyed by (name, version, sha256, requested device): a descriptor that names the
  * same version with other bytes gets its own session, and so does a loader whose {@link
- * RuntimeOptions#deviceKey() device} differs ({@code inference.device} {@code cpu} vs {@code auto}
+ * RuntimeSettings#deviceKey() device} differs ({@code inference.device} {@code cpu} vs {@code auto}
  * or {@code cuda}, or another CUDA device id), because the execution provider is fixed when the
  * session is created. Other runtime options (intra-op threads) are the first acquirer's. The first acquirer's loader and policy load the
  * session; acquirers of the same key that arrive while it loads wait for it and share its

@@ -11,6 +11,7 @@ import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -19,21 +20,34 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 /**
- * {@code inference.device} on this machine, whose ONNX Runtime is the CPU build: {@code auto}
- * falls back to the CPU and says why, {@code cpu} never tries CUDA, {@code cuda} rejects with
- * {@link LoadFailure#CUDA_UNAVAILABLE}. Pretending the build offers CUDA exercises the path where
- * adding the CUDA provider itself fails (as with {@code onnxruntime_gpu} on a host without CUDA).
+ * {@link SessionFactory}'s device policy ({@code inference.device}) on this machine, whose ONNX
+ * Runtime is the CPU build: {@code auto} falls back to the CPU and says why, {@code cpu} never
+ * tries CUDA, {@code cuda} rejects with {@link LoadFailure#CUDA_UNAVAILABLE}. Pretending the
+ * build offers CUDA exercises the path where adding the CUDA provider itself fails (as with
+ * {@code onnxruntime_gpu} on a host without CUDA).
  */
 class DeviceSelectionTest {
 
     private static final Mlp MLP = Mlp.random(5, 8, 16, 1);
     private static final byte[] MODEL = MLP.toOnnx("features");
-    private static final EnumSet<OrtProvider> WITH_CUDA = EnumSet.of(OrtProvider.CPU, OrtProvider.CUDA);
+    private static final EnumSet<OrtProvider> WITH_CUDA =
+            EnumSet.of(OrtProvider.CPU, OrtProvider.CUDA);
 
     @TempDir Path dir;
 
-    private static RuntimeOptions on(RuntimeOptions.Device device) {
-        return RuntimeOptions.defaults().withDevice(device, 0);
+    private static RuntimeSettings on(RuntimeSettings.Device device) {
+        return RuntimeSettings.defaults().withDevice(device, 0);
+    }
+
+    private static OnnxModel open(String label, byte[] bytes, RuntimeSettings settings)
+            throws ModelException {
+        return SessionFactory.of(settings).open(label, bytes, null, 0);
+    }
+
+    private static OnnxModel open(
+            String label, byte[] bytes, RuntimeSettings settings, Set<OrtProvider> available)
+            throws ModelException {
+        return SessionFactory.of(settings, available).open(label, bytes, null, 0);
     }
 
     private static void assumeNoCudaBuild() {
@@ -45,13 +59,14 @@ class DeviceSelectionTest {
 
     @Test
     void defaultsAreCpu() {
-        assertEquals(RuntimeOptions.Device.CPU, RuntimeOptions.defaults().device());
-        assertEquals("CPU", RuntimeOptions.defaults().deviceKey());
-        assertEquals("AUTO:1", RuntimeOptions.defaults().withDevice(RuntimeOptions.Device.AUTO, 1)
+        assertEquals(RuntimeSettings.Device.CPU, RuntimeSettings.defaults().device());
+        assertEquals("CPU", RuntimeSettings.defaults().deviceKey());
+        assertEquals("AUTO:1", RuntimeSettings.defaults().withDevice(RuntimeSettings.Device.AUTO, 1)
                 .deviceKey());
         IllegalArgumentException e =
                 assertThrows(IllegalArgumentException.class,
-                        () -> RuntimeOptions.defaults().withDevice(RuntimeOptions.Device.CUDA, -1));
+                        () -> RuntimeSettings.defaults()
+                                .withDevice(RuntimeSettings.Device.CUDA, -1));
         assertTrue(e.getMessage().contains("got -1"), e.getMessage());
     }
 
@@ -59,7 +74,7 @@ class DeviceSelectionTest {
     void autoFallsBackToCpuAndRecordsWhy() throws Exception {
         assumeNoCudaBuild();
         try (OnnxModel model =
-                OnnxModel.load("model 'm'", MODEL, on(RuntimeOptions.Device.AUTO), null, 0)) {
+                open("model 'm'", MODEL, on(RuntimeSettings.Device.AUTO))) {
             assertEquals(ExecutionProvider.CPU, model.executionProvider());
             assertTrue(model.cudaFallback().contains("offers [CPU], not CUDA"),
                     model.cudaFallback());
@@ -71,8 +86,7 @@ class DeviceSelectionTest {
     void autoFallsBackWhenAddingCudaFails() throws Exception {
         assumeNoCudaBuild();
         try (OnnxModel model =
-                OnnxModel.load(
-                        "model 'm'", MODEL, on(RuntimeOptions.Device.AUTO), null, 0, WITH_CUDA)) {
+                open("model 'm'", MODEL, on(RuntimeSettings.Device.AUTO), WITH_CUDA)) {
             assertEquals(ExecutionProvider.CPU, model.executionProvider());
             assertTrue(model.cudaFallback().startsWith(
                             "adding the CUDA execution provider (device 0) failed: "),
@@ -85,8 +99,7 @@ class DeviceSelectionTest {
     void cpuNeverTriesCuda() throws Exception {
         // Even where CUDA is said to be offered: adding it would fail here, and nothing falls back.
         try (OnnxModel model =
-                OnnxModel.load(
-                        "model 'm'", MODEL, on(RuntimeOptions.Device.CPU), null, 0, WITH_CUDA)) {
+                open("model 'm'", MODEL, on(RuntimeSettings.Device.CPU), WITH_CUDA)) {
             assertEquals(ExecutionProvider.CPU, model.executionProvider());
             assertNull(model.cudaFallback());
         }
@@ -97,8 +110,7 @@ class DeviceSelectionTest {
         assumeNoCudaBuild();
         ModelException e =
                 assertThrows(ModelException.class,
-                        () -> OnnxModel.load("model 'm'", MODEL, on(RuntimeOptions.Device.CUDA),
-                                null, 0));
+                        () -> open("model 'm'", MODEL, on(RuntimeSettings.Device.CUDA)));
         assertEquals(LoadFailure.CUDA_UNAVAILABLE, e.reason());
         assertTrue(e.getMessage().startsWith("model 'm': inference.device is cuda and this ONNX"
                 + " Runtime build offers [CPU], not CUDA"), e.getMessage());
@@ -109,8 +121,8 @@ class DeviceSelectionTest {
         assumeNoCudaBuild();
         ModelException e =
                 assertThrows(ModelException.class,
-                        () -> OnnxModel.load("model 'm'", MODEL, on(RuntimeOptions.Device.CUDA),
-                                null, 0, WITH_CUDA));
+                        () -> open("model 'm'", MODEL, on(RuntimeSettings.Device.CUDA),
+                                WITH_CUDA));
         assertEquals(LoadFailure.CUDA_UNAVAILABLE, e.reason());
         assertTrue(e.getMessage().startsWith(
                         "model 'm': adding the CUDA execution provider (device 0) failed"),
@@ -119,13 +131,12 @@ class DeviceSelectionTest {
 
     @Test
     void aModelThatIsBrokenEverywhereIsNotLoadableWhateverTheDevice() {
-        for (RuntimeOptions.Device device : RuntimeOptions.Device.values()) {
+        for (RuntimeSettings.Device device : RuntimeSettings.Device.values()) {
             ModelException e =
                     assertThrows(ModelException.class,
-                            () -> OnnxModel.load("model 'junk'", new byte[] {1, 2, 3}, on(device),
-                                    null, 0));
+                            () -> open("model 'junk'", new byte[] {1, 2, 3}, on(device)));
             assertEquals(
-                    device == RuntimeOptions.Device.CUDA
+                    device == RuntimeSettings.Device.CUDA
                                     && !OrtEnvironment.getAvailableProviders()
                                             .contains(OrtProvider.CUDA)
                             ? LoadFailure.CUDA_UNAVAILABLE
@@ -144,7 +155,7 @@ class DeviceSelectionTest {
                         .allowedUriRoots(List.of(dir.toUri().toString()))
                         .requireSignatures(false);
         try (LoadedModel model =
-                new ModelLoader(policy.runtime(on(RuntimeOptions.Device.AUTO)).build(), List.of())
+                new ModelLoader(policy.runtime(on(RuntimeSettings.Device.AUTO)).build(), List.of())
                         .load(d)) {
             assertEquals(ExecutionProvider.CPU, model.executionProvider());
             assertTrue(model.cudaFallback().contains("not CUDA"), model.cudaFallback());
@@ -152,7 +163,7 @@ class DeviceSelectionTest {
         ModelException e =
                 assertThrows(ModelException.class,
                         () -> new ModelLoader(
-                                        policy.runtime(on(RuntimeOptions.Device.CUDA)).build(),
+                                        policy.runtime(on(RuntimeSettings.Device.CUDA)).build(),
                                         List.of())
                                 .load(d)
                                 .close());

@@ -27,6 +27,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+/**
+ * Every check of {@link ModelLoader#load}, in its order, one test per {@link LoadFailure} it can
+ * give, against files, a local HTTP server and extra model sources. Longer than most test classes
+ * (about 400 lines) because the checks share one fixture (server, signing key, policy) and read
+ * best side by side in the loader's order; the session checks themselves are {@link
+ * SessionFactoryTest}'s and {@link ModelSignatureTest}'s.
+ */
 class ModelLoaderTest {
 
     private static final KeyPair TRUSTED = Ed25519.generate();
@@ -81,7 +88,7 @@ class ModelLoaderTest {
     }
 
     private static ModelException rejected(
-            ModelLoader loader, ModelDescriptor d, String reason) {
+            ModelLoader loader, ModelDescriptor d, LoadFailure reason) {
         ModelException e = assertThrows(ModelException.class, () -> loader.load(d).close());
         assertEquals(reason, e.reason(), e.getMessage());
         assertTrue(e.getMessage().startsWith("model 'fraud' v3: "), e.getMessage());

@@ -16,7 +16,8 @@ class OnnxModelTest {
     @Test
     void scoresBatchesLikeThePlainJavaForwardPass() throws Exception {
         Mlp mlp = Mlp.random(7, 16, 64, 32, 3);
-        try (OnnxModel model = OnnxModel.load("t", mlp.toOnnx("features"), RuntimeOptions.defaults())) {
+        try (OnnxModel model =
+                OnnxModel.load("t", mlp.toOnnx("features"), RuntimeSettings.defaults())) {
             assertEquals(16, model.inputWidth());
             assertEquals(3, model.outputWidth());
             assertEquals("features", model.inputName());
@@ -46,15 +47,18 @@ class OnnxModelTest {
         ModelException e =
                 assertThrows(
                         ModelException.class,
-                        () -> OnnxModel.load("junk", new byte[] {1, 2, 3, 4}, RuntimeOptions.defaults()));
-        assertEquals("NOT_LOADABLE", e.reason());
+                        () -> OnnxModel.load(
+                                "junk", new byte[] {1, 2, 3, 4}, RuntimeSettings.defaults()));
+        assertEquals(LoadFailure.NOT_LOADABLE, e.reason());
         assertTrue(e.getMessage().contains("'junk'"), e.getMessage());
     }
 
     @Test
     void rejectsZeroIntraOpThreads() {
         IllegalArgumentException e =
-                assertThrows(IllegalArgumentException.class, () -> RuntimeOptions.withIntraOpThreads(0));
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> RuntimeSettings.withIntraOpThreads(0));
         assertTrue(e.getMessage().contains("got 0"), e.getMessage());
     }
 

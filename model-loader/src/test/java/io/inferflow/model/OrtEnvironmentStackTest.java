@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ONNX Runtime 1.29 overflows a 1 MB thread stack (SIGSEGV, the JVM dies) when it creates its
  * environment in a process with a long command line, as a Flink TaskManager has. A child JVM with
  * a 6,000-character system property loads a model on a thread with a 1 MB stack: through {@link
- * OnnxModel} it must live.
+ * OnnxModel}, which starts the environment with {@link OnnxRuntimeEnvironment}, it must live.
  */
 class OrtEnvironmentStackTest {
 
@@ -38,7 +38,7 @@ class OrtEnvironmentStackTest {
                                         OnnxModel.load(
                                                 "small-stack",
                                                 Mlp.random(1, 4, 8, 1).toOnnx("features"),
-                                                RuntimeOptions.defaults())) {
+                                                RuntimeSettings.defaults())) {
                                     System.out.println("loaded width " + model.inputWidth());
                                 } catch (Throwable t) {
                                     failure[0] = t;

@@ -82,8 +82,8 @@ class SharedModelsTest {
                         LoaderPolicy.builder()
                                 .allowedUriRoots(List.of(dir.toUri().toString()))
                                 .requireSignatures(false)
-                                .runtime(RuntimeOptions.defaults()
-                                        .withDevice(RuntimeOptions.Device.AUTO, 0))
+                                .runtime(RuntimeSettings.defaults()
+                                        .withDevice(RuntimeSettings.Device.AUTO, 0))
                                 .build(),
                         List.of());
         try (SharedModels.Lease cpu = SharedModels.acquire(v1, loader);

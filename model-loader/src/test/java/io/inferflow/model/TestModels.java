@@ -17,38 +17,112 @@ final class TestModels {
      * returned as {@code score}: a valid model that the loader must still refuse.
      */
     static byte[] doubleInput(int width) {
-        OnnxMl.ValueInfoProto input =
-                Mlp.floatMatrix("features", width).toBuilder()
+        return model(
+                OnnxMl.GraphProto.newBuilder()
+                        .setName("double_input")
+                        .addInput(matrix("features", width, OnnxMl.TensorProto.DataType.DOUBLE))
+                        .addOutput(Mlp.floatMatrix("score", width))
+                        .addNode(cast("features", "score", OnnxMl.TensorProto.DataType.FLOAT)));
+    }
+
+    /**
+     * A graph with input {@code features} FLOAT [batch, width] and four outputs, {@code f}, {@code
+     * d}, {@code l} and {@code i}: the input as FLOAT, DOUBLE, INT64 and INT32.
+     */
+    static byte[] castOutputs(int width) {
+        OnnxMl.GraphProto.Builder graph =
+                OnnxMl.GraphProto.newBuilder()
+                        .setName("cast_outputs")
+                        .addInput(Mlp.floatMatrix("features", width));
+        String[] names = {"f", "d", "l", "i"};
+        OnnxMl.TensorProto.DataType[] types = {
+            OnnxMl.TensorProto.DataType.FLOAT,
+            OnnxMl.TensorProto.DataType.DOUBLE,
+            OnnxMl.TensorProto.DataType.INT64,
+            OnnxMl.TensorProto.DataType.INT32
+        };
+        for (int k = 0; k < names.length; k++) {
+            graph.addOutput(matrix(names[k], width, types[k]));
+            graph.addNode(cast("features", names[k], types[k]));
+        }
+        return model(graph);
+    }
+
+    /**
+     * A graph that loads but whose every run fails: input {@code features} FLOAT [batch, width],
+     * reshaped to {@code [width + 1]} floats.
+     */
+    static byte[] failsToRun(int width) {
+        OnnxMl.TensorProto shape =
+                OnnxMl.TensorProto.newBuilder()
+                        .setName("shape")
+                        .setDataType(OnnxMl.TensorProto.DataType.INT64.getNumber())
+                        .addDims(1)
+                        .addInt64Data(width + 1)
+                        .build();
+        OnnxMl.ValueInfoProto score =
+                OnnxMl.ValueInfoProto.newBuilder()
+                        .setName("score")
                         .setType(
                                 OnnxMl.TypeProto.newBuilder()
                                         .setTensorType(
-                                                Mlp.floatMatrix("features", width)
-                                                        .getType()
-                                                        .getTensorType()
-                                                        .toBuilder()
+                                                OnnxMl.TypeProto.Tensor.newBuilder()
                                                         .setElemType(
-                                                                OnnxMl.TensorProto.DataType.DOUBLE
+                                                                OnnxMl.TensorProto.DataType.FLOAT
                                                                         .getNumber())))
                         .build();
-        OnnxMl.NodeProto cast =
-                OnnxMl.NodeProto.newBuilder()
-                        .setName("Cast0")
-                        .setOpType("Cast")
-                        .addInput("features")
-                        .addOutput("score")
-                        .addAttribute(
-                                OnnxMl.AttributeProto.newBuilder()
-                                        .setName("to")
-                                        .setType(OnnxMl.AttributeProto.AttributeType.INT)
-                                        .setI(OnnxMl.TensorProto.DataType.FLOAT.getNumber()))
-                        .build();
-        OnnxMl.GraphProto graph =
+        return model(
                 OnnxMl.GraphProto.newBuilder()
-                        .setName("double_input")
+                        .setName("fails_to_run")
+                        .addInput(Mlp.floatMatrix("features", width))
+                        .addOutput(score)
+                        .addInitializer(shape)
+                        .addNode(
+                                OnnxMl.NodeProto.newBuilder()
+                                        .setName("Reshape0")
+                                        .setOpType("Reshape")
+                                        .addInput("features")
+                                        .addInput("shape")
+                                        .addOutput("score")));
+    }
+
+    /** A graph whose input {@code features} has a fixed batch size: FLOAT [1, width]. */
+    static byte[] fixedBatch(int width) {
+        OnnxMl.ValueInfoProto.Builder input = Mlp.floatMatrix("features", width).toBuilder();
+        input.getTypeBuilder().getTensorTypeBuilder().getShapeBuilder().getDimBuilder(0)
+                .setDimValue(1);
+        return model(
+                OnnxMl.GraphProto.newBuilder()
+                        .setName("fixed_batch")
                         .addInput(input)
                         .addOutput(Mlp.floatMatrix("score", width))
-                        .addNode(cast)
-                        .build();
+                        .addNode(cast("features", "score", OnnxMl.TensorProto.DataType.FLOAT)));
+    }
+
+    /** A [batch, width] tensor of {@code type} named {@code name}. */
+    private static OnnxMl.ValueInfoProto matrix(
+            String name, int width, OnnxMl.TensorProto.DataType type) {
+        OnnxMl.ValueInfoProto.Builder info = Mlp.floatMatrix(name, width).toBuilder();
+        info.getTypeBuilder().getTensorTypeBuilder().setElemType(type.getNumber());
+        return info.build();
+    }
+
+    private static OnnxMl.NodeProto cast(
+            String input, String output, OnnxMl.TensorProto.DataType to) {
+        return OnnxMl.NodeProto.newBuilder()
+                .setName("Cast_" + output)
+                .setOpType("Cast")
+                .addInput(input)
+                .addOutput(output)
+                .addAttribute(
+                        OnnxMl.AttributeProto.newBuilder()
+                                .setName("to")
+                                .setType(OnnxMl.AttributeProto.AttributeType.INT)
+                                .setI(to.getNumber()))
+                .build();
+    }
+
+    private static byte[] model(OnnxMl.GraphProto.Builder graph) {
         return OnnxMl.ModelProto.newBuilder()
                 .setIrVersion(8)
                 .setProducerName("inferflow-test")

@@ -1,6 +1,6 @@
 package io.inferflow.operators;
 
-import io.inferflow.model.RuntimeOptions;
+import io.inferflow.model.RuntimeSettings;
 import io.inferflow.operators.inference.BatchingOptions;
 import io.inferflow.operators.inference.NonFiniteFeaturePolicy;
 import org.apache.flink.configuration.ConfigOption;
@@ -114,10 +114,10 @@ public final class InferenceOptions {
                                     + " (updated per batch and per event). Counters and meters"
                                     + " are always kept.");
 
-    public static final ConfigOption<RuntimeOptions.Device> DEVICE =
+    public static final ConfigOption<RuntimeSettings.Device> DEVICE =
             ConfigOptions.key("inference.device")
-                    .enumType(RuntimeOptions.Device.class)
-                    .defaultValue(RuntimeOptions.Device.AUTO)
+                    .enumType(RuntimeSettings.Device.class)
+                    .defaultValue(RuntimeSettings.Device.AUTO)
                     .withDescription(
                             "Where ONNX Runtime sessions run: AUTO uses the CUDA execution"
                                     + " provider when the job jar is the GPU build"

@@ -3,7 +3,7 @@ package io.inferflow.cli.bench;
 import io.inferflow.model.Mlp;
 import io.inferflow.model.ModelException;
 import io.inferflow.model.OnnxModel;
-import io.inferflow.model.RuntimeOptions;
+import io.inferflow.model.RuntimeSettings;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -63,7 +63,7 @@ public record BenchModel(String name, Path file, int width, long defaultEvents) 
                             + " digits, '.', '_', '-') followed by .onnx");
         }
         try (OnnxModel model =
-                OnnxModel.load(name, Files.readAllBytes(file), RuntimeOptions.defaults())) {
+                OnnxModel.load(name, Files.readAllBytes(file), RuntimeSettings.defaults())) {
             return new BenchModel(name, file.toAbsolutePath(), model.inputWidth(), WIDE_EVENTS);
         } catch (ModelException e) {
             throw new IllegalArgumentException("--model '" + file + "': " + e.getMessage(), e);

@@ -1,6 +1,6 @@
 package io.inferflow.cli.bench;
 
-import io.inferflow.model.RuntimeOptions;
+import io.inferflow.model.RuntimeSettings;
 
 import java.time.Duration;
 import java.util.List;
@@ -27,7 +27,7 @@ public record BenchSettings(
         Set<BenchConfig> configs,
         String command,
         long swapEvery,
-        RuntimeOptions.Device device) {
+        RuntimeSettings.Device device) {
 
     /** Highest automatic latency-phase rate, events/s. */
     public static final double MAX_AUTO_RATE = 2000;

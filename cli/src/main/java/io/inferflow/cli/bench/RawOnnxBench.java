@@ -2,7 +2,7 @@ package io.inferflow.cli.bench;
 
 import io.inferflow.model.ModelException;
 import io.inferflow.model.OnnxModel;
-import io.inferflow.model.RuntimeOptions;
+import io.inferflow.model.RuntimeSettings;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -34,9 +34,9 @@ final class RawOnnxBench {
 
     private final int batchSize;
     private final int threads;
-    private final RuntimeOptions.Device device;
+    private final RuntimeSettings.Device device;
 
-    RawOnnxBench(int batchSize, int threads, RuntimeOptions.Device device) {
+    RawOnnxBench(int batchSize, int threads, RuntimeSettings.Device device) {
         this.batchSize = batchSize;
         this.threads = threads;
         this.device = device;
@@ -51,7 +51,7 @@ final class RawOnnxBench {
         try (OnnxModel onnx =
                         OnnxModel.load(
                                 model.name(), Files.readAllBytes(model.file()),
-                                RuntimeOptions.withIntraOpThreads(1).withDevice(device, 0));
+                                RuntimeSettings.withIntraOpThreads(1).withDevice(device, 0));
                 Workers workers = new Workers(threads)) {
             List<Future<double[]>> futures = new ArrayList<>();
             CountDownLatch ready = new CountDownLatch(threads);

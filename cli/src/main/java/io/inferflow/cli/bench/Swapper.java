@@ -5,7 +5,7 @@ import io.inferflow.jobs.control.ModelControlClient;
 import io.inferflow.model.Hashes;
 import io.inferflow.model.ModelException;
 import io.inferflow.model.OnnxModel;
-import io.inferflow.model.RuntimeOptions;
+import io.inferflow.model.RuntimeSettings;
 import io.inferflow.schemas.avro.ModelPrecision;
 
 import java.io.IOException;
@@ -33,7 +33,7 @@ final class Swapper implements AutoCloseable {
         this.every = every;
         byte[] bytes = Files.readAllBytes(model.file());
         this.sha256 = Hashes.sha256Hex(bytes);
-        try (OnnxModel onnx = OnnxModel.load(model.name(), bytes, RuntimeOptions.defaults())) {
+        try (OnnxModel onnx = OnnxModel.load(model.name(), bytes, RuntimeSettings.defaults())) {
             this.inputName = onnx.inputName();
         } catch (ModelException e) {
             throw new IllegalArgumentException(e.getMessage(), e);

@@ -2,7 +2,7 @@ package io.inferflow.cli.local;
 
 import io.inferflow.model.ModelException;
 import io.inferflow.model.OnnxModel;
-import io.inferflow.model.RuntimeOptions;
+import io.inferflow.model.RuntimeSettings;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,7 +18,7 @@ record LocalModel(String name, long version, Path file, String inputName, int wi
                     "model '" + name + "': file " + file + " does not exist");
         }
         try (OnnxModel model =
-                OnnxModel.load(name, Files.readAllBytes(file), RuntimeOptions.defaults())) {
+                OnnxModel.load(name, Files.readAllBytes(file), RuntimeSettings.defaults())) {
             return new LocalModel(name, version, file, model.inputName(), model.inputWidth());
         } catch (ModelException e) {
             throw new IllegalArgumentException(e.getMessage(), e);

@@ -1,6 +1,6 @@
 package io.inferflow.cli.bench;
 
-import io.inferflow.model.RuntimeOptions;
+import io.inferflow.model.RuntimeSettings;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -17,7 +17,7 @@ class BenchSettingsTest {
         return new BenchSettings(
                 List.of("small"), events, batchSize, 2, rate, 10, Duration.ofMillis(500),
                 EnumSet.allOf(BenchConfig.class), "pipeline bench", 0,
-                RuntimeOptions.Device.CPU);
+                RuntimeSettings.Device.CPU);
     }
 
     @Test

@@ -11,7 +11,7 @@ import io.inferflow.cli.io.FeatureProducer;
 import io.inferflow.cli.io.Pacer;
 import io.inferflow.model.Mlp;
 import io.inferflow.model.OnnxModel;
-import io.inferflow.model.RuntimeOptions;
+import io.inferflow.model.RuntimeSettings;
 import io.inferflow.model.profile.ProfileBuilder;
 import io.inferflow.model.profile.ReferenceProfile;
 import io.inferflow.operators.drift.DriftOptions;
@@ -120,7 +120,7 @@ class DriftITCase {
                         new FeatureProducer(STACK.kafka().bootstrapServers(), kit.registryUrl,
                                 kit.features);
                 Reports reports = new Reports(kit.registryUrl, driftTopic);
-                OnnxModel scorer = OnnxModel.load("check", onnx, RuntimeOptions.defaults())) {
+                OnnxModel scorer = OnnxModel.load("check", onnx, RuntimeSettings.defaults())) {
             producer.labelsTo(kit.registryUrl, labelsTopic);
             Labeller labeller = new Labeller(scorer);
             assertAllActive(control.send(deploy, Duration.ofSeconds(60), s -> {}), 1);

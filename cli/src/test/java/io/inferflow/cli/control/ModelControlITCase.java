@@ -12,7 +12,7 @@ import io.inferflow.cli.io.AvroJson;
 import io.inferflow.cli.io.Pacer;
 import io.inferflow.model.Mlp;
 import io.inferflow.model.quantize.QuantizationResult;
-import io.inferflow.model.quantize.QuantizeOptions;
+import io.inferflow.model.quantize.QuantizeSettings;
 import io.inferflow.model.quantize.Quantizer;
 import io.inferflow.schemas.avro.ModelAction;
 import io.inferflow.schemas.avro.ModelControl;
@@ -198,7 +198,7 @@ class ModelControlITCase {
         int total = 10_000;
         Mlp fp32 = Mlp.random(303, ControlTestKit.WIDTH, 64, 32, 1);
         QuantizationResult int8 =
-                Quantizer.quantize(fp32.toOnnx("features"), QuantizeOptions.defaults());
+                Quantizer.quantize(fp32.toOnnx("features"), QuantizeSettings.defaults());
         try (ModelControlClient control = kit.client();
                 TrackedProducer producer = producer(kit)) {
             JobClient job = startJob(kit);

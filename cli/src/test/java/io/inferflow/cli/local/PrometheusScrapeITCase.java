@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.inferflow.cli.io.FeatureProducer;
 import io.inferflow.model.OnnxModel;
-import io.inferflow.model.RuntimeOptions;
+import io.inferflow.model.RuntimeSettings;
 import io.inferflow.operators.drift.DriftOptions;
 import io.inferflow.schemas.Topics;
 import io.inferflow.schemas.wire.ErrorTypes;
@@ -228,7 +228,7 @@ class PrometheusScrapeITCase {
         rows.forEach(input::put);
         input.flip();
         float[] scores;
-        try (OnnxModel model = OnnxModel.load("demo", demo, RuntimeOptions.defaults())) {
+        try (OnnxModel model = OnnxModel.load("demo", demo, RuntimeSettings.defaults())) {
             scores = model.score(input, rows.size());
         }
         int correct = 0;

@@ -3,7 +3,7 @@ package io.inferflow.model.profile;
 import io.inferflow.model.Hashes;
 import io.inferflow.model.ModelException;
 import io.inferflow.model.OnnxModel;
-import io.inferflow.model.RuntimeOptions;
+import io.inferflow.model.RuntimeSettings;
 import io.inferflow.model.Scorer;
 
 import java.nio.ByteBuffer;
@@ -55,7 +55,7 @@ public final class ProfileBuilder {
         if (rows == null || rows.length == 0) {
             throw new IllegalArgumentException("no rows to profile; expected at least one");
         }
-        try (OnnxModel model = OnnxModel.load("profiled", onnxModel, RuntimeOptions.defaults())) {
+        try (OnnxModel model = OnnxModel.load("profiled", onnxModel, RuntimeSettings.defaults())) {
             int width = model.inputWidth();
             checkRows(rows, width);
             List<String> names = names(featureNames, width);

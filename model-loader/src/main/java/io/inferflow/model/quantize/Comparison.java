@@ -2,7 +2,7 @@ package io.inferflow.model.quantize;
 
 import io.inferflow.model.ModelException;
 import io.inferflow.model.OnnxModel;
-import io.inferflow.model.RuntimeOptions;
+import io.inferflow.model.RuntimeSettings;
 import io.inferflow.model.quantize.QuantizationReport.BatchTiming;
 
 import java.nio.ByteBuffer;
@@ -48,9 +48,9 @@ final class Comparison {
         this.timings = timings;
     }
 
-    static Comparison run(byte[] fp32Bytes, byte[] int8Bytes, QuantizeOptions options)
+    static Comparison run(byte[] fp32Bytes, byte[] int8Bytes, QuantizeSettings options)
             throws ModelException {
-        RuntimeOptions runtime = RuntimeOptions.defaults();
+        RuntimeSettings runtime = RuntimeSettings.defaults();
         try (OnnxModel fp32 = OnnxModel.load("FP32", fp32Bytes, runtime);
                 OnnxModel int8 = OnnxModel.load("INT8", int8Bytes, runtime)) {
             checkSameInterface(fp32, int8);
@@ -60,7 +60,7 @@ final class Comparison {
                 rows = generate(options.generatedRows(), fp32.inputWidth(), options.seed());
             } else if (rows[0].length != fp32.inputWidth()) {
                 throw new ModelException(
-                        "WRONG_SAMPLE_WIDTH",
+                        QuantizeFailure.WRONG_SAMPLE_WIDTH,
                         "sample rows have width " + rows[0].length + ", the model's input '"
                                 + fp32.inputName() + "' has width " + fp32.inputWidth());
             }
@@ -98,7 +98,7 @@ final class Comparison {
         }
     }
 
-    private static int decision(float[] out, int row, int width, QuantizeOptions options) {
+    private static int decision(float[] out, int row, int width, QuantizeSettings options) {
         if (width == 1) {
             return out[row] >= options.decisionThreshold() ? 1 : 0;
         }

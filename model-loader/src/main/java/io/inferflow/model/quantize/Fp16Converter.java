@@ -44,8 +44,11 @@ public final class Fp16Converter {
         try {
             model = OnnxMl.ModelProto.parseFrom(fp32);
         } catch (InvalidProtocolBufferException e) {
-            throw new ModelException("NOT_ONNX", "expected an ONNX ModelProto, could not parse the "
-                    + fp32.length + " bytes: " + e.getMessage(), e);
+            throw new ModelException(
+                    QuantizeFailure.NOT_ONNX,
+                    "expected an ONNX ModelProto, could not parse the " + fp32.length + " bytes: "
+                            + e.getMessage(),
+                    e);
         }
         OnnxMl.GraphProto graph = model.getGraph();
         Set<String> taken = new HashSet<>();

@@ -15,7 +15,7 @@ import java.util.Locale;
  *
  * <pre>{@code
  * QuantizationResult result = Quantizer.quantize(fp32Bytes,
- *         QuantizeOptions.builder().perChannel(true).maxDeviation(0.01).build());
+ *         QuantizeSettings.builder().perChannel(true).maxDeviation(0.01).build());
  * Files.write(out, result.model());
  * System.out.print(result.report().format());
  * }</pre>
@@ -83,24 +83,26 @@ public final class Quantizer {
     /**
      * Quantizes {@code fp32} and compares the result with it on ONNX Runtime.
      *
-     * @throws QuantizationException reason {@code DEVIATION_EXCEEDED} when
-     *     {@link QuantizeOptions#maxDeviation()} is set and exceeded; its report has the numbers
+     * @throws QuantizationException reason {@link QuantizeFailure#DEVIATION_EXCEEDED} when
+     *     {@link QuantizeSettings#maxDeviation()} is set and exceeded; its report has the numbers
      * @throws ModelException when the bytes are not an ONNX model, the model cannot be loaded or
      *     run, or its opset is too old for DequantizeLinear
      */
-    public static QuantizationResult quantize(byte[] fp32, QuantizeOptions options)
+    public static QuantizationResult quantize(byte[] fp32, QuantizeSettings options)
             throws ModelException {
         OnnxMl.ModelProto model;
         try {
             model = OnnxMl.ModelProto.parseFrom(fp32);
         } catch (InvalidProtocolBufferException e) {
             throw new ModelException(
-                    "NOT_ONNX", "expected an ONNX ModelProto, could not parse the "
+                    QuantizeFailure.NOT_ONNX,
+                    "expected an ONNX ModelProto, could not parse the "
                             + fp32.length + " bytes: " + e.getMessage(), e);
         }
         if (!model.hasGraph() || model.getGraph().getNodeCount() == 0) {
             throw new ModelException(
-                    "NOT_ONNX", "expected an ONNX model with a graph, the " + fp32.length
+                    QuantizeFailure.NOT_ONNX,
+                    "expected an ONNX model with a graph, the " + fp32.length
                             + " bytes parse to a model without nodes");
         }
         WeightRewriter.Outcome outcome =
@@ -117,7 +119,7 @@ public final class Quantizer {
      * Converts {@code fp32} to float16 weights ({@link Fp16Converter}, for GPU task managers) and
      * compares the result with it on ONNX Runtime, like {@link #quantize}.
      */
-    public static QuantizationResult toFp16(byte[] fp32, QuantizeOptions options)
+    public static QuantizationResult toFp16(byte[] fp32, QuantizeSettings options)
             throws ModelException {
         byte[] fp16 = Fp16Converter.convert(fp32);
         return compared(
@@ -135,7 +137,7 @@ public final class Quantizer {
             List<QuantizationReport.QuantizedOp> quantized,
             List<QuantizationReport.SkippedOp> skipped,
             List<String> notes,
-            QuantizeOptions options)
+            QuantizeSettings options)
             throws ModelException {
         Comparison cmp = Comparison.run(fp32, converted, options);
         QuantizationReport report =
@@ -167,7 +169,7 @@ public final class Quantizer {
         Double limit = options.maxDeviation();
         if (limit != null && !(report.maxAbsDeviation() <= limit)) {
             throw new QuantizationException(
-                    QuantizationException.DEVIATION_EXCEEDED,
+                    QuantizeFailure.DEVIATION_EXCEEDED,
                     String.format(Locale.ROOT,
                             "max absolute deviation %.6f exceeds --max-deviation %s (on %d %s"
                                     + " rows; mean %.6f, decisions agree on %.2f%%); the"

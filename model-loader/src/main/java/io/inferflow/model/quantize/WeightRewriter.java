@@ -18,19 +18,10 @@ import java.util.TreeSet;
  * Rewrites a graph so that the 2-D float weight initializers of MatMul and Gemm become int8
  * initializers behind a DequantizeLinear node whose output keeps the weight's original name:
  * the consuming ops, their attributes (transA, transB, alpha, beta) and the bias stay as they
- * were, so the op computes exactly what it computed before, with dequantized weights.
+ * were, so the op computes exactly what it computed before, with dequantized weights. {@link
+ * DequantizeOpset} makes DequantizeLinear available first.
  */
 final class WeightRewriter {
-
-    /** DequantizeLinear with an axis attribute (per-channel) needs opset 13. */
-    static final int PER_AXIS_OPSET = 13;
-    /** DequantizeLinear exists from opset 10. */
-    static final int DEQUANTIZE_OPSET = 10;
-
-    /** Ops whose meaning for float tensors is the same from opset 7 to 13. */
-    private static final Set<String> SAFE_TO_RAISE =
-            Set.of("MatMul", "Gemm", "Add", "Sub", "Mul", "Div", "Relu", "Sigmoid", "Tanh",
-                    "Identity");
 
     /** The rewritten model and what happened to each op. */
     record Outcome(
@@ -50,7 +41,7 @@ final class WeightRewriter {
         OnnxMl.GraphProto graph = model.getGraph();
         List<String> notes = new ArrayList<>();
         OnnxMl.ModelProto.Builder out = model.toBuilder();
-        boolean axisAllowed = settleOpset(model, out, perChannel, notes);
+        boolean axisAllowed = DequantizeOpset.settle(model, out, perChannel, notes);
         boolean usePerChannel = perChannel && axisAllowed;
 
         Map<String, OnnxMl.TensorProto> inits = new HashMap<>();
@@ -270,59 +261,6 @@ final class WeightRewriter {
 
     static String label(OnnxMl.NodeProto node, int index) {
         return node.getName().isEmpty() ? node.getOpType() + "#" + index : node.getName();
-    }
-
-    /**
-     * Makes sure DequantizeLinear is available, raising the default-domain opset when the graph
-     * only uses ops whose meaning does not change. Returns whether per-axis DequantizeLinear is.
-     */
-    private static boolean settleOpset(
-            OnnxMl.ModelProto model,
-            OnnxMl.ModelProto.Builder out,
-            boolean perChannel,
-            List<String> notes)
-            throws ModelException {
-        int index = -1;
-        for (int i = 0; i < model.getOpsetImportCount(); i++) {
-            String domain = model.getOpsetImport(i).getDomain();
-            if (domain.isEmpty() || domain.equals("ai.onnx")) {
-                index = i;
-            }
-        }
-        long opset = index < 0 ? 0 : model.getOpsetImport(index).getVersion();
-        if (opset >= PER_AXIS_OPSET) {
-            return true;
-        }
-        Set<String> ops = new TreeSet<>();
-        boolean subgraphs = false;
-        for (OnnxMl.NodeProto node : model.getGraph().getNodeList()) {
-            ops.add(node.getOpType());
-            subgraphs |= node.getAttributeList().stream()
-                    .anyMatch(a -> a.hasG() || a.getGraphsCount() > 0);
-        }
-        if (opset >= 7 && !subgraphs && SAFE_TO_RAISE.containsAll(ops)) {
-            out.setOpsetImport(index, out.getOpsetImport(index).toBuilder()
-                    .setVersion(PER_AXIS_OPSET));
-            out.setIrVersion(Math.max(model.getIrVersion(), 7));
-            notes.add("default-domain opset raised from " + opset + " to " + PER_AXIS_OPSET
-                    + " for DequantizeLinear (the graph's ops " + ops
-                    + " mean the same at both)");
-            return true;
-        }
-        if (opset >= DEQUANTIZE_OPSET) {
-            if (perChannel) {
-                notes.add("per-channel needs opset " + PER_AXIS_OPSET + ", the model imports "
-                        + opset + " and uses ops " + ops + " that may change meaning if it were"
-                        + " raised; quantized per tensor instead");
-            }
-            return false;
-        }
-        throw new ModelException(
-                "OPSET_TOO_OLD",
-                "DequantizeLinear needs default-domain opset " + DEQUANTIZE_OPSET
-                        + " or later, the model imports " + opset + " and uses ops " + ops
-                        + " whose meaning may change if it were raised; re-export it at opset "
-                        + PER_AXIS_OPSET + " or later");
     }
 
     private static int intAttribute(OnnxMl.NodeProto node, String name) {

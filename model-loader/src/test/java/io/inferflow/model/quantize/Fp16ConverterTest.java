@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.inferflow.model.Mlp;
 import io.inferflow.model.OnnxModel;
-import io.inferflow.model.RuntimeOptions;
+import io.inferflow.model.RuntimeSettings;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
@@ -37,7 +37,7 @@ class Fp16ConverterTest {
         byte[] fp16 = Fp16Converter.convert(fp32);
         assertTrue(fp16.length < fp32.length * 0.7, fp32.length + " -> " + fp16.length);
         float[][] rows = Comparison.generate(500, TrainedMlp.IN, 4);
-        RuntimeOptions one = RuntimeOptions.defaults();
+        RuntimeSettings one = RuntimeSettings.defaults();
         try (OnnxModel a = OnnxModel.load("fp32", fp32, one);
                 OnnxModel b = OnnxModel.load("fp16", fp16, one)) {
             assertEquals(a.inputName(), b.inputName());
@@ -60,7 +60,7 @@ class Fp16ConverterTest {
         byte[] fp32 = Mlp.random(2, 256, 1024, 1024, 1).toOnnx("features");
         byte[] fp16 = Fp16Converter.convert(fp32);
         assertTrue(fp16.length < fp32.length * 0.51, fp32.length + " -> " + fp16.length);
-        try (OnnxModel m = OnnxModel.load("fp16", fp16, RuntimeOptions.defaults())) {
+        try (OnnxModel m = OnnxModel.load("fp16", fp16, RuntimeSettings.defaults())) {
             assertEquals(1, m.outputWidth());
         }
     }
@@ -69,7 +69,7 @@ class Fp16ConverterTest {
     void toFp16ReportsSizeAndDeviationAndEnforcesTheLimit() throws Exception {
         byte[] fp32 = Mlp.random(3, 16, 64, 32, 1).toOnnx("features");
         QuantizationResult result =
-                Quantizer.toFp16(fp32, QuantizeOptions.builder().timingRuns(0).build());
+                Quantizer.toFp16(fp32, QuantizeSettings.builder().timingRuns(0).build());
         QuantizationReport report = result.report();
         assertTrue(report.form().startsWith("fp16"), report.form());
         assertEquals(result.model().length, report.sizeAfter());
@@ -79,9 +79,9 @@ class Fp16ConverterTest {
         QuantizationException e =
                 assertThrows(
                         QuantizationException.class,
-                        () -> Quantizer.toFp16(fp32, QuantizeOptions.builder().timingRuns(0)
+                        () -> Quantizer.toFp16(fp32, QuantizeSettings.builder().timingRuns(0)
                                 .maxDeviation(1e-9).build()));
-        assertEquals("DEVIATION_EXCEEDED", e.reason());
+        assertEquals(QuantizeFailure.DEVIATION_EXCEEDED, e.reason());
         assertEquals(report.maxAbsDeviation(), e.report().maxAbsDeviation());
     }
 

@@ -3,7 +3,7 @@ package io.inferflow.model.quantize;
 import ai.onnx.proto.OnnxMl;
 import io.inferflow.model.Mlp;
 import io.inferflow.model.OnnxModel;
-import io.inferflow.model.RuntimeOptions;
+import io.inferflow.model.RuntimeSettings;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -39,7 +39,7 @@ public final class GraphFormMeasurement {
         byte[] qdq = WeightRewriter.rewrite(model, false, true).model().toByteArray();
         byte[] dynamic = dynamicForm(model).toByteArray();
         float[][] rows = Comparison.generate(1000, 256, 7);
-        RuntimeOptions one = RuntimeOptions.defaults();
+        RuntimeSettings one = RuntimeSettings.defaults();
         try (OnnxModel a = OnnxModel.load("fp32", fp32, one);
                 OnnxModel b = OnnxModel.load("qdq", qdq, one);
                 OnnxModel c = OnnxModel.load("dynamic", dynamic, one)) {

@@ -12,7 +12,7 @@ import ai.onnxruntime.OrtSession;
 import io.inferflow.model.Mlp;
 import io.inferflow.model.ModelException;
 import io.inferflow.model.OnnxModel;
-import io.inferflow.model.RuntimeOptions;
+import io.inferflow.model.RuntimeSettings;
 import io.inferflow.model.quantize.Graphs.GemmForm;
 import io.inferflow.model.quantize.QuantizationReport.QuantizedOp;
 import io.inferflow.model.quantize.QuantizationReport.SkippedOp;
@@ -28,17 +28,23 @@ import java.util.Map;
 import java.util.Random;
 import java.util.stream.Collectors;
 
+/**
+ * What {@link Quantizer} promises for INT8 and its refusals. Longer than most test classes (about
+ * 350 lines): each test builds or trains its own small model and checks one promise of the
+ * report (quantized and skipped ops, deviation, agreement, timings) against real ONNX Runtime
+ * runs, and they share the comparison helpers at the end.
+ */
 class QuantizerTest {
 
     /** Tests that do not look at timings skip them: they are reported, never asserted. */
-    private static final QuantizeOptions NO_TIMING =
-            QuantizeOptions.builder().timingRuns(0).build();
+    private static final QuantizeSettings NO_TIMING =
+            QuantizeSettings.builder().timingRuns(0).build();
 
     @Test
     void wideMlpFileIsAtLeastThreeTimesSmaller() throws Exception {
         byte[] fp32 = Mlp.random(2, 256, 1024, 1024, 1).toOnnx("features");
         QuantizationResult result =
-                Quantizer.quantize(fp32, QuantizeOptions.builder().timingRuns(5).build());
+                Quantizer.quantize(fp32, QuantizeSettings.builder().timingRuns(5).build());
         System.out.println("wide MLP 256-1024-1024-1:\n" + result.report().format());
         assertEquals(fp32.length, result.report().sizeBefore());
         assertEquals(result.model().length, result.report().sizeAfter());
@@ -53,7 +59,7 @@ class QuantizerTest {
         TrainedMlp mlp = TrainedMlp.train(11);
         assertTrue(mlp.accuracy > 0.8, "the fixture did not learn: accuracy " + mlp.accuracy);
         QuantizationReport report = Quantizer.quantize(mlp.toOnnx(),
-                QuantizeOptions.builder().perChannel(true).timingRuns(0).build()).report();
+                QuantizeSettings.builder().perChannel(true).timingRuns(0).build()).report();
         System.out.printf("trained MLP (held-out accuracy %.3f):%n%s", mlp.accuracy,
                 report.format());
         assertEquals(1000, report.rows());
@@ -69,14 +75,14 @@ class QuantizerTest {
         float[][] rows = Comparison.generate(200, TrainedMlp.IN, 5);
         for (boolean perChannel : new boolean[] {false, true}) {
             byte[] int8 = Quantizer.quantize(TrainedMlp.train(3).toOnnx(),
-                    QuantizeOptions.builder().perChannel(perChannel).timingRuns(0).build())
+                    QuantizeSettings.builder().perChannel(perChannel).timingRuns(0).build())
                     .model();
             assertMatchesReference(int8, rows, 1e-5);
         }
         Random r = new Random(9);
         byte[] matMulAdd = Graphs.matMulAdd(Graphs.gaussian(r, 12, 5), Graphs.gaussian(r, 5), 17);
         byte[] int8 = Quantizer.quantize(matMulAdd,
-                QuantizeOptions.builder().perChannel(true).symmetric(false).timingRuns(0).build())
+                QuantizeSettings.builder().perChannel(true).symmetric(false).timingRuns(0).build())
                 .model();
         assertMatchesReference(int8, Comparison.generate(200, 12, 6), 1e-5);
     }
@@ -93,7 +99,7 @@ class QuantizerTest {
         byte[] fp32 = Graphs.matMulAdd(w, new float[6], 17);
         QuantizationReport perTensor = Quantizer.quantize(fp32, NO_TIMING).report();
         QuantizationReport perChannel = Quantizer.quantize(fp32,
-                QuantizeOptions.builder().perChannel(true).timingRuns(0).build()).report();
+                QuantizeSettings.builder().perChannel(true).timingRuns(0).build()).report();
         System.out.printf("column scales 1e-3..1e2: max/mean deviation per-tensor %.6f/%.6f, "
                 + "per-channel %.6f/%.6f%n", perTensor.maxAbsDeviation(),
                 perTensor.meanAbsDeviation(), perChannel.maxAbsDeviation(),
@@ -115,7 +121,7 @@ class QuantizerTest {
                 0.7f, 1.3f);
         for (boolean perChannel : new boolean[] {false, true}) {
             QuantizationResult result = Quantizer.quantize(fp32,
-                    QuantizeOptions.builder().perChannel(perChannel).timingRuns(0).build());
+                    QuantizeSettings.builder().perChannel(perChannel).timingRuns(0).build());
             QuantizationReport report = result.report();
             assertEquals(1, report.quantized().size(), form + ": " + report.format());
             // |x| < ~4 on 1,000 N(0,1) rows, 10 terms, rounding error <= scale / 2 <= 1 / 127.
@@ -124,7 +130,7 @@ class QuantizerTest {
             assertMatchesReference(result.model(), Comparison.generate(50, 10, 2), 1e-5);
         }
         OnnxMl.NodeProto dq = dequantizer(Quantizer.quantize(fp32,
-                QuantizeOptions.builder().perChannel(true).timingRuns(0).build()).model());
+                QuantizeSettings.builder().perChannel(true).timingRuns(0).build()).model());
         int expectedAxis = form == GemmForm.B_TRANSPOSED || form == GemmForm.A_WEIGHT ? 0 : 1;
         assertEquals(expectedAxis, dq.getAttribute(0).getI(), form + ": channel axis");
     }
@@ -166,8 +172,8 @@ class QuantizerTest {
         byte[] fp32 = TrainedMlp.train(3).toOnnx();
         QuantizationException e = assertThrows(QuantizationException.class,
                 () -> Quantizer.quantize(fp32,
-                        QuantizeOptions.builder().maxDeviation(1e-7).timingRuns(0).build()));
-        assertEquals("DEVIATION_EXCEEDED", e.reason());
+                        QuantizeSettings.builder().maxDeviation(1e-7).timingRuns(0).build()));
+        assertEquals(QuantizeFailure.DEVIATION_EXCEEDED, e.reason());
         assertNotNull(e.report());
         assertTrue(e.report().maxAbsDeviation() > 1e-7);
         assertTrue(e.getMessage().startsWith("max absolute deviation "), e.getMessage());
@@ -177,7 +183,7 @@ class QuantizerTest {
     @Test
     void deviationWithinTheLimitPasses() throws Exception {
         QuantizationReport report = Quantizer.quantize(TrainedMlp.train(3).toOnnx(),
-                QuantizeOptions.builder().maxDeviation(0.05).timingRuns(0).build()).report();
+                QuantizeSettings.builder().maxDeviation(0.05).timingRuns(0).build()).report();
         assertTrue(report.maxAbsDeviation() <= 0.05);
     }
 
@@ -209,7 +215,7 @@ class QuantizerTest {
         Random r = new Random(3);
         byte[] fp32 = Graphs.matMulAdd(Graphs.gaussian(r, 16, 3), Graphs.gaussian(r, 3), 17);
         QuantizationResult result = Quantizer.quantize(fp32,
-                QuantizeOptions.builder().perChannel(true).timingRuns(0).build());
+                QuantizeSettings.builder().perChannel(true).timingRuns(0).build());
         assertEquals(1, result.report().quantized().size());
         assertEquals(List.of("Add"), result.report().skipped().stream()
                 .map(SkippedOp::opType).collect(Collectors.toList()));
@@ -221,7 +227,7 @@ class QuantizerTest {
         Random r = new Random(3);
         byte[] fp32 = Graphs.matMulAdd(Graphs.gaussian(r, 16, 3), Graphs.gaussian(r, 3), 9);
         QuantizationResult result = Quantizer.quantize(fp32,
-                QuantizeOptions.builder().perChannel(true).timingRuns(0).build());
+                QuantizeSettings.builder().perChannel(true).timingRuns(0).build());
         OnnxMl.ModelProto model = OnnxMl.ModelProto.parseFrom(result.model());
         assertEquals(13, model.getOpsetImport(0).getVersion());
         assertTrue(result.report().notes().get(0).startsWith(
@@ -233,7 +239,7 @@ class QuantizerTest {
     void rejectsBytesThatAreNotAModel() {
         ModelException e = assertThrows(ModelException.class,
                 () -> Quantizer.quantize(new byte[] {1, 2, 3, 4, 5}, NO_TIMING));
-        assertEquals("NOT_ONNX", e.reason());
+        assertEquals(QuantizeFailure.NOT_ONNX, e.reason());
         assertTrue(e.getMessage().startsWith("expected an ONNX ModelProto"), e.getMessage());
     }
 
@@ -241,11 +247,11 @@ class QuantizerTest {
     void usesSampleRowsWhenGiven() throws Exception {
         float[][] rows = Comparison.generate(37, TrainedMlp.IN, 1);
         QuantizationReport report = Quantizer.quantize(TrainedMlp.train(3).toOnnx(),
-                QuantizeOptions.builder().sampleRows(rows).timingRuns(0).build()).report();
+                QuantizeSettings.builder().sampleRows(rows).timingRuns(0).build()).report();
         assertEquals(37, report.rows());
         assertTrue(!report.rowsGenerated());
         ModelException e = assertThrows(ModelException.class,
-                () -> Quantizer.quantize(TrainedMlp.train(3).toOnnx(), QuantizeOptions.builder()
+                () -> Quantizer.quantize(TrainedMlp.train(3).toOnnx(), QuantizeSettings.builder()
                         .sampleRows(new float[][] {{1, 2}}).timingRuns(0).build()));
         assertEquals("sample rows have width 2, the model's input 'features' has width 16",
                 e.getMessage());
@@ -257,7 +263,7 @@ class QuantizerTest {
         byte[] fp32 = Graphs.matMulAdd(Graphs.gaussian(r, 16, 3), Graphs.gaussian(r, 3), 11);
         byte[] withSoftmax = withSoftmaxOutput(fp32);
         QuantizationResult result = Quantizer.quantize(withSoftmax,
-                QuantizeOptions.builder().perChannel(true).timingRuns(0).build());
+                QuantizeSettings.builder().perChannel(true).timingRuns(0).build());
         assertEquals(11, OnnxMl.ModelProto.parseFrom(result.model()).getOpsetImport(0)
                 .getVersion());
         assertEquals("per-tensor", result.report().quantized().get(0).granularity());
@@ -273,7 +279,7 @@ class QuantizerTest {
                 Graphs.matMulAdd(Graphs.gaussian(r, 16, 3), Graphs.gaussian(r, 3), 9));
         ModelException e = assertThrows(ModelException.class,
                 () -> Quantizer.quantize(fp32, NO_TIMING));
-        assertEquals("OPSET_TOO_OLD", e.reason());
+        assertEquals(QuantizeFailure.OPSET_TOO_OLD, e.reason());
         assertTrue(e.getMessage().startsWith("DequantizeLinear needs default-domain opset 10 or"
                 + " later, the model imports 9"), e.getMessage());
     }
@@ -293,7 +299,7 @@ class QuantizerTest {
         OnnxMl.GraphProto after = OnnxMl.ModelProto.parseFrom(int8).getGraph();
         assertEquals(before.getInputList(), after.getInputList());
         assertEquals(before.getOutputList(), after.getOutputList());
-        RuntimeOptions one = RuntimeOptions.defaults();
+        RuntimeSettings one = RuntimeSettings.defaults();
         try (OnnxModel a = OnnxModel.load("fp32", fp32, one);
                 OnnxModel b = OnnxModel.load("int8", int8, one)) {
             assertEquals(a.inputName(), b.inputName());

@@ -1,6 +1,7 @@
 package io.inferflow.operators.inference;
 
 import io.inferflow.model.ExecutionProvider;
+import io.inferflow.model.LoadFailure;
 import io.inferflow.model.ModelDescriptor;
 import io.inferflow.model.ModelException;
 import io.inferflow.model.Scorer;
@@ -53,7 +54,7 @@ final class FakeModelProvider implements ModelProvider {
     }
 
     /** Loads of {@code name} v{@code version} fail with {@code reason} and {@code message}. */
-    FakeModelProvider fail(String name, long version, String reason, String message) {
+    FakeModelProvider fail(String name, long version, LoadFailure reason, String message) {
         failures.put(key(name, version), new ModelException(reason, message));
         return this;
     }
@@ -82,7 +83,7 @@ final class FakeModelProvider implements ModelProvider {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new ModelException("FETCH_FAILED", "interrupted loading " + d);
+                throw new ModelException(LoadFailure.FETCH_FAILED, "interrupted loading " + d);
             }
         }
         ModelException failure = failures.get(key(d.name(), d.version()));
@@ -91,7 +92,7 @@ final class FakeModelProvider implements ModelProvider {
         }
         Integer width = widths.get(d.name());
         if (width == null) {
-            throw new ModelException("FETCH_FAILED", "no file at '" + d.uri() + "'");
+            throw new ModelException(LoadFailure.FETCH_FAILED, "no file at '" + d.uri() + "'");
         }
         FakeScorer scorer =
                 new FakeScorer(
@@ -198,7 +199,8 @@ final class FakeModelProvider implements ModelProvider {
             for (int i = 0; i < out.length; i++) {
                 float v = input.get(i);
                 if (v == FAIL) {
-                    throw new ModelException("RUN_FAILED", "cannot score row " + i / width);
+                    throw new ModelException(
+                            LoadFailure.RUN_FAILED, "cannot score row " + i / width);
                 }
                 out[i] = 2 * v;
             }

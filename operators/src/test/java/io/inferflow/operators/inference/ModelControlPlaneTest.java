@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.inferflow.model.LoadFailure;
 import io.inferflow.model.ModelDescriptor;
 import io.inferflow.operators.decode.DecodedEvent;
 import io.inferflow.operators.metrics.ModelMetrics;
@@ -71,7 +72,10 @@ class ModelControlPlaneTest {
     @Test
     void keepsServingPreviousVersionWhenLoadFails() throws Exception {
         provider.fail(
-                "fraud", 2, "SHA256_MISMATCH", "model 'fraud' v2: expected sha256 ab.., got cd..");
+                "fraud",
+                2,
+                LoadFailure.SHA256_MISMATCH,
+                "model 'fraud' v2: expected sha256 ab.., got cd..");
         try (var harness = open(List.of(initial("fraud", 1)), provider, 100)) {
             harness.processElement2(deploy("fraud", 2, 1), 0L);
             awaitFinishedLoads(harness, 1);
@@ -256,7 +260,7 @@ class ModelControlPlaneTest {
 
     @Test
     void fallsBackToLastServedVersionWhenDesiredIsRejectedOnRestore() throws Exception {
-        provider.fail("fraud", 2, "UNTRUSTED_KEY", "key 'k9' is not trusted");
+        provider.fail("fraud", 2, LoadFailure.UNTRUSTED_KEY, "key 'k9' is not trusted");
         OperatorSubtaskState snapshot;
         try (var harness = open(List.of(initial("fraud", 1)), provider, 100)) {
             harness.processElement2(deploy("fraud", 2, 1), 0L);
@@ -267,7 +271,7 @@ class ModelControlPlaneTest {
 
         FakeModelProvider restoredProvider =
                 new FakeModelProvider(Map.of("fraud", 2))
-                        .fail("fraud", 2, "UNTRUSTED_KEY", "key 'k9' is not trusted");
+                        .fail("fraud", 2, LoadFailure.UNTRUSTED_KEY, "key 'k9' is not trusted");
         var operator =
                 new MicroBatchInferenceOperator(List.of(), restoredProvider, batching(100));
         try (var restored = new TwoInputStreamOperatorTestHarness<>(operator)) {

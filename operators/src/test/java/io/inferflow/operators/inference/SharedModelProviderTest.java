@@ -13,11 +13,12 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtProvider;
 import io.inferflow.model.Ed25519;
 import io.inferflow.model.Hashes;
+import io.inferflow.model.LoadFailure;
 import io.inferflow.model.LoaderPolicy;
 import io.inferflow.model.Mlp;
 import io.inferflow.model.ModelDescriptor;
 import io.inferflow.model.ModelException;
-import io.inferflow.model.RuntimeOptions;
+import io.inferflow.model.RuntimeSettings;
 import io.inferflow.model.SharedModels;
 import io.inferflow.operators.control.ModelControls;
 import io.inferflow.operators.decode.DecodedEvent;
@@ -99,7 +100,7 @@ class SharedModelProviderTest {
     void rejectsUnsignedModelWithTheLoadersReason() {
         ModelDescriptor unsigned = descriptor.toBuilder().signature(null).keyId(null).build();
         ModelException e = assertThrows(ModelException.class, () -> provider.acquire(unsigned));
-        assertEquals("SIGNATURE_MISSING", e.reason());
+        assertEquals(LoadFailure.SIGNATURE_MISSING, e.reason());
     }
 
     @Test
@@ -133,7 +134,7 @@ class SharedModelProviderTest {
     void autoRunsOnTheCpuHereAndSaysSoInStatusAndMetrics() throws Exception {
         assumeFalse(OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA),
                 "expects the CPU build of ONNX Runtime");
-        var operator = operatorOn(RuntimeOptions.Device.AUTO);
+        var operator = operatorOn(RuntimeSettings.Device.AUTO);
         try (var harness = new TwoInputStreamOperatorTestHarness<>(operator)) {
             harness.open();
             deploy(harness);
@@ -155,7 +156,7 @@ class SharedModelProviderTest {
     void cudaRejectsTheVersionHereWithCudaUnavailable() throws Exception {
         assumeFalse(OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA),
                 "expects the CPU build of ONNX Runtime");
-        var operator = operatorOn(RuntimeOptions.Device.CUDA);
+        var operator = operatorOn(RuntimeSettings.Device.CUDA);
         try (var harness = new TwoInputStreamOperatorTestHarness<>(operator)) {
             harness.open();
             deploy(harness);
@@ -184,14 +185,14 @@ class SharedModelProviderTest {
                 0L);
     }
 
-    private MicroBatchInferenceOperator operatorOn(RuntimeOptions.Device device) {
+    private MicroBatchInferenceOperator operatorOn(RuntimeSettings.Device device) {
         return new MicroBatchInferenceOperator(
                 List.of(),
                 new SharedModelProvider(
                         LoaderPolicy.builder()
                                 .addAllowedUriRoot(store.toUri().toString())
                                 .trustKey(KEYS.getPublic())
-                                .runtime(RuntimeOptions.defaults().withDevice(device, 0))
+                                .runtime(RuntimeSettings.defaults().withDevice(device, 0))
                                 .build()),
                 BatchingOptions.builder().maxSize(10).maxDelay(Duration.ofHours(1)).build());
     }

@@ -9,7 +9,7 @@ import java.util.Objects;
  * <p>{@link #defaults()} runs on the CPU (what the CLI tools and tests use); the job sets the
  * device from {@code inference.device}, whose default is {@link Device#AUTO}.
  */
-public final class RuntimeOptions implements Serializable {
+public final class RuntimeSettings implements Serializable {
 
     private static final long serialVersionUID = 2L;
 
@@ -30,7 +30,7 @@ public final class RuntimeOptions implements Serializable {
     private final Device device;
     private final int cudaDeviceId;
 
-    private RuntimeOptions(int intraOpThreads, Device device, int cudaDeviceId) {
+    private RuntimeSettings(int intraOpThreads, Device device, int cudaDeviceId) {
         if (intraOpThreads < 1) {
             throw new IllegalArgumentException(
                     "intra-op threads must be at least 1, got " + intraOpThreads);
@@ -45,18 +45,18 @@ public final class RuntimeOptions implements Serializable {
     }
 
     /** One intra-op thread, on the CPU. */
-    public static RuntimeOptions defaults() {
-        return new RuntimeOptions(1, Device.CPU, 0);
+    public static RuntimeSettings defaults() {
+        return new RuntimeSettings(1, Device.CPU, 0);
     }
 
     /** {@code threads} intra-op threads, on the CPU. */
-    public static RuntimeOptions withIntraOpThreads(int threads) {
-        return new RuntimeOptions(threads, Device.CPU, 0);
+    public static RuntimeSettings withIntraOpThreads(int threads) {
+        return new RuntimeSettings(threads, Device.CPU, 0);
     }
 
     /** These options on {@code device}; {@code cudaDeviceId} is the GPU CUDA sessions use. */
-    public RuntimeOptions withDevice(Device device, int cudaDeviceId) {
-        return new RuntimeOptions(intraOpThreads, device, cudaDeviceId);
+    public RuntimeSettings withDevice(Device device, int cudaDeviceId) {
+        return new RuntimeSettings(intraOpThreads, device, cudaDeviceId);
     }
 
     public int intraOpThreads() {
@@ -82,7 +82,7 @@ public final class RuntimeOptions implements Serializable {
 
     @Override
     public String toString() {
-        return "RuntimeOptions{intraOpThreads=" + intraOpThreads + ", device=" + device
+        return "RuntimeSettings{intraOpThreads=" + intraOpThreads + ", device=" + device
                 + (device == Device.CPU ? "" : ", cudaDeviceId=" + cudaDeviceId) + '}';
     }
 }

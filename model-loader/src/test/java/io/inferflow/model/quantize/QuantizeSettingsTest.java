@@ -8,11 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-class QuantizeOptionsTest {
+class QuantizeSettingsTest {
 
     @Test
     void defaultsArePerTensorSymmetricOnAThousandGeneratedRows() {
-        QuantizeOptions o = QuantizeOptions.defaults();
+        QuantizeSettings o = QuantizeSettings.defaults();
         assertFalse(o.perChannel());
         assertTrue(o.symmetric());
         assertNull(o.sampleRows());
@@ -25,7 +25,7 @@ class QuantizeOptionsTest {
     @Test
     void rejectsRaggedSampleRows() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> QuantizeOptions.builder().sampleRows(new float[][] {{1, 2}, {3}}).build());
+                () -> QuantizeSettings.builder().sampleRows(new float[][] {{1, 2}, {3}}).build());
         assertEquals("sample row 1 has width 1, row 0 has 2", e.getMessage());
     }
 
@@ -33,9 +33,9 @@ class QuantizeOptionsTest {
     void rejectsNegativeMaxDeviationAndTimingRuns() {
         assertEquals("max deviation must be a non-negative number, got -0.1",
                 assertThrows(IllegalArgumentException.class,
-                        () -> QuantizeOptions.builder().maxDeviation(-0.1).build()).getMessage());
+                        () -> QuantizeSettings.builder().maxDeviation(-0.1).build()).getMessage());
         assertEquals("timing runs must be 0 (no timing) or more, got -1",
                 assertThrows(IllegalArgumentException.class,
-                        () -> QuantizeOptions.builder().timingRuns(-1).build()).getMessage());
+                        () -> QuantizeSettings.builder().timingRuns(-1).build()).getMessage());
     }
 }

@@ -4,7 +4,7 @@ package io.inferflow.model.quantize;
  * How {@link Quantizer} quantizes a model and how it checks the result.
  *
  * <pre>{@code
- * QuantizeOptions options = QuantizeOptions.builder()
+ * QuantizeSettings settings = QuantizeSettings.builder()
  *         .perChannel(true)
  *         .maxDeviation(0.01)
  *         .build();
@@ -13,7 +13,7 @@ package io.inferflow.model.quantize;
  * <p>Without {@link Builder#sampleRows sample rows} the comparison with FP32 runs on
  * {@link Builder#generatedRows generated} rows drawn from N(0, 1) with a fixed seed.
  */
-public final class QuantizeOptions {
+public final class QuantizeSettings {
 
     private final boolean perChannel;
     private final boolean symmetric;
@@ -24,7 +24,7 @@ public final class QuantizeOptions {
     private final double decisionThreshold;
     private final int timingRuns;
 
-    private QuantizeOptions(Builder b) {
+    private QuantizeSettings(Builder b) {
         this.perChannel = b.perChannel;
         this.symmetric = b.symmetric;
         this.sampleRows = b.sampleRows;
@@ -40,7 +40,7 @@ public final class QuantizeOptions {
     }
 
     /** Per-tensor, symmetric, 1,000 generated rows, no deviation limit, 7 timing runs. */
-    public static QuantizeOptions defaults() {
+    public static QuantizeSettings defaults() {
         return builder().build();
     }
 
@@ -84,14 +84,14 @@ public final class QuantizeOptions {
 
     @Override
     public String toString() {
-        return "QuantizeOptions{perChannel=" + perChannel + ", symmetric=" + symmetric
+        return "QuantizeSettings{perChannel=" + perChannel + ", symmetric=" + symmetric
                 + ", sampleRows=" + (sampleRows == null ? "generated " + generatedRows
                         : String.valueOf(sampleRows.length))
                 + ", maxDeviation=" + maxDeviation + ", decisionThreshold=" + decisionThreshold
                 + ", timingRuns=" + timingRuns + '}';
     }
 
-    /** Builds {@link QuantizeOptions}; {@link #build} checks the values. */
+    /** Builds {@link QuantizeSettings}; {@link #build} checks the values. */
     public static final class Builder {
 
         private boolean perChannel;
@@ -146,7 +146,7 @@ public final class QuantizeOptions {
             return this;
         }
 
-        public QuantizeOptions build() {
+        public QuantizeSettings build() {
             if (sampleRows != null) {
                 if (sampleRows.length == 0) {
                     throw new IllegalArgumentException(
@@ -177,7 +177,7 @@ public final class QuantizeOptions {
                 throw new IllegalArgumentException(
                         "timing runs must be 0 (no timing) or more, got " + timingRuns);
             }
-            return new QuantizeOptions(this);
+            return new QuantizeSettings(this);
         }
     }
 }
