@@ -240,11 +240,10 @@ public final class ClusterFailover implements Callable<Integer> {
                     say("producing %,d events at %.0f/s", events, rate);
 
                     long killAfter = Math.max(1, (long) (events * killAt));
-                    long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
-                    while ((producer.sent.get() < killAfter || verifier.predictions.get() == 0)
-                            && System.nanoTime() < deadline && producerThread.isAlive()) {
-                        Thread.sleep(20);
-                    }
+                    Await.until(Duration.ofMinutes(10), Duration.ofMillis(20),
+                            () -> (producer.sent.get() >= killAfter
+                                            && verifier.predictions.get() > 0)
+                                    || !producerThread.isAlive());
                     long restartsBefore = rest.maxAttempt(jobId);
                     long seenBefore = verifier.predictions.get();
                     long killMillis = System.currentTimeMillis();
@@ -256,37 +255,28 @@ public final class ClusterFailover implements Callable<Integer> {
                     cluster.startTaskManager("tm-3");
                     say("started replacement tm-3 (pid %d)", cluster.pid("tm-3"));
 
-                    long detect = -1;
-                    long running = -1;
-                    long restarts = restartsBefore;
-                    long recoverDeadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
-                    while (System.nanoTime() < recoverDeadline) {
-                        boolean allRunning;
-                        boolean recovered;
-                        try {
-                            allRunning = rest.allRunning(jobId);
-                            recovered = rest.runningSince(jobId, killMillis);
-                            restarts = rest.maxAttempt(jobId);
-                        } catch (IOException e) {
-                            allRunning = false;
-                            recovered = false;
+                    long[] detect = {-1};
+                    long[] running = {-1};
+                    long[] restarts = {restartsBefore};
+                    Await.until(Duration.ofMinutes(4), Duration.ofMillis(100), () -> {
+                        boolean allRunning = rest.allRunning(jobId);
+                        boolean recovered = rest.runningSince(jobId, killMillis);
+                        restarts[0] = rest.maxAttempt(jobId);
+                        if (detect[0] < 0 && (!allRunning || restarts[0] > restartsBefore)) {
+                            detect[0] = millisSince(kill);
+                            say("failure noticed by the JobManager after %,d ms", detect[0]);
                         }
-                        if (detect < 0 && (!allRunning || restarts > restartsBefore)) {
-                            detect = millisSince(kill);
-                            say("failure noticed by the JobManager after %,d ms", detect);
+                        if (detect[0] >= 0 && recovered) {
+                            running[0] = millisSince(kill);
                         }
-                        if (detect >= 0 && recovered) {
-                            running = millisSince(kill);
-                            break;
-                        }
-                        Thread.sleep(100);
-                    }
-                    if (running < 0) {
+                        return running[0] >= 0;
+                    });
+                    if (running[0] < 0) {
                         violations.add("job not RUNNING with all tasks 4 min after the kill: "
                                 + rest.job(jobId).path("state").asText());
                     } else {
                         say("job RUNNING again with all tasks %,d ms after the kill"
-                                + " (restarts: %d)", running, restarts - restartsBefore);
+                                + " (restarts: %d)", running[0], restarts[0] - restartsBefore);
                     }
 
                     producerThread.join(Duration.ofMinutes(15).toMillis());
@@ -295,13 +285,13 @@ public final class ClusterFailover implements Callable<Integer> {
                     if (producer.error != null) {
                         violations.add("producer failed: " + producer.error);
                     }
-                    long waitUntil = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-                    while (verifier.distinct() < events && System.nanoTime() < waitUntil) {
-                        Thread.sleep(100);
-                    }
+                    Await.until(Duration.ofMinutes(3), Duration.ofMillis(100),
+                            () -> verifier.distinct() >= events);
                     long all = millisSince(kill);
-                    // Keep reading a few checkpoints longer, so that a duplicate would show.
-                    Thread.sleep(8_000);
+                    // Keep reading two more checkpoints, so that a late duplicate would show.
+                    long checkpoints = rest.completedCheckpoints(jobId);
+                    Await.until(Duration.ofMinutes(1), Duration.ofMillis(250),
+                            () -> rest.completedCheckpoints(jobId) >= checkpoints + 2);
                     verifier.close();
                     verifierThread.join(10_000);
 
@@ -343,7 +333,7 @@ public final class ClusterFailover implements Callable<Integer> {
                     if (verifier.decodeErrors.get() > 0) {
                         violations.add(verifier.decodeErrors.get() + " undecodable predictions");
                     }
-                    if (restarts <= restartsBefore) {
+                    if (restarts[0] <= restartsBefore) {
                         violations.add("the job never restarted after the kill");
                     }
                     if (firstCommit < 0) {
@@ -354,7 +344,8 @@ public final class ClusterFailover implements Callable<Integer> {
                     Result result =
                             new Result(events, verifier.predictions.get(), counts.size(),
                                     duplicates, missing, verifier.deadLetters.get(),
-                                    restarts - restartsBefore, detect, running, firstCommit, all,
+                                    restarts[0] - restartsBefore, detect[0], running[0],
+                                    firstCommit, all,
                                     dir, violations);
                     try {
                         rest.cancel(jobId);
@@ -445,39 +436,29 @@ public final class ClusterFailover implements Callable<Integer> {
 
     private void awaitTaskManagers(
             FlinkRest rest, StandaloneCluster cluster, int n, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            checkAlive(cluster);
-            try {
-                if (rest.taskManagers() >= n) {
-                    return;
-                }
-            } catch (IOException e) {
-                // REST server not up yet
-            }
-            Thread.sleep(250);
-        }
-        throw new IllegalStateException(
-                n + " TaskManagers did not register within " + timeout + "; see " + cluster.dir());
+        Await.orFail(n + " TaskManagers registering (see " + cluster.dir() + ")", timeout,
+                Duration.ofMillis(250), () -> {
+                    checkAlive(cluster);
+                    return rest.taskManagers() >= n;
+                });
     }
 
     private void awaitRunning(
             FlinkRest rest, StandaloneCluster cluster, String jobId, Duration timeout)
             throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            checkAlive(cluster);
-            if (rest.allRunning(jobId)) {
-                return;
-            }
-            String state = rest.job(jobId).path("state").asText();
-            if (state.equals("FAILED") || state.equals("CANCELED")) {
-                throw new IllegalStateException(
-                        "job " + state + ": " + rest.get("/jobs/" + jobId + "/exceptions"));
-            }
-            Thread.sleep(250);
-        }
-        throw new IllegalStateException("job not RUNNING within " + timeout);
+        Await.orFail("job " + jobId + " RUNNING with all tasks", timeout, Duration.ofMillis(250),
+                () -> {
+                    checkAlive(cluster);
+                    if (rest.allRunning(jobId)) {
+                        return true;
+                    }
+                    String state = rest.job(jobId).path("state").asText();
+                    if (state.equals("FAILED") || state.equals("CANCELED")) {
+                        throw new IllegalStateException(
+                                "job " + state + ": " + rest.get("/jobs/" + jobId + "/exceptions"));
+                    }
+                    return false;
+                });
     }
 
     private static void checkAlive(StandaloneCluster cluster) {

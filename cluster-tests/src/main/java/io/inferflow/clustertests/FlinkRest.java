@@ -132,6 +132,11 @@ public final class FlinkRest {
     }
 
     /** Number of TaskManagers registered with the ResourceManager. */
+    /** The number of checkpoints of the job that completed so far. */
+    public long completedCheckpoints(String jobId) throws IOException, InterruptedException {
+        return get("/jobs/" + jobId + "/checkpoints").path("counts").path("completed").asLong();
+    }
+
     public int taskManagers() throws IOException, InterruptedException {
         return get("/taskmanagers").path("taskmanagers").size();
     }
