@@ -72,9 +72,9 @@ import java.util.TreeSet;
  *
  * <p><b>Parts.</b> This class keeps the Flink lifecycle and routes each event to a batch, to the
  * events waiting for a first version, or to dead letters. {@link ModelLoads} loads, installs,
- * rejects and retires versions (on a {@link ModelLoader}); {@link BatchEmitter} fills and scores
- * batches and emits predictions, dead letters and statuses. All of them change state on the task
- * thread only.
+ * rejects and retires versions (loading on a {@link BackgroundLoader}); {@link BatchEmitter} fills
+ * and scores batches and emits predictions, dead letters and statuses. All of them change state
+ * on the task thread only.
  *
  * <p>Buffered events are held by reference between calls, which is safe only because the job
  * does not enable object reuse; do not enable it for this operator's input.
@@ -216,7 +216,7 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
                         drift.flushEvents(task.getNumberOfParallelSubtasks()));
         loads =
                 new ModelLoads(
-                        new ModelLoader(
+                        new BackgroundLoader(
                                 provider,
                                 loadTimeout,
                                 task.getIndexOfThisSubtask(),

@@ -23,8 +23,8 @@ import java.util.function.Consumer;
 
 /**
  * Owns how model versions come and go in the inference operator: starting loads on the
- * {@link ModelLoader}, polling for the finished ones ({@link LoadPoll}), installing them (the swap
- * between two batches), rejecting versions that fail, retiring models, keeping {@link
+ * {@link BackgroundLoader}, polling for the finished ones ({@link LoadPoll}), installing them (the
+ * swap between two batches), rejecting versions that fail, retiring models, keeping {@link
  * ControlState#SERVED} up to date ({@link ServedRecords}) and closing versions that no longer
  * serve. Every state change happens on the task thread, in {@link #installFinishedLoads()} and
  * the other methods the operator calls.
@@ -34,7 +34,7 @@ final class ModelLoads {
     // The operator's logger, so that its log lines keep their category after the split.
     private static final Logger LOG = LoggerFactory.getLogger(MicroBatchInferenceOperator.class);
 
-    private final ModelLoader loader;
+    private final BackgroundLoader loader;
     private final Duration loadTimeout;
     private final int batchSize;
     private final Map<String, ModelSlot> slots;
@@ -49,7 +49,7 @@ final class ModelLoads {
      * @param pollCallback called when it is time to look for finished loads
      */
     ModelLoads(
-            ModelLoader loader,
+            BackgroundLoader loader,
             Duration loadTimeout,
             int batchSize,
             Map<String, ModelSlot> slots,
