@@ -12,7 +12,7 @@ import io.inferflow.model.RuntimeOptions;
 import io.inferflow.model.profile.ReferenceProfile;
 import io.inferflow.operators.InferenceOptions;
 import io.inferflow.operators.drift.DriftOptions;
-import io.inferflow.operators.inference.BatchingOptions;
+import io.inferflow.operators.inference.BatchingSettings;
 import io.inferflow.operators.inference.IdentityModelProvider;
 import io.inferflow.operators.inference.MicroBatchInferenceOperator;
 import io.inferflow.operators.inference.ModelProvider;
@@ -41,8 +41,8 @@ public final class InferenceOperators {
     private InferenceOperators() {}
 
     public static MicroBatchInferenceOperator fromConfig(Configuration conf) {
-        BatchingOptions batching =
-                BatchingOptions.builder()
+        BatchingSettings batching =
+                BatchingSettings.builder()
                         .maxSize(conf.get(InferenceOptions.BATCH_MAX_SIZE))
                         .maxDelay(conf.get(InferenceOptions.BATCH_MAX_DELAY))
                         .nonFinitePolicy(conf.get(InferenceOptions.NON_FINITE_FEATURES))

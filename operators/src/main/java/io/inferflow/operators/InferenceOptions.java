@@ -1,7 +1,7 @@
 package io.inferflow.operators;
 
 import io.inferflow.model.RuntimeOptions;
-import io.inferflow.operators.inference.BatchingOptions;
+import io.inferflow.operators.inference.BatchingSettings;
 import io.inferflow.operators.inference.NonFiniteFeaturePolicy;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
@@ -23,7 +23,7 @@ public final class InferenceOptions {
     public static final ConfigOption<Integer> BATCH_MAX_SIZE =
             ConfigOptions.key("inference.batch.max-size")
                     .intType()
-                    .defaultValue(BatchingOptions.DEFAULT_MAX_SIZE)
+                    .defaultValue(BatchingSettings.DEFAULT_MAX_SIZE)
                     .withDescription(
                             "Largest number of events scored in one ONNX Runtime call. A batch is"
                                     + " flushed as soon as it holds this many events.");
@@ -31,7 +31,7 @@ public final class InferenceOptions {
     public static final ConfigOption<Duration> BATCH_MAX_DELAY =
             ConfigOptions.key("inference.batch.max-delay")
                     .durationType()
-                    .defaultValue(BatchingOptions.DEFAULT_MAX_DELAY)
+                    .defaultValue(BatchingSettings.DEFAULT_MAX_DELAY)
                     .withDescription(
                             "Longest time (processing time) the oldest event of a batch waits"
                                     + " before the batch is scored, full or not. 0 scores every"

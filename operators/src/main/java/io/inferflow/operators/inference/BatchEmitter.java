@@ -39,7 +39,7 @@ final class BatchEmitter {
 
     private final Output<StreamRecord<Prediction>> output;
     private final InferenceMetrics metrics;
-    private final BatchingOptions options;
+    private final BatchingSettings batching;
     private final ProcessingTimeService time;
     private final ProcessingTimeCallback flushTimer;
     private final int subtask;
@@ -51,13 +51,13 @@ final class BatchEmitter {
     private int buffered;
 
     /**
-     * @param flushTimer called when a batch's {@link BatchingOptions#maxDelay()} has passed
+     * @param flushTimer called when a batch's {@link BatchingSettings#maxDelay()} has passed
      * @param driftFlushEvents how many events a version counts for drift before it sends them
      */
     BatchEmitter(
             Output<StreamRecord<Prediction>> output,
             InferenceMetrics metrics,
-            BatchingOptions options,
+            BatchingSettings batching,
             ProcessingTimeService time,
             ProcessingTimeCallback flushTimer,
             int subtask,
@@ -65,7 +65,7 @@ final class BatchEmitter {
             long driftFlushEvents) {
         this.output = output;
         this.metrics = metrics;
-        this.options = options;
+        this.batching = batching;
         this.time = time;
         this.flushTimer = flushTimer;
         this.subtask = subtask;
@@ -79,7 +79,7 @@ final class BatchEmitter {
     void add(ServedModel model, Pending pending) {
         model.metrics.eventIn();
         Rejection rejection =
-                EventChecks.check(model, pending.event().event, options.nonFinitePolicy());
+                EventChecks.check(model, pending.event().event, batching.nonFinitePolicy());
         if (rejection != null) {
             model.metrics.deadLetter(rejection.errorType());
             deadLetter(pending, rejection);
@@ -87,10 +87,10 @@ final class BatchEmitter {
         }
         model.add(pending);
         buffered++;
-        if (model.size() >= options.maxSize() || options.maxDelay().isZero()) {
+        if (model.size() >= batching.maxSize() || batching.maxDelay().isZero()) {
             flush(model);
         } else if (model.size() == 1) {
-            long deadline = now() + options.maxDelay().toMillis();
+            long deadline = now() + batching.maxDelay().toMillis();
             model.scheduleFlush(deadline, time.registerTimer(deadline, flushTimer));
         }
     }
@@ -119,7 +119,7 @@ final class BatchEmitter {
             return;
         }
         buffered -= batch.size();
-        boolean zero = options.nonFinitePolicy() == NonFiniteFeaturePolicy.ZERO;
+        boolean zero = batching.nonFinitePolicy() == NonFiniteFeaturePolicy.ZERO;
         long start = System.nanoTime();
         float[] scores;
         FloatBuffer input;

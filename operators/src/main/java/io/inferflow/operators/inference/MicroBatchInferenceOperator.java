@@ -41,8 +41,8 @@ import java.util.TreeSet;
  * control stream (input 2) names, swapping versions while the stream flows.
  *
  * <p><b>Batching.</b> One batch per model version, each holding events of many keys. A batch is
- * flushed when it reaches {@link BatchingOptions#maxSize()}, when its oldest event has waited
- * {@link BatchingOptions#maxDelay()} in processing time, before every checkpoint barrier, before
+ * flushed when it reaches {@link BatchingSettings#maxSize()}, when its oldest event has waited
+ * {@link BatchingSettings#maxDelay()} in processing time, before every checkpoint barrier, before
  * every watermark of input 1 and at end of input. Nothing is buffered across a checkpoint, so
  * nothing is lost on failure and, after restore, nothing is emitted twice.
  *
@@ -109,7 +109,7 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
 
     private final List<ModelControl> initialModels;
     private final ModelProvider provider;
-    private final BatchingOptions options;
+    private final BatchingSettings batching;
     private final Duration loadTimeout;
     private final DriftSettings drift;
     private boolean histograms = true;
@@ -123,17 +123,17 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
 
     /** With the {@linkplain #DEFAULT_LOAD_TIMEOUT default load timeout}. */
     public MicroBatchInferenceOperator(
-            List<ModelControl> initialModels, ModelProvider provider, BatchingOptions options) {
-        this(initialModels, provider, options, DEFAULT_LOAD_TIMEOUT, DriftSettings.disabled());
+            List<ModelControl> initialModels, ModelProvider provider, BatchingSettings batching) {
+        this(initialModels, provider, batching, DEFAULT_LOAD_TIMEOUT, DriftSettings.disabled());
     }
 
     /** Without drift detection. */
     public MicroBatchInferenceOperator(
             List<ModelControl> initialModels,
             ModelProvider provider,
-            BatchingOptions options,
+            BatchingSettings batching,
             Duration loadTimeout) {
-        this(initialModels, provider, options, loadTimeout, DriftSettings.disabled());
+        this(initialModels, provider, batching, loadTimeout, DriftSettings.disabled());
     }
 
     /**
@@ -149,12 +149,12 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
     public MicroBatchInferenceOperator(
             List<ModelControl> initialModels,
             ModelProvider provider,
-            BatchingOptions options,
+            BatchingSettings batching,
             Duration loadTimeout,
             DriftSettings drift) {
         this.initialModels = List.copyOf(Objects.requireNonNull(initialModels, "initialModels"));
         this.provider = Objects.requireNonNull(provider, "provider");
-        this.options = Objects.requireNonNull(options, "options");
+        this.batching = Objects.requireNonNull(batching, "batching");
         this.loadTimeout = Objects.requireNonNull(loadTimeout, "loadTimeout");
         this.drift = Objects.requireNonNull(drift, "drift");
         if (loadTimeout.isNegative() || loadTimeout.isZero()) {
@@ -208,7 +208,7 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
                 new BatchEmitter(
                         output,
                         metrics,
-                        options,
+                        batching,
                         getProcessingTimeService(),
                         this,
                         task.getIndexOfThisSubtask(),
@@ -222,7 +222,7 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
                                 task.getIndexOfThisSubtask(),
                                 drift.enabled()),
                         loadTimeout,
-                        options.maxSize(),
+                        batching.maxSize(),
                         slots,
                         servedState,
                         emitter,
@@ -232,7 +232,7 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
         for (Map.Entry<String, ModelControl> entry : desiredState.entries()) {
             loads.restore(slot(entry.getKey()), entry.getValue());
         }
-        LOG.info("serving models {} with {}", servedNames(), options);
+        LOG.info("serving models {} with {}", servedNames(), batching);
         emitter.opened();
         if (emitter.hasUnsentStatuses()) {
             loads.schedulePoll();

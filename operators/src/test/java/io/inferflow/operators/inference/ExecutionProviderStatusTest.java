@@ -99,7 +99,10 @@ class ExecutionProviderStatusTest {
                 new MicroBatchInferenceOperator(
                         List.of(initial("fraud", 1)),
                         provider,
-                        BatchingOptions.builder().maxSize(1).maxDelay(Duration.ofHours(1)).build());
+                        BatchingSettings.builder()
+                                .maxSize(1)
+                                .maxDelay(Duration.ofHours(1))
+                                .build());
         var harness = new TwoInputStreamOperatorTestHarness<>(operator);
         harness.open();
         return harness;

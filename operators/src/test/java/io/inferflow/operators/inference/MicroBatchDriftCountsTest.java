@@ -166,7 +166,7 @@ class MicroBatchDriftCountsTest {
                 new MicroBatchInferenceOperator(
                         List.of(),
                         provider,
-                        BatchingOptions.builder().maxSize(1).maxDelay(Duration.ofHours(1)).build(),
+                        BatchingSettings.builder().maxSize(1).maxDelay(Duration.ofHours(1)).build(),
                         Duration.ofSeconds(10),
                         drift);
         var harness = new TwoInputStreamOperatorTestHarness<>(operator);

@@ -139,7 +139,7 @@ class MicroBatchInferenceMetricsTest {
                 new MicroBatchInferenceOperator(
                         List.of(initial("fraud", 3), initial("churn", 7)),
                         provider,
-                        BatchingOptions.builder().maxSize(maxSize).maxDelay(LONG).build());
+                        BatchingSettings.builder().maxSize(maxSize).maxDelay(LONG).build());
         var harness = new TwoInputStreamOperatorTestHarness<>(operator);
         harness.open();
         return harness;

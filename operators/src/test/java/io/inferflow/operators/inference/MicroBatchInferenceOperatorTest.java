@@ -218,8 +218,8 @@ class MicroBatchInferenceOperatorTest {
 
     @Test
     void zeroesNonFiniteFeaturesWithZeroPolicy() throws Exception {
-        BatchingOptions zero =
-                BatchingOptions.builder()
+        BatchingSettings zero =
+                BatchingSettings.builder()
                         .maxSize(100)
                         .maxDelay(LONG)
                         .nonFinitePolicy(NonFiniteFeaturePolicy.ZERO)
@@ -238,8 +238,8 @@ class MicroBatchInferenceOperatorTest {
 
     @Test
     void passesNonFiniteFeaturesWithPassPolicy() throws Exception {
-        BatchingOptions pass =
-                BatchingOptions.builder()
+        BatchingSettings pass =
+                BatchingSettings.builder()
                         .maxSize(100)
                         .maxDelay(LONG)
                         .nonFinitePolicy(NonFiniteFeaturePolicy.PASS)
@@ -385,15 +385,15 @@ class MicroBatchInferenceOperatorTest {
     // --- helpers
 
     private TwoInputStreamOperatorTestHarness<DecodedEvent, ModelControl, Prediction> open(
-            BatchingOptions options) throws Exception {
+            BatchingSettings options) throws Exception {
         var operator = new MicroBatchInferenceOperator(List.of(FRAUD, CHURN), factory, options);
         var harness = new TwoInputStreamOperatorTestHarness<>(operator);
         harness.open();
         return harness;
     }
 
-    private static BatchingOptions batching(int maxSize, Duration maxDelay) {
-        return BatchingOptions.builder().maxSize(maxSize).maxDelay(maxDelay).build();
+    private static BatchingSettings batching(int maxSize, Duration maxDelay) {
+        return BatchingSettings.builder().maxSize(maxSize).maxDelay(maxDelay).build();
     }
 
     static DecodedEvent event(String id, String model, float... features) {

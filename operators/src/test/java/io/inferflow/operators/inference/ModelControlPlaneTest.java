@@ -313,8 +313,8 @@ class ModelControlPlaneTest {
         return harness;
     }
 
-    private static BatchingOptions batching(int maxSize) {
-        return BatchingOptions.builder().maxSize(maxSize).maxDelay(LONG).build();
+    private static BatchingSettings batching(int maxSize) {
+        return BatchingSettings.builder().maxSize(maxSize).maxDelay(LONG).build();
     }
 
     private static Long activeVersion(

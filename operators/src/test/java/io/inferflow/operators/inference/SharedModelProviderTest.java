@@ -108,7 +108,7 @@ class SharedModelProviderTest {
                 new MicroBatchInferenceOperator(
                         List.of(),
                         provider,
-                        BatchingOptions.builder()
+                        BatchingSettings.builder()
                                 .maxSize(10)
                                 .maxDelay(Duration.ofHours(1))
                                 .build());
@@ -193,7 +193,7 @@ class SharedModelProviderTest {
                                 .trustKey(KEYS.getPublic())
                                 .runtime(RuntimeOptions.defaults().withDevice(device, 0))
                                 .build()),
-                BatchingOptions.builder().maxSize(10).maxDelay(Duration.ofHours(1)).build());
+                BatchingSettings.builder().maxSize(10).maxDelay(Duration.ofHours(1)).build());
     }
 
     @Test
