@@ -24,9 +24,9 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
-import static io.inferflow.operators.decode.SideOutputs.DEAD_LETTERS;
-import static io.inferflow.operators.decode.SideOutputs.DRIFT_COUNTS;
-import static io.inferflow.operators.decode.SideOutputs.MODEL_STATUS;
+import static io.inferflow.operators.SideOutputs.DEAD_LETTERS;
+import static io.inferflow.operators.SideOutputs.DRIFT_COUNTS;
+import static io.inferflow.operators.SideOutputs.MODEL_STATUS;
 
 /**
  * The inference job:

@@ -1,8 +1,8 @@
 package io.inferflow.operators.inference;
 
 import io.inferflow.model.ModelException;
+import io.inferflow.operators.SideOutputs;
 import io.inferflow.operators.decode.DeadLetters;
-import io.inferflow.operators.decode.SideOutputs;
 import io.inferflow.operators.inference.EventChecks.Rejection;
 import io.inferflow.operators.inference.ServedModel.Pending;
 import io.inferflow.operators.metrics.InferenceMetrics;

@@ -1,9 +1,9 @@
 package io.inferflow.operators.inference;
 
+import io.inferflow.operators.SideOutputs;
 import io.inferflow.operators.control.ControlState;
 import io.inferflow.operators.control.ModelControls;
 import io.inferflow.operators.decode.DecodedEvent;
-import io.inferflow.operators.decode.SideOutputs;
 import io.inferflow.operators.drift.DriftSettings;
 import io.inferflow.operators.inference.ServedModel.Pending;
 import io.inferflow.operators.metrics.InferenceMetrics;

@@ -2,8 +2,8 @@ package io.inferflow.operators.inference;
 
 import io.inferflow.model.profile.FeatureProfile;
 import io.inferflow.model.profile.ReferenceProfile;
+import io.inferflow.operators.SideOutputs;
 import io.inferflow.operators.decode.DecodedEvent;
-import io.inferflow.operators.decode.SideOutputs;
 import io.inferflow.operators.drift.DriftSettings;
 import io.inferflow.schemas.avro.BinCounts;
 import io.inferflow.schemas.avro.DriftCounts;

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.inferflow.operators.SideOutputs;
 import io.inferflow.operators.decode.DecodedEvent;
 import io.inferflow.operators.decode.RawRecord;
-import io.inferflow.operators.decode.SideOutputs;
 import io.inferflow.schemas.avro.DeadLetter;
 import io.inferflow.schemas.avro.FeatureEvent;
 import io.inferflow.schemas.avro.ModelControl;
