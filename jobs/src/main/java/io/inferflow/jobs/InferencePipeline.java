@@ -3,12 +3,12 @@ package io.inferflow.jobs;
 import io.inferflow.operators.InferenceOptions;
 import io.inferflow.operators.decode.DecodeFunction;
 import io.inferflow.operators.decode.DecodedEvent;
-import io.inferflow.operators.drift.DriftAggregator;
+import io.inferflow.operators.drift.DriftAggregatorFunction;
 import io.inferflow.operators.drift.DriftOptions;
 import io.inferflow.operators.drift.DriftSettings;
 import io.inferflow.operators.inference.MicroBatchInferenceOperator;
 import io.inferflow.operators.labels.LabelDecodeFunction;
-import io.inferflow.operators.labels.LabelJoin;
+import io.inferflow.operators.labels.LabelJoinFunction;
 import io.inferflow.operators.labels.LabelOptions;
 import io.inferflow.schemas.avro.DeadLetter;
 import io.inferflow.schemas.avro.DriftCounts;
@@ -79,7 +79,7 @@ public final class InferencePipeline {
                         .keyBy(Prediction::getEventId)
                         .connect(labels.keyBy(Label::getEventId))
                         .process(
-                                new LabelJoin(LabelOptions.settings(conf)),
+                                new LabelJoinFunction(LabelOptions.settings(conf)),
                                 new AvroTypeInfo<>(LabelOutcome.class))
                         .name("labels")
                         .uid("labels");
@@ -133,10 +133,10 @@ public final class InferencePipeline {
             }
             // Each subtask's counts of a version, and its labels, meet in one keyed window.
             io.sinkDrift(
-                    counts.keyBy(DriftAggregator.KEY)
-                            .connect(outcomes.keyBy(DriftAggregator.LABEL_KEY))
+                    counts.keyBy(DriftAggregatorFunction.KEY)
+                            .connect(outcomes.keyBy(DriftAggregatorFunction.LABEL_KEY))
                             .process(
-                                    new DriftAggregator(drift),
+                                    new DriftAggregatorFunction(drift),
                                     new AvroTypeInfo<>(DriftReport.class))
                             .name("drift")
                             .uid("drift"));

@@ -18,8 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@link LabelJoin}: either order, expiry, duplicates, restore, and the metric values. */
-class LabelJoinTest {
+/** {@link LabelJoinFunction}: either order, expiry, duplicates, restore, and the metric values. */
+class LabelJoinFunctionTest {
 
     private static final LabelSettings SETTINGS =
             new LabelSettings(Duration.ofMinutes(1), 0.5, 4);
@@ -132,15 +132,15 @@ class LabelJoinTest {
     private static KeyedTwoInputStreamOperatorTestHarness<String, Prediction, Label, LabelOutcome>
             harness() throws Exception {
         return new KeyedTwoInputStreamOperatorTestHarness<>(
-                new KeyedCoProcessOperator<>(new LabelJoin(SETTINGS)),
+                new KeyedCoProcessOperator<>(new LabelJoinFunction(SETTINGS)),
                 Prediction::getEventId,
                 Label::getEventId,
                 Types.STRING);
     }
 
-    private static LabelJoin join(
+    private static LabelJoinFunction join(
             KeyedTwoInputStreamOperatorTestHarness<String, Prediction, Label, LabelOutcome> harness) {
-        return (LabelJoin)
+        return (LabelJoinFunction)
                 ((KeyedCoProcessOperator<?, ?, ?, ?>) harness.getOperator()).getUserFunction();
     }
 

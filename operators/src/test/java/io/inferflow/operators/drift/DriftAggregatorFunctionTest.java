@@ -29,8 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Windows, merging across subtasks, reports and gauges of {@link DriftAggregator}. */
-class DriftAggregatorTest {
+/** Windows, merging across subtasks, reports and gauges of {@link DriftAggregatorFunction}. */
+class DriftAggregatorFunctionTest {
 
     private static final Random RANDOM = new Random(7);
 
@@ -242,15 +242,15 @@ class DriftAggregatorTest {
     private static KeyedTwoInputStreamOperatorTestHarness<String, DriftCounts, LabelOutcome, DriftReport>
             harness(DriftSettings settings) throws Exception {
         return new KeyedTwoInputStreamOperatorTestHarness<>(
-                new KeyedCoProcessOperator<>(new DriftAggregator(settings)),
-                DriftAggregator.KEY,
-                DriftAggregator.LABEL_KEY,
+                new KeyedCoProcessOperator<>(new DriftAggregatorFunction(settings)),
+                DriftAggregatorFunction.KEY,
+                DriftAggregatorFunction.LABEL_KEY,
                 Types.STRING);
     }
 
-    private static DriftAggregator aggregator(
+    private static DriftAggregatorFunction aggregator(
             KeyedTwoInputStreamOperatorTestHarness<String, DriftCounts, LabelOutcome, DriftReport> harness) {
-        return (DriftAggregator)
+        return (DriftAggregatorFunction)
                 ((KeyedCoProcessOperator<?, ?, ?, ?>) harness.getOperator()).getUserFunction();
     }
 

@@ -46,20 +46,21 @@ import java.util.Objects;
  * log-loss and absolute error (labels that come before the version's first window wait for it).
  *
  * <p>The open window, the number of windows closed so far and the version's profile JSON (sent
- * once per counter, kept by sha256) are keyed state (Avro and strings, so the state can evolve); the subtasks send their counts before every checkpoint barrier, so on restore each
- * event is counted once. Reports go to an at-least-once sink: after a failure a window may be
+ * once per counter, kept by sha256) are keyed state (Avro and strings, so the state can evolve);
+ * the subtasks send their counts before every checkpoint barrier, so on restore each event is
+ * counted once. Reports go to an at-least-once sink: after a failure a window may be
  * reported again under the same number, possibly with slightly different counts; readers keep the
  * last report per model, version and window.
  */
-public class DriftAggregator
+public class DriftAggregatorFunction
         extends KeyedCoProcessFunction<String, DriftCounts, LabelOutcome, DriftReport> {
 
     private static final long serialVersionUID = 1L;
 
-    private static final Logger LOG = LoggerFactory.getLogger(DriftAggregator.class);
+    private static final Logger LOG = LoggerFactory.getLogger(DriftAggregatorFunction.class);
 
     /** Keys counts by model and version. */
-    public static final KeySelector<DriftCounts, String> KEY = DriftAggregator::key;
+    public static final KeySelector<DriftCounts, String> KEY = DriftAggregatorFunction::key;
 
     /** Keys label outcomes by model and version, as {@link #KEY} does counts. */
     public static final KeySelector<LabelOutcome, String> LABEL_KEY =
@@ -78,7 +79,7 @@ public class DriftAggregator
     private transient Map<String, ReferenceProfile> profiles;
     private transient Map<String, DriftMetrics> metrics;
 
-    public DriftAggregator(DriftSettings settings) {
+    public DriftAggregatorFunction(DriftSettings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
     }
 
