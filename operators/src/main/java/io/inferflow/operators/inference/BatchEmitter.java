@@ -8,9 +8,6 @@ import io.inferflow.operators.inference.ServedModel.Pending;
 import io.inferflow.operators.metrics.InferenceMetrics;
 import io.inferflow.schemas.avro.DriftCounts;
 import io.inferflow.schemas.avro.FeatureEvent;
-import io.inferflow.schemas.avro.ModelControl;
-import io.inferflow.schemas.avro.ModelState;
-import io.inferflow.schemas.avro.ModelStatus;
 import io.inferflow.schemas.avro.Prediction;
 import io.inferflow.schemas.wire.ErrorTypes;
 import org.apache.flink.api.common.operators.ProcessingTimeService.ProcessingTimeCallback;
@@ -27,10 +24,11 @@ import java.util.Collection;
 import java.util.List;
 
 /**
- * Owns the inference operator's outputs: fills each version's batch (arming its flush timer),
- * scores it and emits one prediction per row, and sends dead letters and model statuses. Also
- * owns the count of records the operator holds, in batches or waiting for a first version, and
- * the statuses made before {@link #opened()}. Used on the task thread only.
+ * Owns the inference operator's main output and its data side outputs: fills each version's batch
+ * (arming its flush timer), scores it and emits one prediction per row, and sends dead letters
+ * and drift counts (model statuses go through {@link StatusEmitter}). Also owns the count of
+ * records the operator holds, in batches or waiting for a first version. Used on the task thread
+ * only.
  */
 final class BatchEmitter {
 
@@ -43,11 +41,8 @@ final class BatchEmitter {
     private final ProcessingTimeService time;
     private final ProcessingTimeCallback flushTimer;
     private final int subtask;
-    private final int parallelism;
     private final long driftFlushEvents;
 
-    private List<ModelStatus> unsentStatuses = new ArrayList<>();
-    private boolean opened;
     private int buffered;
 
     /**
@@ -61,7 +56,6 @@ final class BatchEmitter {
             ProcessingTimeService time,
             ProcessingTimeCallback flushTimer,
             int subtask,
-            int parallelism,
             long driftFlushEvents) {
         this.output = output;
         this.metrics = metrics;
@@ -69,7 +63,6 @@ final class BatchEmitter {
         this.time = time;
         this.flushTimer = flushTimer;
         this.subtask = subtask;
-        this.parallelism = parallelism;
         this.driftFlushEvents = driftFlushEvents;
     }
 
@@ -235,66 +228,6 @@ final class BatchEmitter {
         output.collect(
                 SideOutputs.DEAD_LETTERS,
                 record(p, DeadLetters.of(p.event(), rejection.errorType(), rejection.message())));
-    }
-
-    /** Emits the status, or keeps it for {@link #emitUnsentStatuses()} while not yet opened. */
-    void emitStatus(ModelControl control, ModelState state, String reason, long loadMs) {
-        emitStatus(control, state, reason, loadMs, null);
-    }
-
-    /**
-     * @param executionProvider what the version's session runs on ({@code "CPU"}, {@code
-     *     "CUDA"}), for LOADED and ACTIVE; null otherwise
-     */
-    void emitStatus(
-            ModelControl control,
-            ModelState state,
-            String reason,
-            long loadMs,
-            String executionProvider) {
-        ModelStatus status =
-                ModelStatus.newBuilder()
-                        .setModel(control.getName())
-                        .setVersion(control.getVersion())
-                        .setGeneration(control.getGeneration())
-                        .setSubtask(subtask)
-                        .setParallelism(parallelism)
-                        .setState(state)
-                        .setReason(reason)
-                        .setLoadMs(loadMs)
-                        .setPrecision(control.getPrecision())
-                        .setAt(Instant.ofEpochMilli(now()))
-                        .setExecutionProvider(executionProvider)
-                        .build();
-        if (opened) {
-            emit(status);
-        } else {
-            unsentStatuses.add(status);
-        }
-    }
-
-    /** From now on statuses are emitted at once; those made before wait for the next callback. */
-    void opened() {
-        opened = true;
-    }
-
-    boolean hasUnsentStatuses() {
-        return !unsentStatuses.isEmpty();
-    }
-
-    /** Emits the statuses made before {@link #opened()}; returns whether there were any. */
-    boolean emitUnsentStatuses() {
-        if (unsentStatuses.isEmpty()) {
-            return false;
-        }
-        List<ModelStatus> statuses = unsentStatuses;
-        unsentStatuses = new ArrayList<>();
-        statuses.forEach(this::emit);
-        return true;
-    }
-
-    private void emit(ModelStatus status) {
-        output.collect(SideOutputs.MODEL_STATUS, new StreamRecord<>(status));
     }
 
     private static <T> StreamRecord<T> record(Pending p, T value) {
