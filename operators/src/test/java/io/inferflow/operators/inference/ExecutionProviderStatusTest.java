@@ -1,9 +1,9 @@
 package io.inferflow.operators.inference;
 
-import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.awaitFinishedLoads;
-import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.operator;
-import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.event;
-import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.statuses;
+import static io.inferflow.operators.inference.InferenceHarness.awaitFinishedLoads;
+import static io.inferflow.operators.inference.InferenceHarness.operator;
+import static io.inferflow.operators.inference.InferenceHarness.event;
+import static io.inferflow.operators.inference.InferenceHarness.statuses;
 import static io.inferflow.operators.inference.Models.deploy;
 import static io.inferflow.operators.inference.Models.initial;
 import static io.inferflow.operators.inference.Models.retire;

@@ -23,9 +23,9 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.stream.Collectors;
 
-import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.event;
-import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.ids;
-import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.statuses;
+import static io.inferflow.operators.inference.InferenceHarness.event;
+import static io.inferflow.operators.inference.InferenceHarness.ids;
+import static io.inferflow.operators.inference.InferenceHarness.statuses;
 import static io.inferflow.operators.inference.Models.deploy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

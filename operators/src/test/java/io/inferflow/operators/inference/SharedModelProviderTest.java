@@ -1,8 +1,8 @@
 package io.inferflow.operators.inference;
 
-import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.event;
-import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.single;
-import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.statuses;
+import static io.inferflow.operators.inference.InferenceHarness.event;
+import static io.inferflow.operators.inference.InferenceHarness.single;
+import static io.inferflow.operators.inference.InferenceHarness.statuses;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
