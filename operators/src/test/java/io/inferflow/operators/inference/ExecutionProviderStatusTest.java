@@ -8,7 +8,6 @@ import static io.inferflow.operators.inference.Models.deploy;
 import static io.inferflow.operators.inference.Models.initial;
 import static io.inferflow.operators.inference.Models.retire;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.inferflow.model.ExecutionProvider;
 import io.inferflow.model.LoadFailure;
@@ -17,7 +16,6 @@ import io.inferflow.operators.metrics.ModelMetrics;
 import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.ModelStatus;
 import io.inferflow.schemas.avro.Prediction;
-import org.apache.flink.runtime.testutils.CommonTestUtils;
 import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 

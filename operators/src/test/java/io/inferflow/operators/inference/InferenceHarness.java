@@ -32,6 +32,18 @@ final class InferenceHarness {
 
     private InferenceHarness() {}
 
+    /** A harness around {@code operator}, opened. */
+    static TwoInputStreamOperatorTestHarness<DecodedEvent, ModelControl, Prediction> opened(
+            MicroBatchInferenceOperator operator) throws Exception {
+        var harness = new TwoInputStreamOperatorTestHarness<>(operator);
+        harness.open();
+        return harness;
+    }
+
+    static BatchingSettings batching(int maxSize, Duration maxDelay) {
+        return BatchingSettings.builder().maxSize(maxSize).maxDelay(maxDelay).build();
+    }
+
     static DecodedEvent event(String id, String model, float... features) {
         List<Float> values = new ArrayList<>();
         for (float f : features) {

@@ -1,8 +1,10 @@
 package io.inferflow.operators.inference;
 
+import static io.inferflow.operators.inference.InferenceHarness.batching;
 import static io.inferflow.operators.inference.InferenceHarness.deadLetters;
 import static io.inferflow.operators.inference.InferenceHarness.event;
 import static io.inferflow.operators.inference.InferenceHarness.ids;
+import static io.inferflow.operators.inference.InferenceHarness.opened;
 import static io.inferflow.operators.inference.InferenceHarness.operator;
 import static io.inferflow.operators.inference.InferenceHarness.single;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -162,15 +164,8 @@ class MicroBatchDeadLettersTest {
     // --- helpers
 
     private TwoInputStreamOperatorTestHarness<DecodedEvent, ModelControl, Prediction> open(
-            BatchingSettings options) throws Exception {
-        var operator = new MicroBatchInferenceOperator(List.of(FRAUD, CHURN), factory, options);
-        var harness = new TwoInputStreamOperatorTestHarness<>(operator);
-        harness.open();
-        return harness;
-    }
-
-    private static BatchingSettings batching(int maxSize, Duration maxDelay) {
-        return BatchingSettings.builder().maxSize(maxSize).maxDelay(maxDelay).build();
+            BatchingSettings batching) throws Exception {
+        return opened(new MicroBatchInferenceOperator(List.of(FRAUD, CHURN), factory, batching));
     }
 
     private static String utf8(byte[] bytes) {

@@ -6,7 +6,6 @@ import static io.inferflow.operators.inference.InferenceHarness.event;
 import static io.inferflow.operators.inference.Models.deploy;
 import static io.inferflow.operators.inference.Models.initial;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.inferflow.operators.decode.DecodedEvent;
 import io.inferflow.operators.metrics.InferenceMetrics;
@@ -15,7 +14,6 @@ import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.Prediction;
 import io.inferflow.schemas.wire.ErrorTypes;
 import org.apache.flink.metrics.HistogramStatistics;
-import org.apache.flink.runtime.testutils.CommonTestUtils;
 import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 

@@ -1,9 +1,11 @@
 package io.inferflow.operators.inference;
 
+import static io.inferflow.operators.inference.InferenceHarness.batching;
 import static io.inferflow.operators.inference.InferenceHarness.buffered;
 import static io.inferflow.operators.inference.InferenceHarness.deadLetters;
 import static io.inferflow.operators.inference.InferenceHarness.event;
 import static io.inferflow.operators.inference.InferenceHarness.ids;
+import static io.inferflow.operators.inference.InferenceHarness.opened;
 import static io.inferflow.operators.inference.InferenceHarness.operator;
 import static io.inferflow.operators.inference.InferenceHarness.single;
 import static io.inferflow.operators.inference.InferenceHarness.statuses;
@@ -262,15 +264,7 @@ class MicroBatchInferenceOperatorTest {
     // --- helpers
 
     private TwoInputStreamOperatorTestHarness<DecodedEvent, ModelControl, Prediction> open(
-            BatchingSettings options) throws Exception {
-        var operator = new MicroBatchInferenceOperator(List.of(FRAUD, CHURN), factory, options);
-        var harness = new TwoInputStreamOperatorTestHarness<>(operator);
-        harness.open();
-        return harness;
+            BatchingSettings batching) throws Exception {
+        return opened(new MicroBatchInferenceOperator(List.of(FRAUD, CHURN), factory, batching));
     }
-
-    private static BatchingSettings batching(int maxSize, Duration maxDelay) {
-        return BatchingSettings.builder().maxSize(maxSize).maxDelay(maxDelay).build();
-    }
-
 }

@@ -5,6 +5,7 @@ import static io.inferflow.operators.inference.InferenceHarness.deadLetters;
 import static io.inferflow.operators.inference.InferenceHarness.describe;
 import static io.inferflow.operators.inference.InferenceHarness.event;
 import static io.inferflow.operators.inference.InferenceHarness.ids;
+import static io.inferflow.operators.inference.InferenceHarness.opened;
 import static io.inferflow.operators.inference.InferenceHarness.operator;
 import static io.inferflow.operators.inference.InferenceHarness.single;
 import static io.inferflow.operators.inference.InferenceHarness.statuses;
@@ -241,14 +242,11 @@ class ModelControlPlaneTest {
     private TwoInputStreamOperatorTestHarness<DecodedEvent, ModelControl, Prediction> open(
             List<ModelControl> initial, FakeModelProvider provider, int maxSize)
             throws Exception {
-        var operator = new MicroBatchInferenceOperator(initial, provider, batching(maxSize));
-        var harness = new TwoInputStreamOperatorTestHarness<>(operator);
-        harness.open();
-        return harness;
+        return opened(new MicroBatchInferenceOperator(initial, provider, batching(maxSize)));
     }
 
     private static BatchingSettings batching(int maxSize) {
-        return BatchingSettings.builder().maxSize(maxSize).maxDelay(LONG).build();
+        return InferenceHarness.batching(maxSize, LONG);
     }
 
     private static Long activeVersion(

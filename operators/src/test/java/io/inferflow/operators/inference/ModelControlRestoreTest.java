@@ -1,9 +1,11 @@
 package io.inferflow.operators.inference;
 
 import static io.inferflow.operators.inference.InferenceHarness.awaitFinishedLoads;
+import static io.inferflow.operators.inference.InferenceHarness.batching;
 import static io.inferflow.operators.inference.InferenceHarness.describe;
 import static io.inferflow.operators.inference.InferenceHarness.event;
 import static io.inferflow.operators.inference.InferenceHarness.ids;
+import static io.inferflow.operators.inference.InferenceHarness.opened;
 import static io.inferflow.operators.inference.InferenceHarness.statuses;
 import static io.inferflow.operators.inference.InferenceHarness.versions;
 import static io.inferflow.operators.inference.Models.deploy;
@@ -11,8 +13,6 @@ import static io.inferflow.operators.inference.Models.initial;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.inferflow.model.ModelDescriptor;
-import io.inferflow.operators.decode.DecodedEvent;
-import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.Prediction;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
@@ -37,7 +37,10 @@ class ModelControlRestoreTest {
     @Test
     void reloadsDesiredVersionsOnRestore() throws Exception {
         OperatorSubtaskState snapshot;
-        try (var harness = open(List.of(initial("fraud", 1)), provider, 100)) {
+        try (var harness =
+                opened(
+                        new MicroBatchInferenceOperator(
+                                List.of(initial("fraud", 1)), provider, batching(100, LONG)))) {
             harness.processElement2(deploy("fraud", 2, 1), 0L);
             awaitFinishedLoads(harness, 1);
             harness.processElement1(event("e1", "fraud", 1f, 2f), 0L);
@@ -49,7 +52,7 @@ class ModelControlRestoreTest {
         FakeModelProvider restoredProvider = new FakeModelProvider(Map.of("fraud", 2));
         var operator =
                 new MicroBatchInferenceOperator(
-                        List.of(initial("fraud", 1)), restoredProvider, batching(100));
+                        List.of(initial("fraud", 1)), restoredProvider, batching(100, LONG));
         try (var restored = new TwoInputStreamOperatorTestHarness<>(operator)) {
             restored.initializeState(snapshot);
             restored.open();
@@ -74,7 +77,10 @@ class ModelControlRestoreTest {
     void fallsBackToLastServedVersionWhenDesiredIsRejectedOnRestore() throws Exception {
         provider.fail("fraud", 2, "UNTRUSTED_KEY", "key 'k9' is not trusted");
         OperatorSubtaskState snapshot;
-        try (var harness = open(List.of(initial("fraud", 1)), provider, 100)) {
+        try (var harness =
+                opened(
+                        new MicroBatchInferenceOperator(
+                                List.of(initial("fraud", 1)), provider, batching(100, LONG)))) {
             harness.processElement2(deploy("fraud", 2, 1), 0L);
             awaitFinishedLoads(harness, 1);
             harness.prepareSnapshotPreBarrier(1L);
@@ -85,7 +91,7 @@ class ModelControlRestoreTest {
                 new FakeModelProvider(Map.of("fraud", 2))
                         .fail("fraud", 2, "UNTRUSTED_KEY", "key 'k9' is not trusted");
         var operator =
-                new MicroBatchInferenceOperator(List.of(), restoredProvider, batching(100));
+                new MicroBatchInferenceOperator(List.of(), restoredProvider, batching(100, LONG));
         try (var restored = new TwoInputStreamOperatorTestHarness<>(operator)) {
             restored.initializeState(snapshot);
             restored.open();
@@ -97,20 +103,5 @@ class ModelControlRestoreTest {
                     List.of("REJECTED v2 g1", "LOADED v1 g0", "ACTIVE v1 g0"),
                     describe(statuses(restored)));
         }
-    }
-
-    // --- helpers
-
-    private TwoInputStreamOperatorTestHarness<DecodedEvent, ModelControl, Prediction> open(
-            List<ModelControl> initial, FakeModelProvider provider, int maxSize)
-            throws Exception {
-        var operator = new MicroBatchInferenceOperator(initial, provider, batching(maxSize));
-        var harness = new TwoInputStreamOperatorTestHarness<>(operator);
-        harness.open();
-        return harness;
-    }
-
-    private static BatchingSettings batching(int maxSize) {
-        return BatchingSettings.builder().maxSize(maxSize).maxDelay(LONG).build();
     }
 }
