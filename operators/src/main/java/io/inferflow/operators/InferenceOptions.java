@@ -71,7 +71,8 @@ public final class InferenceOptions {
                     .withDescription(
                             "Models served from the start, separated by ';', each"
                                     + " NAME=PATH or NAME:VERSION=PATH (version 1 when omitted),"
-                                    + " e.g. 'fraud=/models/fraud.onnx;churn:3=/models/churn.onnx'.");
+                                    + " e.g. 'fraud=/models/fraud.onnx;"
+                                    + "churn:3=/models/churn.onnx'.");
 
     public static final ConfigOption<Duration> INPUT_BUFFER_TIMEOUT =
             ConfigOptions.key("inference.input-buffer-timeout")
@@ -89,9 +90,9 @@ public final class InferenceOptions {
                     .enumType(Engine.class)
                     .defaultValue(Engine.ONNX)
                     .withDescription(
-                            "ONNX scores with ONNX Runtime; IDENTITY runs no model and returns the first"
-                                    + " k features as scores, k being the first model's output"
-                                    + " width (pass-through benchmark only).");
+                            "ONNX scores with ONNX Runtime; IDENTITY runs no model and returns"
+                                    + " the first k features as scores, k being the first model's"
+                                    + " output width (pass-through benchmark only).");
 
     public static final ConfigOption<List<String>> MODEL_PROFILES =
             ConfigOptions.key("inference.model-profiles")

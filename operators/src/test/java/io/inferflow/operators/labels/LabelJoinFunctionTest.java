@@ -122,8 +122,8 @@ class LabelJoinFunctionTest {
 
     // --- helpers
 
-    private static KeyedTwoInputStreamOperatorTestHarness<String, Prediction, Label, LabelOutcome> open()
-            throws Exception {
+    private static KeyedTwoInputStreamOperatorTestHarness<String, Prediction, Label, LabelOutcome>
+            open() throws Exception {
         var harness = harness();
         harness.open();
         return harness;
@@ -139,7 +139,8 @@ class LabelJoinFunctionTest {
     }
 
     private static LabelJoinFunction join(
-            KeyedTwoInputStreamOperatorTestHarness<String, Prediction, Label, LabelOutcome> harness) {
+            KeyedTwoInputStreamOperatorTestHarness<String, Prediction, Label, LabelOutcome>
+                    harness) {
         return (LabelJoinFunction)
                 ((KeyedCoProcessOperator<?, ?, ?, ?>) harness.getOperator()).getUserFunction();
     }
