@@ -3,13 +3,13 @@ package io.inferflow.jobs;
 import io.inferflow.operators.InferenceOptions;
 import io.inferflow.operators.decode.DecodeFunction;
 import io.inferflow.operators.decode.DecodedEvent;
-import io.inferflow.operators.drift.DriftAggregator;
+import io.inferflow.operators.drift.DriftAggregatorFunction;
 import io.inferflow.operators.drift.DriftOptions;
 import io.inferflow.operators.drift.DriftSettings;
-import io.inferflow.operators.inference.BatchingOptions;
+import io.inferflow.operators.inference.BatchingSettings;
 import io.inferflow.operators.inference.MicroBatchInferenceOperator;
 import io.inferflow.operators.labels.LabelDecodeFunction;
-import io.inferflow.operators.labels.LabelJoin;
+import io.inferflow.operators.labels.LabelJoinFunction;
 import io.inferflow.operators.labels.LabelOptions;
 import io.inferflow.schemas.avro.DeadLetter;
 import io.inferflow.schemas.avro.DriftCounts;
@@ -25,9 +25,9 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
-import static io.inferflow.operators.decode.SideOutputs.DEAD_LETTERS;
-import static io.inferflow.operators.decode.SideOutputs.DRIFT_COUNTS;
-import static io.inferflow.operators.decode.SideOutputs.MODEL_STATUS;
+import static io.inferflow.operators.SideOutputs.DEAD_LETTERS;
+import static io.inferflow.operators.SideOutputs.DRIFT_COUNTS;
+import static io.inferflow.operators.SideOutputs.MODEL_STATUS;
 
 /**
  * The inference job:
@@ -80,7 +80,7 @@ public final class InferencePipeline {
                         .keyBy(Prediction::getEventId)
                         .connect(labels.keyBy(Label::getEventId))
                         .process(
-                                new LabelJoin(LabelOptions.settings(conf)),
+                                new LabelJoinFunction(LabelOptions.settings(conf)),
                                 new AvroTypeInfo<>(LabelOutcome.class))
                         .name("labels")
                         .uid("labels");
@@ -88,8 +88,8 @@ public final class InferencePipeline {
     }
 
     private static MicroBatchInferenceOperator inference(Configuration conf, ModelSetup models) {
-        BatchingOptions batching =
-                BatchingOptions.builder()
+        BatchingSettings batching =
+                BatchingSettings.builder()
                         .maxSize(conf.get(InferenceOptions.BATCH_MAX_SIZE))
                         .maxDelay(conf.get(InferenceOptions.BATCH_MAX_DELAY))
                         .nonFinitePolicy(conf.get(InferenceOptions.NON_FINITE_FEATURES))
@@ -159,10 +159,10 @@ public final class InferencePipeline {
             }
             // Each subtask's counts of a version, and its labels, meet in one keyed window.
             io.sinkDrift(
-                    counts.keyBy(DriftAggregator.KEY)
-                            .connect(outcomes.keyBy(DriftAggregator.LABEL_KEY))
+                    counts.keyBy(DriftAggregatorFunction.KEY)
+                            .connect(outcomes.keyBy(DriftAggregatorFunction.LABEL_KEY))
                             .process(
-                                    new DriftAggregator(drift),
+                                    new DriftAggregatorFunction(drift),
                                     new AvroTypeInfo<>(DriftReport.class))
                             .name("drift")
                             .uid("drift"));

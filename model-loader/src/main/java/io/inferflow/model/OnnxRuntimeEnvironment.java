@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * #THREAD_STACK}-byte stack. ORT 1.29 recurses deeply while creating it when the process's
  * command line is long (it reads {@code /proc/self/cmdline}; a Flink TaskManager's is about 6 KB)
  * and overflows a default 1 MB thread stack with a SIGSEGV that kills the JVM; found by the
- * multi-process cluster check, see the README's failover section.
+ * multi-process cluster check, see docs/testing/failover.md.
  *
  * <p>Static because ONNX Runtime itself keeps one environment per process.
  */

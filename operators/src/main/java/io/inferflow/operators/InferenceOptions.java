@@ -1,7 +1,7 @@
 package io.inferflow.operators;
 
 import io.inferflow.model.RuntimeSettings;
-import io.inferflow.operators.inference.BatchingOptions;
+import io.inferflow.operators.inference.BatchingSettings;
 import io.inferflow.operators.inference.NonFiniteFeaturePolicy;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
@@ -9,7 +9,7 @@ import org.apache.flink.configuration.ConfigOptions;
 import java.time.Duration;
 import java.util.List;
 
-/** Options of the inference operators. Every option is listed in the README. */
+/** Options of the inference operators. Every option is listed in docs/reference/configuration.md. */
 public final class InferenceOptions {
 
     /** What computes the scores. */
@@ -23,7 +23,7 @@ public final class InferenceOptions {
     public static final ConfigOption<Integer> BATCH_MAX_SIZE =
             ConfigOptions.key("inference.batch.max-size")
                     .intType()
-                    .defaultValue(BatchingOptions.DEFAULT_MAX_SIZE)
+                    .defaultValue(BatchingSettings.DEFAULT_MAX_SIZE)
                     .withDescription(
                             "Largest number of events scored in one ONNX Runtime call. A batch is"
                                     + " flushed as soon as it holds this many events.");
@@ -31,7 +31,7 @@ public final class InferenceOptions {
     public static final ConfigOption<Duration> BATCH_MAX_DELAY =
             ConfigOptions.key("inference.batch.max-delay")
                     .durationType()
-                    .defaultValue(BatchingOptions.DEFAULT_MAX_DELAY)
+                    .defaultValue(BatchingSettings.DEFAULT_MAX_DELAY)
                     .withDescription(
                             "Longest time (processing time) the oldest event of a batch waits"
                                     + " before the batch is scored, full or not. 0 scores every"
@@ -71,7 +71,8 @@ public final class InferenceOptions {
                     .withDescription(
                             "Models served from the start, separated by ';', each"
                                     + " NAME=PATH or NAME:VERSION=PATH (version 1 when omitted),"
-                                    + " e.g. 'fraud=/models/fraud.onnx;churn:3=/models/churn.onnx'.");
+                                    + " e.g. 'fraud=/models/fraud.onnx;"
+                                    + "churn:3=/models/churn.onnx'.");
 
     public static final ConfigOption<Duration> INPUT_BUFFER_TIMEOUT =
             ConfigOptions.key("inference.input-buffer-timeout")
@@ -89,9 +90,9 @@ public final class InferenceOptions {
                     .enumType(Engine.class)
                     .defaultValue(Engine.ONNX)
                     .withDescription(
-                            "ONNX scores with ONNX Runtime; IDENTITY runs no model and returns the first"
-                                    + " k features as scores, k being the first model's output"
-                                    + " width (pass-through benchmark only).");
+                            "ONNX scores with ONNX Runtime; IDENTITY runs no model and returns"
+                                    + " the first k features as scores, k being the first model's"
+                                    + " output width (pass-through benchmark only).");
 
     public static final ConfigOption<List<String>> MODEL_PROFILES =
             ConfigOptions.key("inference.model-profiles")

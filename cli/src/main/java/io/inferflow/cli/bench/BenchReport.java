@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.inferflow.operators.inference.BatchingOptions;
+import io.inferflow.operators.inference.BatchingSettings;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -123,7 +123,7 @@ public final class BenchReport {
         node.put("batch_size", s.batchSize());
         node.put("parallelism", s.parallelism());
         node.put("device", s.device().name().toLowerCase(java.util.Locale.ROOT));
-        node.put("batch_max_delay_ms", BatchingOptions.DEFAULT_MAX_DELAY.toMillis());
+        node.put("batch_max_delay_ms", BatchingSettings.DEFAULT_MAX_DELAY.toMillis());
         node.put("checkpoint_interval_ms", s.checkpointInterval().toMillis());
         if (s.latencyRate() == null) {
             node.put(

@@ -7,6 +7,9 @@ import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.ModelPrecision;
 
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -101,6 +104,29 @@ public final class ModelControls {
 
     public static ModelPrecision precision(Precision precision) {
         return precision == null ? ModelPrecision.FP32 : ModelPrecision.valueOf(precision.name());
+    }
+
+    /**
+     * Checks the records of the models served from the start: DEPLOYs (or ROLLBACKs), at most one
+     * per name.
+     *
+     * @throws IllegalArgumentException when a model is named twice or a record is a RETIRE
+     */
+    public static void checkInitial(List<ModelControl> initialModels) {
+        Map<String, ModelControl> byName = new HashMap<>();
+        for (ModelControl control : initialModels) {
+            if (control.getAction() == ModelAction.RETIRE) {
+                throw new IllegalArgumentException(
+                        "initial model '" + control.getName() + "' is a RETIRE; give a DEPLOY");
+            }
+            ModelControl previous = byName.put(control.getName(), control);
+            if (previous != null) {
+                throw new IllegalArgumentException(
+                        "model '" + control.getName() + "' is given twice (v"
+                                + previous.getVersion() + " and v" + control.getVersion()
+                                + "); serve one version per name");
+            }
+        }
     }
 
     /** {@code 'fraud' v3}, the form used in log lines and messages. */

@@ -1,5 +1,6 @@
 package io.inferflow.operators.decode;
 
+import io.inferflow.operators.SideOutputs;
 import io.inferflow.operators.metrics.DecodeMetrics;
 import io.inferflow.schemas.avro.DeadLetter;
 import io.inferflow.schemas.avro.FeatureEvent;

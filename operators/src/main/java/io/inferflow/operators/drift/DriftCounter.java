@@ -16,8 +16,8 @@ import java.util.List;
  * One inference subtask's bin counts of one model version's inputs and scores against the
  * version's reference profile, since the counts were last {@linkplain #drain drained}. The
  * operator counts every scored batch (the rows exactly as the model saw them) and drains the
- * counts into a {@link DriftCounts} partial for the {@link DriftAggregator} every flush interval,
- * before each checkpoint barrier and when the version stops serving.
+ * counts into a {@link DriftCounts} partial for the {@link DriftAggregatorFunction} every flush
+ * interval, before each checkpoint barrier and when the version stops serving.
  *
  * <p>Counting is a binary search over each feature's bin edges per value: no allocation per
  * batch. Used on the task thread only.

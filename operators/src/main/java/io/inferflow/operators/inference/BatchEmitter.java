@@ -1,16 +1,13 @@
 package io.inferflow.operators.inference;
 
 import io.inferflow.model.ModelException;
+import io.inferflow.operators.SideOutputs;
 import io.inferflow.operators.decode.DeadLetters;
-import io.inferflow.operators.decode.SideOutputs;
 import io.inferflow.operators.inference.EventChecks.Rejection;
 import io.inferflow.operators.inference.ServedModel.Pending;
 import io.inferflow.operators.metrics.InferenceMetrics;
 import io.inferflow.schemas.avro.DriftCounts;
 import io.inferflow.schemas.avro.FeatureEvent;
-import io.inferflow.schemas.avro.ModelControl;
-import io.inferflow.schemas.avro.ModelState;
-import io.inferflow.schemas.avro.ModelStatus;
 import io.inferflow.schemas.avro.Prediction;
 import io.inferflow.schemas.wire.ErrorTypes;
 import org.apache.flink.api.common.operators.ProcessingTimeService.ProcessingTimeCallback;
@@ -27,10 +24,11 @@ import java.util.Collection;
 import java.util.List;
 
 /**
- * Owns the inference operator's outputs: fills each version's batch (arming its flush timer),
- * scores it and emits one prediction per row, and sends dead letters and model statuses. Also
- * owns the count of records the operator holds, in batches or waiting for a first version, and
- * the statuses made before {@link #opened()}. Used on the task thread only.
+ * Owns the inference operator's main output and its data side outputs: fills each version's batch
+ * (arming its flush timer), scores it and emits one prediction per row, and sends dead letters
+ * and drift counts (model statuses go through {@link StatusEmitter}). Also owns the count of
+ * records the operator holds, in batches or waiting for a first version. Used on the task thread
+ * only.
  */
 final class BatchEmitter {
 
@@ -39,37 +37,32 @@ final class BatchEmitter {
 
     private final Output<StreamRecord<Prediction>> output;
     private final InferenceMetrics metrics;
-    private final BatchingOptions options;
+    private final BatchingSettings batching;
     private final ProcessingTimeService time;
     private final ProcessingTimeCallback flushTimer;
     private final int subtask;
-    private final int parallelism;
     private final long driftFlushEvents;
 
-    private List<ModelStatus> unsentStatuses = new ArrayList<>();
-    private boolean opened;
     private int buffered;
 
     /**
-     * @param flushTimer called when a batch's {@link BatchingOptions#maxDelay()} has passed
+     * @param flushTimer called when a batch's {@link BatchingSettings#maxDelay()} has passed
      * @param driftFlushEvents how many events a version counts for drift before it sends them
      */
     BatchEmitter(
             Output<StreamRecord<Prediction>> output,
             InferenceMetrics metrics,
-            BatchingOptions options,
+            BatchingSettings batching,
             ProcessingTimeService time,
             ProcessingTimeCallback flushTimer,
             int subtask,
-            int parallelism,
             long driftFlushEvents) {
         this.output = output;
         this.metrics = metrics;
-        this.options = options;
+        this.batching = batching;
         this.time = time;
         this.flushTimer = flushTimer;
         this.subtask = subtask;
-        this.parallelism = parallelism;
         this.driftFlushEvents = driftFlushEvents;
     }
 
@@ -79,7 +72,7 @@ final class BatchEmitter {
     void add(ServedModel model, Pending pending) {
         model.metrics.eventIn();
         Rejection rejection =
-                EventChecks.check(model, pending.event().event, options.nonFinitePolicy());
+                EventChecks.check(model, pending.event().event, batching.nonFinitePolicy());
         if (rejection != null) {
             model.metrics.deadLetter(rejection.errorType());
             deadLetter(pending, rejection);
@@ -87,10 +80,10 @@ final class BatchEmitter {
         }
         model.add(pending);
         buffered++;
-        if (model.size() >= options.maxSize() || options.maxDelay().isZero()) {
+        if (model.size() >= batching.maxSize() || batching.maxDelay().isZero()) {
             flush(model);
         } else if (model.size() == 1) {
-            long deadline = now() + options.maxDelay().toMillis();
+            long deadline = now() + batching.maxDelay().toMillis();
             model.scheduleFlush(deadline, time.registerTimer(deadline, flushTimer));
         }
     }
@@ -119,7 +112,7 @@ final class BatchEmitter {
             return;
         }
         buffered -= batch.size();
-        boolean zero = options.nonFinitePolicy() == NonFiniteFeaturePolicy.ZERO;
+        boolean zero = batching.nonFinitePolicy() == NonFiniteFeaturePolicy.ZERO;
         long start = System.nanoTime();
         float[] scores;
         FloatBuffer input;
@@ -235,66 +228,6 @@ final class BatchEmitter {
         output.collect(
                 SideOutputs.DEAD_LETTERS,
                 record(p, DeadLetters.of(p.event(), rejection.errorType(), rejection.message())));
-    }
-
-    /** Emits the status, or keeps it for {@link #emitUnsentStatuses()} while not yet opened. */
-    void emitStatus(ModelControl control, ModelState state, String reason, long loadMs) {
-        emitStatus(control, state, reason, loadMs, null);
-    }
-
-    /**
-     * @param executionProvider what the version's session runs on ({@code "CPU"}, {@code
-     *     "CUDA"}), for LOADED and ACTIVE; null otherwise
-     */
-    void emitStatus(
-            ModelControl control,
-            ModelState state,
-            String reason,
-            long loadMs,
-            String executionProvider) {
-        ModelStatus status =
-                ModelStatus.newBuilder()
-                        .setModel(control.getName())
-                        .setVersion(control.getVersion())
-                        .setGeneration(control.getGeneration())
-                        .setSubtask(subtask)
-                        .setParallelism(parallelism)
-                        .setState(state)
-                        .setReason(reason)
-                        .setLoadMs(loadMs)
-                        .setPrecision(control.getPrecision())
-                        .setAt(Instant.ofEpochMilli(now()))
-                        .setExecutionProvider(executionProvider)
-                        .build();
-        if (opened) {
-            emit(status);
-        } else {
-            unsentStatuses.add(status);
-        }
-    }
-
-    /** From now on statuses are emitted at once; those made before wait for the next callback. */
-    void opened() {
-        opened = true;
-    }
-
-    boolean hasUnsentStatuses() {
-        return !unsentStatuses.isEmpty();
-    }
-
-    /** Emits the statuses made before {@link #opened()}; returns whether there were any. */
-    boolean emitUnsentStatuses() {
-        if (unsentStatuses.isEmpty()) {
-            return false;
-        }
-        List<ModelStatus> statuses = unsentStatuses;
-        unsentStatuses = new ArrayList<>();
-        statuses.forEach(this::emit);
-        return true;
-    }
-
-    private void emit(ModelStatus status) {
-        output.collect(SideOutputs.MODEL_STATUS, new StreamRecord<>(status));
     }
 
     private static <T> StreamRecord<T> record(Pending p, T value) {

@@ -1,16 +1,14 @@
 package io.inferflow.operators.inference;
 
+import io.inferflow.operators.SideOutputs;
 import io.inferflow.operators.control.ControlState;
 import io.inferflow.operators.control.ModelControls;
 import io.inferflow.operators.decode.DecodedEvent;
-import io.inferflow.operators.decode.SideOutputs;
 import io.inferflow.operators.drift.DriftSettings;
 import io.inferflow.operators.inference.ServedModel.Pending;
 import io.inferflow.operators.metrics.InferenceMetrics;
 import io.inferflow.operators.metrics.ModelMetrics;
 import io.inferflow.schemas.avro.DeadLetter;
-import io.inferflow.schemas.avro.FeatureEvent;
-import io.inferflow.schemas.avro.ModelAction;
 import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.ModelStatus;
 import io.inferflow.schemas.avro.Prediction;
@@ -23,26 +21,24 @@ import org.apache.flink.streaming.api.operators.BoundedMultiInput;
 import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.tasks.ProcessingTimeService;
 import org.apache.flink.util.OutputTag;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * Scores decoded events (input 1) in micro-batches with the model versions that the broadcast
  * control stream (input 2) names, swapping versions while the stream flows.
  *
  * <p><b>Batching.</b> One batch per model version, each holding events of many keys. A batch is
- * flushed when it reaches {@link BatchingOptions#maxSize()}, when its oldest event has waited
- * {@link BatchingOptions#maxDelay()} in processing time, before every checkpoint barrier, before
+ * flushed when it reaches {@link BatchingSettings#maxSize()}, when its oldest event has waited
+ * {@link BatchingSettings#maxDelay()} in processing time, before every checkpoint barrier, before
  * every watermark of input 1 and at end of input. Nothing is buffered across a checkpoint, so
  * nothing is lost on failure and, after restore, nothing is emitted twice.
  *
@@ -70,11 +66,19 @@ import java.util.TreeSet;
  * have a reference profile (every scored row, as the model saw it), sent every drift flush
  * interval, before each barrier, at the end and when a version stops serving.
  *
- * <p><b>Parts.</b> This class keeps the Flink lifecycle and routes each event to a batch, to the
- * events waiting for a first version, or to dead letters. {@link ModelLoads} loads, installs,
- * rejects and retires versions (on a {@link ModelLoader}); {@link BatchEmitter} fills and scores
- * batches and emits predictions, dead letters and statuses. All of them change state on the task
- * thread only.
+ * <p><b>Parts.</b> This class keeps the Flink lifecycle, the broadcast state and the slot of each
+ * model, and hands each callback to its parts: {@link EventRouter} sends each event to a batch,
+ * to the events waiting for a first version, or to dead letters; {@link ModelLoads} decides which
+ * load of a model is current (loading on a {@link BackgroundLoader}) and {@link VersionInstaller}
+ * installs, rejects and retires versions; {@link BatchEmitter} fills and scores batches and emits
+ * predictions, dead letters and drift counts; {@link StatusEmitter} emits the model statuses. All
+ * of them change state on the task thread only.
+ *
+ * <p><b>Size.</b> This class is longer than most (about 370 lines) on purpose: about 80 of them
+ * are this contract, and the rest are the two-input operator's Flink callbacks (state, open,
+ * two inputs, their watermarks, timers, barrier, end of input, finish, close) that each delegate
+ * to the parts above in a few lines, plus the accessors its tests read. Splitting them further
+ * would spread one lifecycle over several classes.
  *
  * <p>Buffered events are held by reference between calls, which is safe only because the job
  * does not enable object reuse; do not enable it for this operator's input.
@@ -109,7 +113,7 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
 
     private final List<ModelControl> initialModels;
     private final ModelProvider provider;
-    private final BatchingOptions options;
+    private final BatchingSettings batching;
     private final Duration loadTimeout;
     private final DriftSettings drift;
     private boolean histograms = true;
@@ -119,21 +123,22 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
     private transient Map<String, ModelSlot> slots;
     private transient InferenceMetrics metrics;
     private transient BatchEmitter emitter;
+    private transient EventRouter router;
     private transient ModelLoads loads;
 
     /** With the {@linkplain #DEFAULT_LOAD_TIMEOUT default load timeout}. */
     public MicroBatchInferenceOperator(
-            List<ModelControl> initialModels, ModelProvider provider, BatchingOptions options) {
-        this(initialModels, provider, options, DEFAULT_LOAD_TIMEOUT, DriftSettings.disabled());
+            List<ModelControl> initialModels, ModelProvider provider, BatchingSettings batching) {
+        this(initialModels, provider, batching, DEFAULT_LOAD_TIMEOUT, DriftSettings.disabled());
     }
 
     /** Without drift detection. */
     public MicroBatchInferenceOperator(
             List<ModelControl> initialModels,
             ModelProvider provider,
-            BatchingOptions options,
+            BatchingSettings batching,
             Duration loadTimeout) {
-        this(initialModels, provider, options, loadTimeout, DriftSettings.disabled());
+        this(initialModels, provider, batching, loadTimeout, DriftSettings.disabled());
     }
 
     /**
@@ -149,31 +154,18 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
     public MicroBatchInferenceOperator(
             List<ModelControl> initialModels,
             ModelProvider provider,
-            BatchingOptions options,
+            BatchingSettings batching,
             Duration loadTimeout,
             DriftSettings drift) {
         this.initialModels = List.copyOf(Objects.requireNonNull(initialModels, "initialModels"));
         this.provider = Objects.requireNonNull(provider, "provider");
-        this.options = Objects.requireNonNull(options, "options");
+        this.batching = Objects.requireNonNull(batching, "batching");
         this.loadTimeout = Objects.requireNonNull(loadTimeout, "loadTimeout");
         this.drift = Objects.requireNonNull(drift, "drift");
         if (loadTimeout.isNegative() || loadTimeout.isZero()) {
             throw new IllegalArgumentException("load timeout must be positive, got " + loadTimeout);
         }
-        Map<String, ModelControl> byName = new HashMap<>();
-        for (ModelControl control : this.initialModels) {
-            if (control.getAction() == ModelAction.RETIRE) {
-                throw new IllegalArgumentException(
-                        "initial model '" + control.getName() + "' is a RETIRE; give a DEPLOY");
-            }
-            ModelControl previous = byName.put(control.getName(), control);
-            if (previous != null) {
-                throw new IllegalArgumentException(
-                        "model '" + control.getName() + "' is given twice (v"
-                                + previous.getVersion() + " and v" + control.getVersion()
-                                + "); serve one version per name");
-            }
-        }
+        ModelControls.checkInitial(this.initialModels);
     }
 
     /**
@@ -204,37 +196,37 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
         slots = new HashMap<>();
         metrics = new InferenceMetrics(getMetricGroup(), this::bufferedRecords);
         TaskInfo task = getRuntimeContext().getTaskInfo();
+        int subtask = task.getIndexOfThisSubtask();
+        int parallelism = task.getNumberOfParallelSubtasks();
+        ProcessingTimeService timers = getProcessingTimeService();
         emitter =
                 new BatchEmitter(
                         output,
                         metrics,
-                        options,
-                        getProcessingTimeService(),
+                        batching,
+                        timers,
                         this,
-                        task.getIndexOfThisSubtask(),
-                        task.getNumberOfParallelSubtasks(),
-                        drift.flushEvents(task.getNumberOfParallelSubtasks()));
+                        subtask,
+                        drift.flushEvents(parallelism));
+        StatusEmitter statuses = new StatusEmitter(output, timers, subtask, parallelism);
+        router = new EventRouter(slots, emitter);
         loads =
                 new ModelLoads(
-                        new ModelLoader(
-                                provider,
-                                loadTimeout,
-                                task.getIndexOfThisSubtask(),
-                                drift.enabled()),
+                        new BackgroundLoader(provider, loadTimeout, subtask, drift.enabled()),
                         loadTimeout,
-                        options.maxSize(),
                         slots,
-                        servedState,
-                        emitter,
-                        this::releaseWaiting,
-                        getProcessingTimeService(),
-                        this);
+                        new VersionInstaller(
+                                emitter, statuses, new ServedRecords(servedState),
+                                batching.maxSize()),
+                        statuses,
+                        router,
+                        new LoadPoll(timers, this));
         for (Map.Entry<String, ModelControl> entry : desiredState.entries()) {
             loads.restore(slot(entry.getKey()), entry.getValue());
         }
-        LOG.info("serving models {} with {}", servedNames(), options);
-        emitter.opened();
-        if (emitter.hasUnsentStatuses()) {
+        LOG.info("serving models {} with {}", router.servedNames(), batching);
+        statuses.opened();
+        if (statuses.hasUnsent()) {
             loads.schedulePoll();
         }
         if (drift.enabled()) {
@@ -249,7 +241,7 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
     public void processElement1(StreamRecord<DecodedEvent> element) throws Exception {
         loads.installFinishedLoads();
         metrics.eventIn();
-        route(
+        router.route(
                 new Pending(
                         element.getValue(),
                         element.getTimestamp(),
@@ -336,42 +328,6 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
         }
     }
 
-    // --- events
-
-    private void route(Pending pending) {
-        FeatureEvent event = pending.event().event;
-        ModelSlot slot = slots.get(event.getModel());
-        if (slot == null) {
-            emitter.deadLetter(pending, EventChecks.unknownModel(event, servedNames()));
-        } else if (slot.retired) {
-            emitter.deadLetter(pending, EventChecks.retired(event));
-        } else if (slot.active != null) {
-            emitter.add(slot.active, pending);
-        } else if (slot.loading != null) {
-            slot.waiting.add(pending);
-            emitter.held(1);
-        } else {
-            emitter.deadLetter(
-                    pending,
-                    EventChecks.notServed(
-                            event,
-                            slot.lastRejection == null ? "no version loaded" : slot.lastRejection));
-        }
-    }
-
-    /** Re-routes the events that waited for a load that has now finished or failed. */
-    private void releaseWaiting(ModelSlot slot) {
-        List<Pending> waiting = slot.waiting;
-        if (waiting.isEmpty()) {
-            return;
-        }
-        slot.waiting = new ArrayList<>();
-        emitter.held(-waiting.size());
-        for (Pending pending : waiting) {
-            route(pending);
-        }
-    }
-
     /**
      * Leaves nothing buffered: waits (bounded) for the loads that events wait for, sends the
      * events of loads that did not finish in time to dead letters, and flushes every batch.
@@ -391,17 +347,6 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
                                         new ModelMetrics(
                                                 getMetricGroup(), model, version, bits,
                                                 histograms)));
-    }
-
-    /** Models that serve or will serve events, sorted. */
-    private Set<String> servedNames() {
-        Set<String> names = new TreeSet<>();
-        for (ModelSlot slot : slots.values()) {
-            if (!slot.retired && (slot.active != null || slot.loading != null)) {
-                names.add(slot.name);
-            }
-        }
-        return names;
     }
 
     /** Records waiting in batches or for a first version, over all models. */

@@ -1,8 +1,8 @@
 package io.inferflow.operators.labels;
 
+import io.inferflow.operators.SideOutputs;
 import io.inferflow.operators.decode.DeadLetters;
 import io.inferflow.operators.decode.RawRecord;
-import io.inferflow.operators.decode.SideOutputs;
 import io.inferflow.operators.serde.ConfluentDecoder;
 import io.inferflow.schemas.avro.Label;
 import io.inferflow.schemas.wire.DecodeException;

@@ -6,7 +6,7 @@ import org.apache.flink.configuration.Configuration;
 
 import java.time.Duration;
 
-/** Options of the online evaluation against labels. Every option is listed in the README. */
+/** Options of the online evaluation against labels. Every option is listed in docs/reference/configuration.md. */
 public final class LabelOptions {
 
     public static final ConfigOption<Boolean> ENABLED =

@@ -1,14 +1,13 @@
 package io.inferflow.operators.inference;
 
-import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.awaitFinishedLoads;
-import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.operator;
-import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.event;
-import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.statuses;
+import static io.inferflow.operators.inference.InferenceHarness.awaitFinishedLoads;
+import static io.inferflow.operators.inference.InferenceHarness.operator;
+import static io.inferflow.operators.inference.InferenceHarness.event;
+import static io.inferflow.operators.inference.InferenceHarness.statuses;
 import static io.inferflow.operators.inference.Models.deploy;
 import static io.inferflow.operators.inference.Models.initial;
 import static io.inferflow.operators.inference.Models.retire;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.inferflow.model.ExecutionProvider;
 import io.inferflow.model.LoadFailure;
@@ -17,7 +16,6 @@ import io.inferflow.operators.metrics.ModelMetrics;
 import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.ModelStatus;
 import io.inferflow.schemas.avro.Prediction;
-import org.apache.flink.runtime.testutils.CommonTestUtils;
 import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
@@ -99,7 +97,10 @@ class ExecutionProviderStatusTest {
                 new MicroBatchInferenceOperator(
                         List.of(initial("fraud", 1)),
                         provider,
-                        BatchingOptions.builder().maxSize(1).maxDelay(Duration.ofHours(1)).build());
+                        BatchingSettings.builder()
+                                .maxSize(1)
+                                .maxDelay(Duration.ofHours(1))
+                                .build());
         var harness = new TwoInputStreamOperatorTestHarness<>(operator);
         harness.open();
         return harness;

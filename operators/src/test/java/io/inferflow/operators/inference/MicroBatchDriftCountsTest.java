@@ -2,8 +2,8 @@ package io.inferflow.operators.inference;
 
 import io.inferflow.model.profile.FeatureProfile;
 import io.inferflow.model.profile.ReferenceProfile;
+import io.inferflow.operators.SideOutputs;
 import io.inferflow.operators.decode.DecodedEvent;
-import io.inferflow.operators.decode.SideOutputs;
 import io.inferflow.operators.drift.DriftSettings;
 import io.inferflow.schemas.avro.BinCounts;
 import io.inferflow.schemas.avro.DriftCounts;
@@ -23,9 +23,9 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.stream.Collectors;
 
-import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.event;
-import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.ids;
-import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.statuses;
+import static io.inferflow.operators.inference.InferenceHarness.event;
+import static io.inferflow.operators.inference.InferenceHarness.ids;
+import static io.inferflow.operators.inference.InferenceHarness.statuses;
 import static io.inferflow.operators.inference.Models.deploy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -166,7 +166,7 @@ class MicroBatchDriftCountsTest {
                 new MicroBatchInferenceOperator(
                         List.of(),
                         provider,
-                        BatchingOptions.builder().maxSize(1).maxDelay(Duration.ofHours(1)).build(),
+                        BatchingSettings.builder().maxSize(1).maxDelay(Duration.ofHours(1)).build(),
                         Duration.ofSeconds(10),
                         drift);
         var harness = new TwoInputStreamOperatorTestHarness<>(operator);

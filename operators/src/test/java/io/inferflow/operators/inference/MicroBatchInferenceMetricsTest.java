@@ -1,12 +1,11 @@
 package io.inferflow.operators.inference;
 
-import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.awaitFinishedLoads;
-import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.operator;
-import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.event;
+import static io.inferflow.operators.inference.InferenceHarness.awaitFinishedLoads;
+import static io.inferflow.operators.inference.InferenceHarness.operator;
+import static io.inferflow.operators.inference.InferenceHarness.event;
 import static io.inferflow.operators.inference.Models.deploy;
 import static io.inferflow.operators.inference.Models.initial;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.inferflow.operators.decode.DecodedEvent;
 import io.inferflow.operators.metrics.InferenceMetrics;
@@ -15,7 +14,6 @@ import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.Prediction;
 import io.inferflow.schemas.wire.ErrorTypes;
 import org.apache.flink.metrics.HistogramStatistics;
-import org.apache.flink.runtime.testutils.CommonTestUtils;
 import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
@@ -139,7 +137,7 @@ class MicroBatchInferenceMetricsTest {
                 new MicroBatchInferenceOperator(
                         List.of(initial("fraud", 3), initial("churn", 7)),
                         provider,
-                        BatchingOptions.builder().maxSize(maxSize).maxDelay(LONG).build());
+                        BatchingSettings.builder().maxSize(maxSize).maxDelay(LONG).build());
         var harness = new TwoInputStreamOperatorTestHarness<>(operator);
         harness.open();
         return harness;

@@ -1,35 +1,37 @@
 package io.inferflow.operators.inference;
 
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static io.inferflow.operators.inference.InferenceHarness.batching;
+import static io.inferflow.operators.inference.InferenceHarness.buffered;
+import static io.inferflow.operators.inference.InferenceHarness.deadLetters;
+import static io.inferflow.operators.inference.InferenceHarness.event;
+import static io.inferflow.operators.inference.InferenceHarness.ids;
+import static io.inferflow.operators.inference.InferenceHarness.opened;
+import static io.inferflow.operators.inference.InferenceHarness.operator;
+import static io.inferflow.operators.inference.InferenceHarness.single;
+import static io.inferflow.operators.inference.InferenceHarness.statuses;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.inferflow.operators.decode.DecodedEvent;
-import io.inferflow.operators.decode.RawRecord;
-import io.inferflow.operators.decode.SideOutputs;
 import io.inferflow.schemas.avro.DeadLetter;
-import io.inferflow.schemas.avro.FeatureEvent;
 import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.ModelState;
 import io.inferflow.schemas.avro.ModelStatus;
 import io.inferflow.schemas.avro.Prediction;
 import io.inferflow.schemas.wire.ErrorTypes;
-import org.apache.flink.runtime.testutils.CommonTestUtils;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.stream.Collectors;
 
 class MicroBatchInferenceOperatorTest {
@@ -163,129 +165,6 @@ class MicroBatchInferenceOperatorTest {
     }
 
     @Test
-    void deadLettersWrongWidth() throws Exception {
-        try (var harness = open(batching(100, LONG))) {
-            harness.processElement1(event("e1", "fraud", 1f, 2f, 3f), 0L);
-            harness.endInput1();
-
-            assertEquals(List.of(), harness.extractOutputValues());
-            DeadLetter dl = single(deadLetters(harness));
-            assertEquals(ErrorTypes.WRONG_WIDTH, dl.getErrorType());
-            assertEquals(
-                    "model 'fraud' v3: input has width 2, event carries 3", dl.getErrorMessage());
-            assertEquals("features", dl.getTopic());
-            assertEquals(4, dl.getPartition());
-            assertEquals(42L, dl.getOffset());
-            assertEquals("bytes of e1", utf8(dl.getValue().array()));
-            assertEquals("entity-e1", utf8(dl.getKey().array()));
-            assertEquals("e1", dl.getEventId());
-            assertEquals("fraud", dl.getModel());
-        }
-    }
-
-    @Test
-    void deadLettersUnknownModel() throws Exception {
-        try (var harness = open(batching(100, LONG))) {
-            harness.processElement1(event("e1", "spam", 1f, 2f), 0L);
-
-            DeadLetter dl = single(deadLetters(harness));
-            assertEquals(ErrorTypes.UNKNOWN_MODEL, dl.getErrorType());
-            assertEquals(
-                    "model 'spam' is not served; served models: [churn, fraud]",
-                    dl.getErrorMessage());
-            assertEquals("spam", dl.getModel());
-        }
-    }
-
-    @Test
-    void rejectsNonFiniteFeaturesByDefault() throws Exception {
-        try (var harness = open(batching(100, LONG))) {
-            harness.processElement1(event("e1", "fraud", 1f, Float.NaN), 0L);
-            harness.processElement1(event("e2", "fraud", Float.NEGATIVE_INFINITY, 1f), 0L);
-            harness.processElement1(event("e3", "fraud", 1f, 2f), 0L);
-            harness.endInput1();
-
-            assertEquals(List.of("e3"), ids(harness.extractOutputValues()));
-            List<DeadLetter> dls = deadLetters(harness);
-            assertEquals(
-                    List.of(ErrorTypes.NON_FINITE_FEATURE, ErrorTypes.NON_FINITE_FEATURE),
-                    dls.stream().map(DeadLetter::getErrorType).collect(Collectors.toList()));
-            assertEquals("model 'fraud' v3: feature 1 is NaN", dls.get(0).getErrorMessage());
-            assertEquals(
-                    "model 'fraud' v3: feature 0 is -Infinity", dls.get(1).getErrorMessage());
-        }
-    }
-
-    @Test
-    void zeroesNonFiniteFeaturesWithZeroPolicy() throws Exception {
-        BatchingOptions zero =
-                BatchingOptions.builder()
-                        .maxSize(100)
-                        .maxDelay(LONG)
-                        .nonFinitePolicy(NonFiniteFeaturePolicy.ZERO)
-                        .build();
-        try (var harness = open(zero)) {
-            harness.processElement1(event("e1", "fraud", Float.POSITIVE_INFINITY, 3f), 0L);
-            harness.processElement1(event("e2", "fraud", Float.NaN, Float.NaN), 0L);
-            harness.endInput1();
-
-            List<Prediction> out = harness.extractOutputValues();
-            assertEquals(List.of(0f, 6f), out.get(0).getScores());
-            assertEquals(List.of(0f, 0f), out.get(1).getScores());
-            assertEquals(List.of(), deadLetters(harness));
-        }
-    }
-
-    @Test
-    void passesNonFiniteFeaturesWithPassPolicy() throws Exception {
-        BatchingOptions pass =
-                BatchingOptions.builder()
-                        .maxSize(100)
-                        .maxDelay(LONG)
-                        .nonFinitePolicy(NonFiniteFeaturePolicy.PASS)
-                        .build();
-        try (var harness = open(pass)) {
-            harness.processElement1(event("e1", "fraud", Float.NaN, Float.NEGATIVE_INFINITY), 0L);
-            harness.endInput1();
-
-            Prediction p = single(harness.extractOutputValues());
-            assertTrue(Float.isNaN(p.getScores().get(0)));
-            assertEquals(Float.NEGATIVE_INFINITY, p.getScores().get(1));
-            assertEquals(List.of(), deadLetters(harness));
-        }
-    }
-
-    @Test
-    void deadLettersWholeBatchWhenScorerFails() throws Exception {
-        try (var harness = open(batching(3, LONG))) {
-            harness.processElement1(event("e1", "fraud", 1f, 2f), 0L);
-            harness.processElement1(event("e2", "fraud", FakeModelProvider.FAIL, 2f), 0L);
-            harness.processElement1(event("e3", "fraud", 1f, 2f), 0L);
-
-            List<DeadLetter> dls = deadLetters(harness);
-            assertEquals(
-                    List.of("e1", "e2", "e3"),
-                    dls.stream().map(DeadLetter::getEventId).collect(Collectors.toList()));
-            for (DeadLetter dl : dls) {
-                assertEquals(ErrorTypes.INFERENCE_FAILED, dl.getErrorType());
-                assertEquals(
-                        "model 'fraud' v3 failed on a batch of 3: cannot score row 1",
-                        dl.getErrorMessage());
-            }
-
-            // The job goes on: the next batch is scored.
-            harness.processElement1(event("e4", "fraud", 1f, 2f), 0L);
-            harness.endInput1();
-            assertEquals(List.of("e4"), ids(harness.extractOutputValues()));
-            MicroBatchInferenceOperator operator = operator(harness);
-            assertEquals(3, operator.metrics().deadLetters());
-            assertEquals(1, operator.metrics().predictionsOut());
-            assertEquals(4, operator.metrics().eventsIn());
-            assertEquals(1, operator.metrics().batches());
-        }
-    }
-
-    @Test
     void keepsBatchesOfDifferentModelsApart() throws Exception {
         try (var harness = open(batching(2, LONG))) {
             harness.processElement1(event("f1", "fraud", 1f, 2f), 0L);
@@ -360,7 +239,7 @@ class MicroBatchInferenceOperatorTest {
                     statuses(harness).stream()
                             .filter(st -> st.getState() == ModelState.REJECTED)
                             .collect(Collectors.collectingAndThen(
-                                    Collectors.toList(), MicroBatchInferenceOperatorTest::single));
+                                    Collectors.toList(), InferenceHarness::single));
             assertEquals("churn", rejected.getModel());
             assertEquals(
                     "FETCH_FAILED: no file at 'file:///models/churn-7.onnx'",
@@ -385,87 +264,7 @@ class MicroBatchInferenceOperatorTest {
     // --- helpers
 
     private TwoInputStreamOperatorTestHarness<DecodedEvent, ModelControl, Prediction> open(
-            BatchingOptions options) throws Exception {
-        var operator = new MicroBatchInferenceOperator(List.of(FRAUD, CHURN), factory, options);
-        var harness = new TwoInputStreamOperatorTestHarness<>(operator);
-        harness.open();
-        return harness;
-    }
-
-    private static BatchingOptions batching(int maxSize, Duration maxDelay) {
-        return BatchingOptions.builder().maxSize(maxSize).maxDelay(maxDelay).build();
-    }
-
-    static DecodedEvent event(String id, String model, float... features) {
-        List<Float> values = new ArrayList<>();
-        for (float f : features) {
-            values.add(f);
-        }
-        FeatureEvent event =
-                FeatureEvent.newBuilder()
-                        .setEventId(id)
-                        .setEntityId("entity-" + id)
-                        .setModel(model)
-                        .setEventTime(Instant.ofEpochMilli(1_234))
-                        .setFeatures(values)
-                        .build();
-        RawRecord source =
-                new RawRecord(
-                        "features",
-                        4,
-                        42L,
-                        1_000L,
-                        ("entity-" + id).getBytes(StandardCharsets.UTF_8),
-                        ("bytes of " + id).getBytes(StandardCharsets.UTF_8));
-        return new DecodedEvent(event, source);
-    }
-
-    static MicroBatchInferenceOperator operator(
-            TwoInputStreamOperatorTestHarness<DecodedEvent, ModelControl, Prediction> harness) {
-        return (MicroBatchInferenceOperator) harness.getOperator();
-    }
-
-    /** Waits (bounded) until the loader thread has handed over {@code n} finished loads. */
-    static void awaitFinishedLoads(
-            TwoInputStreamOperatorTestHarness<DecodedEvent, ModelControl, Prediction> harness,
-            int n) {
-        MicroBatchInferenceOperator operator = operator(harness);
-        assertTimeoutPreemptively(
-                Duration.ofSeconds(10),
-                () -> CommonTestUtils.waitUntilCondition(() -> operator.finishedLoads() >= n, 1L));
-    }
-
-    private static int buffered(
-            TwoInputStreamOperatorTestHarness<DecodedEvent, ModelControl, Prediction> harness) {
-        return operator(harness).bufferedRecords();
-    }
-
-    static List<DeadLetter> deadLetters(
-            TwoInputStreamOperatorTestHarness<DecodedEvent, ModelControl, Prediction> harness) {
-        Queue<StreamRecord<DeadLetter>> side = harness.getSideOutput(SideOutputs.DEAD_LETTERS);
-        return side == null
-                ? List.of()
-                : side.stream().map(StreamRecord::getValue).collect(Collectors.toList());
-    }
-
-    static List<ModelStatus> statuses(
-            TwoInputStreamOperatorTestHarness<DecodedEvent, ModelControl, Prediction> harness) {
-        Queue<StreamRecord<ModelStatus>> side = harness.getSideOutput(SideOutputs.MODEL_STATUS);
-        return side == null
-                ? List.of()
-                : side.stream().map(StreamRecord::getValue).collect(Collectors.toList());
-    }
-
-    static List<String> ids(List<Prediction> predictions) {
-        return predictions.stream().map(Prediction::getEventId).collect(Collectors.toList());
-    }
-
-    static <T> T single(List<T> values) {
-        assertEquals(1, values.size(), "expected exactly one, got " + values);
-        return values.get(0);
-    }
-
-    private static String utf8(byte[] bytes) {
-        return new String(bytes, StandardCharsets.UTF_8);
+            BatchingSettings batching) throws Exception {
+        return opened(new MicroBatchInferenceOperator(List.of(FRAUD, CHURN), factory, batching));
     }
 }

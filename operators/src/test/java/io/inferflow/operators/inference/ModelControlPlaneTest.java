@@ -1,18 +1,20 @@
 package io.inferflow.operators.inference;
 
-import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.awaitFinishedLoads;
-import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.operator;
-import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.deadLetters;
-import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.event;
-import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.ids;
-import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.single;
-import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.statuses;
+import static io.inferflow.operators.inference.InferenceHarness.awaitFinishedLoads;
+import static io.inferflow.operators.inference.InferenceHarness.deadLetters;
+import static io.inferflow.operators.inference.InferenceHarness.describe;
+import static io.inferflow.operators.inference.InferenceHarness.event;
+import static io.inferflow.operators.inference.InferenceHarness.ids;
+import static io.inferflow.operators.inference.InferenceHarness.opened;
+import static io.inferflow.operators.inference.InferenceHarness.operator;
+import static io.inferflow.operators.inference.InferenceHarness.single;
+import static io.inferflow.operators.inference.InferenceHarness.statuses;
+import static io.inferflow.operators.inference.InferenceHarness.versions;
 import static io.inferflow.operators.inference.Models.deploy;
 import static io.inferflow.operators.inference.Models.initial;
 import static io.inferflow.operators.inference.Models.retire;
 import static io.inferflow.operators.inference.Models.rollback;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.inferflow.model.LoadFailure;
@@ -25,8 +27,6 @@ import io.inferflow.schemas.avro.ModelState;
 import io.inferflow.schemas.avro.ModelStatus;
 import io.inferflow.schemas.avro.Prediction;
 import io.inferflow.schemas.wire.ErrorTypes;
-import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.runtime.testutils.CommonTestUtils;
 import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
@@ -223,71 +223,6 @@ class ModelControlPlaneTest {
     }
 
     @Test
-    void reloadsDesiredVersionsOnRestore() throws Exception {
-        OperatorSubtaskState snapshot;
-        try (var harness = open(List.of(initial("fraud", 1)), provider, 100)) {
-            harness.processElement2(deploy("fraud", 2, 1), 0L);
-            awaitFinishedLoads(harness, 1);
-            harness.processElement1(event("e1", "fraud", 1f, 2f), 0L);
-            harness.prepareSnapshotPreBarrier(1L);
-            snapshot = harness.snapshot(1L, 100L);
-            assertEquals(List.of("e1"), ids(harness.extractOutputValues()));
-        }
-
-        FakeModelProvider restoredProvider = new FakeModelProvider(Map.of("fraud", 2));
-        var operator =
-                new MicroBatchInferenceOperator(
-                        List.of(initial("fraud", 1)), restoredProvider, batching(100));
-        try (var restored = new TwoInputStreamOperatorTestHarness<>(operator)) {
-            restored.initializeState(snapshot);
-            restored.open();
-            assertEquals(
-                    List.of(2L),
-                    restoredProvider.acquired().stream()
-                            .map(ModelDescriptor::version)
-                            .collect(Collectors.toList()),
-                    "the desired version is loaded in open(), the initial one not at all");
-
-            restored.processElement1(event("e2", "fraud", 1f, 2f), 0L);
-            restored.endInput1();
-
-            List<Prediction> out = restored.extractOutputValues();
-            assertEquals(List.of("e2"), ids(out));
-            assertEquals(List.of(2L), versions(out));
-            assertEquals(List.of("LOADED v2 g1", "ACTIVE v2 g1"), describe(statuses(restored)));
-        }
-    }
-
-    @Test
-    void fallsBackToLastServedVersionWhenDesiredIsRejectedOnRestore() throws Exception {
-        provider.fail("fraud", 2, LoadFailure.UNTRUSTED_KEY, "key 'k9' is not trusted");
-        OperatorSubtaskState snapshot;
-        try (var harness = open(List.of(initial("fraud", 1)), provider, 100)) {
-            harness.processElement2(deploy("fraud", 2, 1), 0L);
-            awaitFinishedLoads(harness, 1);
-            harness.prepareSnapshotPreBarrier(1L);
-            snapshot = harness.snapshot(1L, 100L);
-        }
-
-        FakeModelProvider restoredProvider =
-                new FakeModelProvider(Map.of("fraud", 2))
-                        .fail("fraud", 2, LoadFailure.UNTRUSTED_KEY, "key 'k9' is not trusted");
-        var operator =
-                new MicroBatchInferenceOperator(List.of(), restoredProvider, batching(100));
-        try (var restored = new TwoInputStreamOperatorTestHarness<>(operator)) {
-            restored.initializeState(snapshot);
-            restored.open();
-            restored.processElement1(event("e1", "fraud", 1f, 2f), 0L);
-            restored.endInput1();
-
-            assertEquals(List.of(1L), versions(restored.extractOutputValues()));
-            assertEquals(
-                    List.of("REJECTED v2 g1", "LOADED v1 g0", "ACTIVE v1 g0"),
-                    describe(statuses(restored)));
-        }
-    }
-
-    @Test
     void emitsStatusPerSubtask() throws Exception {
         var operator =
                 new MicroBatchInferenceOperator(
@@ -311,14 +246,11 @@ class ModelControlPlaneTest {
     private TwoInputStreamOperatorTestHarness<DecodedEvent, ModelControl, Prediction> open(
             List<ModelControl> initial, FakeModelProvider provider, int maxSize)
             throws Exception {
-        var operator = new MicroBatchInferenceOperator(initial, provider, batching(maxSize));
-        var harness = new TwoInputStreamOperatorTestHarness<>(operator);
-        harness.open();
-        return harness;
+        return opened(new MicroBatchInferenceOperator(initial, provider, batching(maxSize)));
     }
 
-    private static BatchingOptions batching(int maxSize) {
-        return BatchingOptions.builder().maxSize(maxSize).maxDelay(LONG).build();
+    private static BatchingSettings batching(int maxSize) {
+        return InferenceHarness.batching(maxSize, LONG);
     }
 
     private static Long activeVersion(
@@ -336,16 +268,6 @@ class ModelControlPlaneTest {
     private List<Long> acquiredVersions() {
         return provider.acquired().stream()
                 .map(ModelDescriptor::version)
-                .collect(Collectors.toList());
-    }
-
-    private static List<Long> versions(List<Prediction> predictions) {
-        return predictions.stream().map(Prediction::getModelVersion).collect(Collectors.toList());
-    }
-
-    private static List<String> describe(List<ModelStatus> statuses) {
-        return statuses.stream()
-                .map(s -> s.getState() + " v" + s.getVersion() + " g" + s.getGeneration())
                 .collect(Collectors.toList());
     }
 

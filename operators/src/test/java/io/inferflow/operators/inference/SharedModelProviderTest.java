@@ -1,8 +1,8 @@
 package io.inferflow.operators.inference;
 
-import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.event;
-import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.single;
-import static io.inferflow.operators.inference.MicroBatchInferenceOperatorTest.statuses;
+import static io.inferflow.operators.inference.InferenceHarness.event;
+import static io.inferflow.operators.inference.InferenceHarness.single;
+import static io.inferflow.operators.inference.InferenceHarness.statuses;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -109,7 +109,7 @@ class SharedModelProviderTest {
                 new MicroBatchInferenceOperator(
                         List.of(),
                         provider,
-                        BatchingOptions.builder()
+                        BatchingSettings.builder()
                                 .maxSize(10)
                                 .maxDelay(Duration.ofHours(1))
                                 .build());
@@ -194,7 +194,7 @@ class SharedModelProviderTest {
                                 .trustKey(KEYS.getPublic())
                                 .runtime(RuntimeSettings.defaults().withDevice(device, 0))
                                 .build()),
-                BatchingOptions.builder().maxSize(10).maxDelay(Duration.ofHours(1)).build());
+                BatchingSettings.builder().maxSize(10).maxDelay(Duration.ofHours(1)).build());
     }
 
     @Test

@@ -7,19 +7,19 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 
-class BatchingOptionsTest {
+class BatchingSettingsTest {
 
     @Test
     void defaultsRejectNonFiniteFeatures() {
-        BatchingOptions options = BatchingOptions.defaults();
-        assertEquals(BatchingOptions.DEFAULT_MAX_SIZE, options.maxSize());
-        assertEquals(BatchingOptions.DEFAULT_MAX_DELAY, options.maxDelay());
+        BatchingSettings options = BatchingSettings.defaults();
+        assertEquals(BatchingSettings.DEFAULT_MAX_SIZE, options.maxSize());
+        assertEquals(BatchingSettings.DEFAULT_MAX_DELAY, options.maxDelay());
         assertEquals(NonFiniteFeaturePolicy.REJECT, options.nonFinitePolicy());
     }
 
     @Test
     void acceptsZeroDelay() {
-        BatchingOptions options = BatchingOptions.builder().maxDelay(Duration.ZERO).build();
+        BatchingSettings options = BatchingSettings.builder().maxDelay(Duration.ZERO).build();
         assertEquals(Duration.ZERO, options.maxDelay());
     }
 
@@ -28,7 +28,7 @@ class BatchingOptionsTest {
         IllegalArgumentException e =
                 assertThrows(
                         IllegalArgumentException.class,
-                        () -> BatchingOptions.builder().maxSize(0).build());
+                        () -> BatchingSettings.builder().maxSize(0).build());
         assertEquals("max-size must be at least 1, got 0", e.getMessage());
     }
 
@@ -37,7 +37,7 @@ class BatchingOptionsTest {
         IllegalArgumentException e =
                 assertThrows(
                         IllegalArgumentException.class,
-                        () -> BatchingOptions.builder().maxDelay(Duration.ofMillis(-5)).build());
+                        () -> BatchingSettings.builder().maxDelay(Duration.ofMillis(-5)).build());
         assertEquals("max-delay must be zero or positive, got PT-0.005S", e.getMessage());
     }
 }

@@ -10,11 +10,11 @@ import java.util.Objects;
  * scored alone, at once), and what to do with non-finite features. Immutable.
  *
  * <pre>{@code
- * BatchingOptions options =
- *         BatchingOptions.builder().maxSize(64).maxDelay(Duration.ofMillis(5)).build();
+ * BatchingSettings batching =
+ *         BatchingSettings.builder().maxSize(64).maxDelay(Duration.ofMillis(5)).build();
  * }</pre>
  */
-public final class BatchingOptions implements Serializable {
+public final class BatchingSettings implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
@@ -25,7 +25,7 @@ public final class BatchingOptions implements Serializable {
     private final Duration maxDelay;
     private final NonFiniteFeaturePolicy nonFinitePolicy;
 
-    private BatchingOptions(Builder b) {
+    private BatchingSettings(Builder b) {
         if (b.maxSize < 1) {
             throw new IllegalArgumentException("max-size must be at least 1, got " + b.maxSize);
         }
@@ -38,7 +38,7 @@ public final class BatchingOptions implements Serializable {
         this.nonFinitePolicy = Objects.requireNonNull(b.nonFinitePolicy, "nonFinitePolicy");
     }
 
-    public static BatchingOptions defaults() {
+    public static BatchingSettings defaults() {
         return builder().build();
     }
 
@@ -60,11 +60,11 @@ public final class BatchingOptions implements Serializable {
 
     @Override
     public String toString() {
-        return "BatchingOptions{maxSize=" + maxSize + ", maxDelay=" + maxDelay
+        return "BatchingSettings{maxSize=" + maxSize + ", maxDelay=" + maxDelay
                 + ", nonFinitePolicy=" + nonFinitePolicy + '}';
     }
 
-    /** Builds {@link BatchingOptions}; unset values take the defaults. */
+    /** Builds {@link BatchingSettings}; unset values take the defaults. */
     public static final class Builder {
 
         private int maxSize = DEFAULT_MAX_SIZE;
@@ -88,8 +88,8 @@ public final class BatchingOptions implements Serializable {
             return this;
         }
 
-        public BatchingOptions build() {
-            return new BatchingOptions(this);
+        public BatchingSettings build() {
+            return new BatchingSettings(this);
         }
     }
 }

@@ -18,8 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@link LabelJoin}: either order, expiry, duplicates, restore, and the metric values. */
-class LabelJoinTest {
+/** {@link LabelJoinFunction}: either order, expiry, duplicates, restore, and the metric values. */
+class LabelJoinFunctionTest {
 
     private static final LabelSettings SETTINGS =
             new LabelSettings(Duration.ofMinutes(1), 0.5, 4);
@@ -122,8 +122,8 @@ class LabelJoinTest {
 
     // --- helpers
 
-    private static KeyedTwoInputStreamOperatorTestHarness<String, Prediction, Label, LabelOutcome> open()
-            throws Exception {
+    private static KeyedTwoInputStreamOperatorTestHarness<String, Prediction, Label, LabelOutcome>
+            open() throws Exception {
         var harness = harness();
         harness.open();
         return harness;
@@ -132,15 +132,16 @@ class LabelJoinTest {
     private static KeyedTwoInputStreamOperatorTestHarness<String, Prediction, Label, LabelOutcome>
             harness() throws Exception {
         return new KeyedTwoInputStreamOperatorTestHarness<>(
-                new KeyedCoProcessOperator<>(new LabelJoin(SETTINGS)),
+                new KeyedCoProcessOperator<>(new LabelJoinFunction(SETTINGS)),
                 Prediction::getEventId,
                 Label::getEventId,
                 Types.STRING);
     }
 
-    private static LabelJoin join(
-            KeyedTwoInputStreamOperatorTestHarness<String, Prediction, Label, LabelOutcome> harness) {
-        return (LabelJoin)
+    private static LabelJoinFunction join(
+            KeyedTwoInputStreamOperatorTestHarness<String, Prediction, Label, LabelOutcome>
+                    harness) {
+        return (LabelJoinFunction)
                 ((KeyedCoProcessOperator<?, ?, ?, ?>) harness.getOperator()).getUserFunction();
     }
 

@@ -8,7 +8,6 @@ import io.inferflow.schemas.avro.DriftReport;
 import io.inferflow.schemas.avro.DriftWindowClose;
 import io.inferflow.schemas.avro.LabelOutcome;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -23,9 +22,7 @@ import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -46,39 +43,37 @@ import java.util.Objects;
  * log-loss and absolute error (labels that come before the version's first window wait for it).
  *
  * <p>The open window, the number of windows closed so far and the version's profile JSON (sent
- * once per counter, kept by sha256) are keyed state (Avro and strings, so the state can evolve); the subtasks send their counts before every checkpoint barrier, so on restore each
- * event is counted once. Reports go to an at-least-once sink: after a failure a window may be
+ * once per counter, kept by sha256: {@link ReceivedProfiles}) are keyed state (Avro and strings,
+ * so the state can evolve);
+ * the subtasks send their counts before every checkpoint barrier, so on restore each event is
+ * counted once. Reports go to an at-least-once sink: after a failure a window may be
  * reported again under the same number, possibly with slightly different counts; readers keep the
  * last report per model, version and window.
  */
-public class DriftAggregator
+public class DriftAggregatorFunction
         extends KeyedCoProcessFunction<String, DriftCounts, LabelOutcome, DriftReport> {
 
     private static final long serialVersionUID = 1L;
 
-    private static final Logger LOG = LoggerFactory.getLogger(DriftAggregator.class);
+    private static final Logger LOG = LoggerFactory.getLogger(DriftAggregatorFunction.class);
 
     /** Keys counts by model and version. */
-    public static final KeySelector<DriftCounts, String> KEY = DriftAggregator::key;
+    public static final KeySelector<DriftCounts, String> KEY = DriftAggregatorFunction::key;
 
     /** Keys label outcomes by model and version, as {@link #KEY} does counts. */
     public static final KeySelector<LabelOutcome, String> LABEL_KEY =
             outcome -> outcome.getModel() + '\n' + outcome.getModelVersion();
-
-    /** Profiles kept per model version (a version rarely changes its profile). */
-    static final int PROFILES_KEPT = 4;
 
     private final DriftSettings settings;
 
     private transient ValueState<DriftCounts> window;
     private transient ValueState<Long> closedWindows;
     private transient ValueState<Long> deadline;
-    private transient MapState<String, String> profileJson;
     private transient ValueState<Tuple4<Long, Long, Double, Double>> pendingLabels;
-    private transient Map<String, ReferenceProfile> profiles;
+    private transient ReceivedProfiles profiles;
     private transient Map<String, DriftMetrics> metrics;
 
-    public DriftAggregator(DriftSettings settings) {
+    public DriftAggregatorFunction(DriftSettings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
     }
 
@@ -103,30 +98,21 @@ public class DriftAggregator
                                         TypeInformation.of(
                                                 new TypeHint<
                                                         Tuple4<Long, Long, Double, Double>>() {})));
-        profileJson =
-                getRuntimeContext()
-                        .getMapState(
-                                new MapStateDescriptor<>(
-                                        "drift-profiles", Types.STRING, Types.STRING));
-        profiles = boundedCache(16);
+        profiles =
+                new ReceivedProfiles(
+                        getRuntimeContext()
+                                .getMapState(
+                                        new MapStateDescriptor<>(
+                                                "drift-profiles", Types.STRING, Types.STRING)));
         metrics = new HashMap<>();
-    }
-
-    private static <V> Map<String, V> boundedCache(int size) {
-        return new LinkedHashMap<>(16, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
-                return size() > size;
-            }
-        };
     }
 
     @Override
     public void processElement1(DriftCounts partial, Context ctx, Collector<DriftReport> out)
             throws Exception {
         long now = ctx.timerService().currentProcessingTime();
-        remember(partial);
         DriftCounts current = window.value();
+        profiles.remember(partial, current);
         if (current != null
                 && !current.getProfileSha256().equals(partial.getProfileSha256())) {
             close(current, DriftWindowClose.PROFILE_CHANGE, ctx, out, now);
@@ -217,7 +203,7 @@ public class DriftAggregator
             ctx.timerService().deleteProcessingTimeTimer(due);
             deadline.clear();
         }
-        ReferenceProfile profile = profile(current);
+        ReferenceProfile profile = profiles.of(current);
         if (profile == null) {
             return;
         }
@@ -232,54 +218,6 @@ public class DriftAggregator
         LOG.debug("drift window {} of model '{}' v{}: {} events, max PSI {} ({}), {} drifted",
                 number, report.getModel(), report.getModelVersion(), report.getEvents(),
                 report.getMaxPsi(), report.getMaxPsiFeature(), report.getDriftedFeatures());
-    }
-
-    /**
-     * Keeps the profile JSON a counter sends with its first partial, by sha256, for this model
-     * version (at most {@value #PROFILES_KEPT}: old ones are dropped once their windows closed).
-     */
-    private void remember(DriftCounts partial) throws Exception {
-        if (partial.getProfile() == null || profileJson.contains(partial.getProfileSha256())) {
-            return;
-        }
-        List<String> known = new ArrayList<>();
-        profileJson.keys().forEach(known::add);
-        DriftCounts open = window.value();
-        for (String sha : known) {
-            if (known.size() >= PROFILES_KEPT
-                    && (open == null || !sha.equals(open.getProfileSha256()))) {
-                profileJson.remove(sha);
-                known.remove(sha);
-                break;
-            }
-        }
-        profileJson.put(partial.getProfileSha256(), partial.getProfile());
-    }
-
-    /** The parsed profile of the counts, or null (logged) if it is unknown or does not parse. */
-    private ReferenceProfile profile(DriftCounts counts) throws Exception {
-        ReferenceProfile cached = profiles.get(counts.getProfileSha256());
-        if (cached != null) {
-            return cached;
-        }
-        String json = profileJson.get(counts.getProfileSha256());
-        if (json == null) {
-            LOG.warn("model '{}' v{}: dropping a drift window of {} events: its profile {} was"
-                            + " never received", counts.getModel(), counts.getModelVersion(),
-                    counts.getEvents(), counts.getProfileSha256());
-            return null;
-        }
-        try {
-            ReferenceProfile parsed = ReferenceProfile.fromJson(json);
-            profiles.put(counts.getProfileSha256(), parsed);
-            return parsed;
-        } catch (IllegalArgumentException e) {
-            // The inference operator parsed it before counting, so this is not expected.
-            LOG.warn("model '{}' v{}: dropping a drift window of {} events: {}",
-                    counts.getModel(), counts.getModelVersion(), counts.getEvents(),
-                    e.getMessage());
-            return null;
-        }
     }
 
     private DriftMetrics metricsOf(DriftCounts counts, ReferenceProfile profile) {

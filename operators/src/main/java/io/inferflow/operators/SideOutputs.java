@@ -1,4 +1,4 @@
-package io.inferflow.operators.decode;
+package io.inferflow.operators;
 
 import io.inferflow.schemas.avro.DeadLetter;
 import io.inferflow.schemas.avro.DriftCounts;

@@ -17,10 +17,13 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Owns the inference operator's background loader thread and the queue of loads it has finished.
- * Loads run here; their results are only taken, and installed, by the task thread.
+ * Loads model versions for the inference operator off the task thread: owns the background thread
+ * {@code model-loader-<subtask>} that acquires each version from the {@link ModelProvider} (with
+ * its drift counter) and the queue of loads it has finished. Loads run here; their results are
+ * only taken, and installed, by the task thread. (Not to be confused with {@link
+ * io.inferflow.model.ModelLoader}, which fetches and verifies one model file.)
  */
-final class ModelLoader {
+final class BackgroundLoader {
 
     // The operator's logger, so that its log lines keep their category after the split.
     private static final Logger LOG = LoggerFactory.getLogger(MicroBatchInferenceOperator.class);
@@ -36,7 +39,7 @@ final class ModelLoader {
      *
      * @param drift whether to read the reference profiles of loaded versions
      */
-    ModelLoader(ModelProvider provider, Duration timeout, int subtask, boolean drift) {
+    BackgroundLoader(ModelProvider provider, Duration timeout, int subtask, boolean drift) {
         this.provider = provider;
         this.timeout = timeout;
         this.drift = drift;

@@ -1,7 +1,6 @@
 package io.inferflow.operators.drift;
 
 import io.inferflow.model.profile.DriftStatistics;
-import io.inferflow.model.profile.FeatureProfile;
 import io.inferflow.model.profile.ReferenceProfile;
 import io.inferflow.operators.metrics.DriftMetrics;
 import io.inferflow.schemas.avro.DriftCounts;
@@ -17,25 +16,18 @@ import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
-import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Windows, merging across subtasks, reports and gauges of {@link DriftAggregator}. */
-class DriftAggregatorTest {
-
-    private static final Random RANDOM = new Random(7);
+/** Windows, merging across subtasks, reports and gauges of {@link DriftAggregatorFunction}. */
+class DriftAggregatorFunctionTest {
 
     /** Three standard normal features and one score, 10 quantile bins each, 20,000 rows. */
-    private static final ReferenceProfile PROFILE = normalProfile(3, 20_000);
+    private static final ReferenceProfile PROFILE = DriftSamples.normalProfile(3, 20_000);
 
     @Test
     void mergesSubtasksIntoWindowsOfTheConfiguredCount() throws Exception {
@@ -134,10 +126,10 @@ class DriftAggregatorTest {
 
     @Test
     void closesTheWindowWhenTheProfileChanges() throws Exception {
-        ReferenceProfile other = normalProfile(3, 5_000);
+        ReferenceProfile other = DriftSamples.normalProfile(3, 5_000);
         try (var harness = open(DriftSettings.defaults().withWindow(1_000, Duration.ZERO))) {
             harness.processElement1(partial(0, 300, 0.0), 1L);
-            harness.processElement1(counts(other, 0, 300, -1, 0.0), 2L);
+            harness.processElement1(DriftSamples.counts(other, 0, 300, -1, 0.0), 2L);
 
             DriftReport report = single(harness.extractOutputValues());
             assertEquals(DriftWindowClose.PROFILE_CHANGE, report.getClosedBy());
@@ -174,7 +166,7 @@ class DriftAggregatorTest {
         try (var harness = open(DriftSettings.defaults().withWindow(1_000, Duration.ZERO))) {
             DriftCounts first = null;
             for (int i = 0; i < 4; i++) {
-                countNormalRows(counter, 400);
+                DriftSamples.countNormalRows(counter, PROFILE.featureCount(), 400);
                 DriftCounts partial = counter.drain(0);
                 if (i == 0) {
                     first = partial;
@@ -232,88 +224,37 @@ class DriftAggregatorTest {
 
     // --- helpers
 
-    private static KeyedTwoInputStreamOperatorTestHarness<String, DriftCounts, LabelOutcome, DriftReport> open(
-            DriftSettings settings) throws Exception {
+    private static KeyedTwoInputStreamOperatorTestHarness<
+                    String, DriftCounts, LabelOutcome, DriftReport>
+            open(DriftSettings settings) throws Exception {
         var harness = harness(settings);
         harness.open();
         return harness;
     }
 
-    private static KeyedTwoInputStreamOperatorTestHarness<String, DriftCounts, LabelOutcome, DriftReport>
+    private static KeyedTwoInputStreamOperatorTestHarness<
+                    String, DriftCounts, LabelOutcome, DriftReport>
             harness(DriftSettings settings) throws Exception {
         return new KeyedTwoInputStreamOperatorTestHarness<>(
-                new KeyedCoProcessOperator<>(new DriftAggregator(settings)),
-                DriftAggregator.KEY,
-                DriftAggregator.LABEL_KEY,
+                new KeyedCoProcessOperator<>(new DriftAggregatorFunction(settings)),
+                DriftAggregatorFunction.KEY,
+                DriftAggregatorFunction.LABEL_KEY,
                 Types.STRING);
     }
 
-    private static DriftAggregator aggregator(
-            KeyedTwoInputStreamOperatorTestHarness<String, DriftCounts, LabelOutcome, DriftReport> harness) {
-        return (DriftAggregator)
+    private static DriftAggregatorFunction aggregator(
+            KeyedTwoInputStreamOperatorTestHarness<String, DriftCounts, LabelOutcome, DriftReport>
+                    harness) {
+        return (DriftAggregatorFunction)
                 ((KeyedCoProcessOperator<?, ?, ?, ?>) harness.getOperator()).getUserFunction();
     }
 
-    private static ReferenceProfile normalProfile(int features, int rows) {
-        Random random = new Random(rows);
-        List<FeatureProfile> profiles = new java.util.ArrayList<>();
-        for (int f = 0; f < features; f++) {
-            float[] values = new float[rows];
-            for (int i = 0; i < rows; i++) {
-                values[i] = (float) random.nextGaussian();
-            }
-            profiles.add(FeatureProfile.of("f" + f, values, 10));
-        }
-        float[] scores = new float[rows];
-        for (int i = 0; i < rows; i++) {
-            scores[i] = (float) random.nextGaussian();
-        }
-        return ReferenceProfile.of(
-                profiles, List.of(FeatureProfile.of("score", scores, 10)), rows,
-                Instant.parse("2026-11-01T00:00:00Z"), null);
-    }
-
     private static DriftCounts partial(int subtask, int rows, double shift) {
-        return counts(PROFILE, subtask, rows, -1, shift);
+        return DriftSamples.counts(PROFILE, subtask, rows, -1, shift);
     }
 
     private static DriftCounts partialShifting(int subtask, int rows, int feature, double shift) {
-        return counts(PROFILE, subtask, rows, feature, shift);
-    }
-
-    /** Counts {@code rows} normal rows; {@code shifted} (or every feature for -1) + shift. */
-    private static DriftCounts counts(
-            ReferenceProfile profile, int subtask, int rows, int shifted, double shift) {
-        int width = profile.featureCount();
-        DriftCounter counter = new DriftCounter("m", 3L, profile, profile.toJson(), width, 1);
-        FloatBuffer input =
-                ByteBuffer.allocateDirect(rows * width * 4).order(ByteOrder.nativeOrder())
-                        .asFloatBuffer();
-        float[] scores = new float[rows];
-        for (int r = 0; r < rows; r++) {
-            for (int f = 0; f < width; f++) {
-                double v = RANDOM.nextGaussian();
-                if (shifted == -1 || shifted == f) {
-                    v += shift;
-                }
-                input.put(r * width + f, (float) v);
-            }
-            scores[r] = (float) RANDOM.nextGaussian();
-        }
-        counter.count(input, rows, scores, 1, 1_000L + subtask);
-        return counter.drain(subtask);
-    }
-
-    private static void countNormalRows(DriftCounter counter, int rows) {
-        int width = PROFILE.featureCount();
-        FloatBuffer input =
-                ByteBuffer.allocateDirect(rows * width * 4).order(ByteOrder.nativeOrder())
-                        .asFloatBuffer();
-        float[] scores = new float[rows];
-        for (int i = 0; i < rows * width; i++) {
-            input.put(i, (float) RANDOM.nextGaussian());
-        }
-        counter.count(input, rows, scores, 1, 1_000L);
+        return DriftSamples.counts(PROFILE, subtask, rows, feature, shift);
     }
 
     private static <T> T single(List<T> values) {

@@ -30,7 +30,8 @@ import java.util.Objects;
  * without a prediction over all models ({@code labels_unmatched}). Each joined pair is also
  * emitted as a {@link LabelOutcome}, which the drift aggregator adds to its version's window.
  */
-public class LabelJoin extends KeyedCoProcessFunction<String, Prediction, Label, LabelOutcome> {
+public class LabelJoinFunction
+        extends KeyedCoProcessFunction<String, Prediction, Label, LabelOutcome> {
 
     private static final long serialVersionUID = 1L;
 
@@ -48,7 +49,7 @@ public class LabelJoin extends KeyedCoProcessFunction<String, Prediction, Label,
     private transient Counter unmatched;
     private transient Counter duplicates;
 
-    public LabelJoin(LabelSettings settings) {
+    public LabelJoinFunction(LabelSettings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
     }
 
