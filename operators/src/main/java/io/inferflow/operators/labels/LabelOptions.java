@@ -6,7 +6,10 @@ import org.apache.flink.configuration.Configuration;
 
 import java.time.Duration;
 
-/** Options of the online evaluation against labels. Every option is listed in docs/reference/configuration.md. */
+/**
+ * Options of the online evaluation against labels. Every option is listed in
+ * docs/reference/configuration.md.
+ */
 public final class LabelOptions {
 
     public static final ConfigOption<Boolean> ENABLED =
@@ -25,8 +28,21 @@ public final class LabelOptions {
                     .withDescription(
                             "How long (processing time) a prediction waits for its label, or a"
                                     + " label for its prediction; then it is dropped and counted"
-                                    + " (labels_expired, labels_unmatched). Bounds the join's"
-                                    + " state: about one entry per event scored in the window.");
+                                    + " (labels_expired, labels_unmatched). Labels a stream can"
+                                    + " join come with their outcome, mostly within minutes;"
+                                    + " later ones belong to an offline evaluation.");
+
+    public static final ConfigOption<Integer> MAX_PENDING =
+            ConfigOptions.key("labels.max-pending")
+                    .intType()
+                    .defaultValue(LabelSettings.DEFAULT_MAX_PENDING)
+                    .withDescription(
+                            "The most event ids the labels join holds per subtask (waiting"
+                                    + " predictions, waiting labels, recent joins). When full,"
+                                    + " the oldest is dropped and counted (labels_evicted), so"
+                                    + " the join's state stays bounded whatever the rate. Size it"
+                                    + " to events per second per subtask times the time labels"
+                                    + " take to arrive.");
 
     public static final ConfigOption<Double> THRESHOLD =
             ConfigOptions.key("labels.threshold")
@@ -49,6 +65,7 @@ public final class LabelOptions {
     /** The settings these options give in {@code conf}; errors name the bad option. */
     public static LabelSettings settings(Configuration conf) {
         return new LabelSettings(
-                conf.get(JOIN_WINDOW), conf.get(THRESHOLD), conf.get(METRICS_WINDOW));
+                conf.get(JOIN_WINDOW), conf.get(THRESHOLD), conf.get(METRICS_WINDOW),
+                conf.get(MAX_PENDING));
     }
 }

@@ -9,11 +9,19 @@ import java.time.Duration;
  * @param joinWindow how long either side waits for the other (processing time)
  * @param threshold a first score at or above it predicts class 1
  * @param metricsWindow how many latest labels the gauges cover
+ * @param maxPending how many event ids the join holds per subtask at most
  */
-public record LabelSettings(Duration joinWindow, double threshold, int metricsWindow)
+public record LabelSettings(
+        Duration joinWindow, double threshold, int metricsWindow, int maxPending)
         implements Serializable {
 
-    public static final Duration DEFAULT_JOIN_WINDOW = Duration.ofHours(1);
+    /**
+     * Labels that a stream can join arrive with their outcome (a click, a decline, a chargeback
+     * decision), mostly within minutes; later ones belong to an offline evaluation.
+     */
+    public static final Duration DEFAULT_JOIN_WINDOW = Duration.ofMinutes(10);
+    /** ~100 bytes of heap and ~60 bytes of checkpoint each: ~10 MB and ~6 MB per subtask. */
+    public static final int DEFAULT_MAX_PENDING = 100_000;
     public static final double DEFAULT_THRESHOLD = 0.5;
     public static final int DEFAULT_METRICS_WINDOW = 1000;
 
@@ -32,9 +40,20 @@ public record LabelSettings(Duration joinWindow, double threshold, int metricsWi
                     LabelOptions.METRICS_WINDOW.key() + " must be at least 1, got "
                             + metricsWindow);
         }
+        if (maxPending < 1) {
+            throw new IllegalArgumentException(
+                    LabelOptions.MAX_PENDING.key() + " must be at least 1, got " + maxPending);
+        }
+    }
+
+    /** The same settings with another bound. */
+    public LabelSettings withMaxPending(int bound) {
+        return new LabelSettings(joinWindow, threshold, metricsWindow, bound);
     }
 
     public static LabelSettings defaults() {
-        return new LabelSettings(DEFAULT_JOIN_WINDOW, DEFAULT_THRESHOLD, DEFAULT_METRICS_WINDOW);
+        return new LabelSettings(
+                DEFAULT_JOIN_WINDOW, DEFAULT_THRESHOLD, DEFAULT_METRICS_WINDOW,
+                DEFAULT_MAX_PENDING);
     }
 }

@@ -6,7 +6,9 @@ import io.inferflow.schemas.avro.LabelOutcome;
 import io.inferflow.schemas.avro.Prediction;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
+import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
@@ -18,11 +20,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@link LabelJoinFunction}: either order, expiry, duplicates, restore, and the metric values. */
+/**
+ * {@link LabelJoinFunction}: either order, expiry, duplicates, the bound, restore (also at another
+ * parallelism), and the metric values.
+ */
 class LabelJoinFunctionTest {
 
+    private static final int MAX_PARALLELISM = 128;
     private static final LabelSettings SETTINGS =
-            new LabelSettings(Duration.ofMinutes(1), 0.5, 4);
+            new LabelSettings(Duration.ofMinutes(1), 0.5, 4, 1_000);
 
     @Test
     void joinsInEitherOrderAndComputesAccuracyLogLossAndError() throws Exception {
@@ -76,7 +82,7 @@ class LabelJoinFunctionTest {
             assertEquals(0, m.labeled());
             assertEquals(1, m.expiredCount());
             assertEquals(1, join(harness).unmatched());
-            assertEquals(0, harness.numKeyedStateEntries(), "the join forgets expired keys");
+            assertEquals(0, join(harness).pending(), "the join forgets expired keys");
 
             harness.processElement2(label("p", 1.0), 0L);
             assertEquals(0, m.labeled(), "too late: the prediction was forgotten");
@@ -114,6 +120,58 @@ class LabelJoinFunctionTest {
     }
 
     @Test
+    void staysAtItsBoundWhenLabelsNeverArriveAndCountsEvictions() throws Exception {
+        try (var harness = harness(SETTINGS.withMaxPending(100), 1, 0)) {
+            harness.open();
+            for (int i = 0; i < 1_000; i++) {
+                harness.processElement1(prediction("e" + i, "fraud", 3, 0.5f), 0L);
+            }
+            assertEquals(100, join(harness).pending());
+            assertEquals(900, join(harness).evicted());
+            // The newest 100 are held: a label for one of them still joins, an old one does not.
+            harness.processElement2(label("e999", 1.0), 0L);
+            harness.processElement2(label("e0", 1.0), 0L);
+            assertEquals(1, join(harness).metrics("fraud", 3L).labeled());
+            assertEquals(100, join(harness).pending(), "e0's label waits, evicting e900");
+            assertEquals(901, join(harness).evicted());
+        }
+    }
+
+    @Test
+    void restoresEachEntryOnTheSubtaskItsKeyGoesToAtANewParallelism() throws Exception {
+        OperatorSubtaskState snapshot;
+        try (var harness = harness(SETTINGS, 1, 0)) {
+            harness.open();
+            for (int i = 0; i < 200; i++) {
+                harness.processElement1(prediction("e" + i, "fraud", 3, 0.9f), 0L);
+            }
+            snapshot = harness.snapshot(1L, 1L);
+        }
+        int held = 0;
+        int joined = 0;
+        for (int subtask = 0; subtask < 2; subtask++) {
+            try (var restored = harness(SETTINGS, 2, subtask)) {
+                restored.initializeState(
+                        AbstractStreamOperatorTestHarness.repartitionOperatorState(
+                                snapshot, MAX_PARALLELISM, 1, 2, subtask));
+                restored.open();
+                held += join(restored).pending();
+                for (int i = 0; i < 200; i++) {
+                    String id = "e" + i;
+                    if (KeyGroupRangeAssignment.assignKeyToParallelOperator(
+                                    id, MAX_PARALLELISM, 2) == subtask) {
+                        restored.processElement2(label(id, 1.0), 0L);
+                    }
+                }
+                joined += (int) join(restored).metrics("fraud", 3L).labeled();
+                assertEquals(0, join(restored).evicted());
+            }
+        }
+        assertEquals(200, held, "each entry restored on exactly one subtask");
+        assertEquals(200, joined, "every label met its prediction where its key went");
+    }
+
+    @Test
     void rejectsInvalidLabels() {
         assertTrue(LabelDecodeFunction.invalid(label("", 1.0)).contains("event_id"));
         assertTrue(LabelDecodeFunction.invalid(label("e", Double.NaN)).contains("NaN"));
@@ -131,11 +189,19 @@ class LabelJoinFunctionTest {
 
     private static KeyedTwoInputStreamOperatorTestHarness<String, Prediction, Label, LabelOutcome>
             harness() throws Exception {
+        return harness(SETTINGS, 1, 0);
+    }
+
+    private static KeyedTwoInputStreamOperatorTestHarness<String, Prediction, Label, LabelOutcome>
+            harness(LabelSettings settings, int parallelism, int subtask) throws Exception {
         return new KeyedTwoInputStreamOperatorTestHarness<>(
-                new KeyedCoProcessOperator<>(new LabelJoinFunction(SETTINGS)),
+                new KeyedCoProcessOperator<>(new LabelJoinFunction(settings)),
                 Prediction::getEventId,
                 Label::getEventId,
-                Types.STRING);
+                Types.STRING,
+                MAX_PARALLELISM,
+                parallelism,
+                subtask);
     }
 
     private static LabelJoinFunction join(
