@@ -184,6 +184,7 @@ public final class ClusterFailover implements Callable<Integer> {
                     bootstrap, 1, Map.of("cleanup.policy", "compact"), "model-control");
             kafka.createTopics(
                     1, "model-status", JobOptions.DRIFT_TOPIC.defaultValue(),
+                    JobOptions.DRIFT_COUNTS_TOPIC.defaultValue(),
                     JobOptions.LABELS_TOPIC.defaultValue());
             say("Kafka %s, Schema Registry %s", bootstrap, registryUrl);
 

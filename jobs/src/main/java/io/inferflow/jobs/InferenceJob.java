@@ -23,35 +23,54 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Wires the real I/O and runs the job: {@code main} is what {@code flink run} starts, and
- * {@code pipeline job --config FILE} calls {@link #run}.
+ * Wires the real I/O and runs the inference job: {@code main} is what {@code flink run} starts
+ * (with {@code --evaluation}, the {@link EvaluationJob} instead), and {@code pipeline job --config
+ * FILE} calls {@link #run}.
  */
 public final class InferenceJob {
 
     private static final Logger LOG = LoggerFactory.getLogger(InferenceJob.class);
 
+    /** The job's name; the evaluation job's is this with {@code -evaluation}. */
+    public static final String NAME = "inferflow";
+
     private InferenceJob() {}
 
     /**
-     * {@code flink run inferflow-job.jar --config FILE [-D key=value]...}: the arguments of
-     * {@code pipeline job} ({@link JobCommand}). Never calls {@code System.exit}: in application
-     * mode this runs inside the JobManager.
+     * {@code flink run inferflow-job.jar --config FILE [-D key=value]... [--evaluation]}: the
+     * arguments of {@code pipeline job} ({@link JobCommand}). Never calls {@code System.exit}:
+     * in application mode this runs inside the JobManager.
      */
     public static void main(String[] args) throws Exception {
         JobCommand command = JobCommand.parse(args);
         if (command != null) {
-            run(command.configuration());
+            command.call();
         }
     }
 
     /** Checks the configuration and the topics, resolves the starting models, runs the job. */
     public static void run(Configuration conf) throws Exception {
         checkExactlyOnceHasCheckpoints(conf);
-        checkTopicsExist(conf);
+        checkTopicsExist(conf, topics(conf));
         ModelSetup models = ModelSetup.resolve(conf);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         InferencePipeline.build(env, KafkaPipelineIo.unbounded(conf), conf, models);
-        env.execute("inferflow");
+        env.execute(NAME);
+    }
+
+    /** The topics the inference job reads or writes. */
+    static List<String> topics(Configuration conf) {
+        List<String> topics =
+                new ArrayList<>(List.of(
+                        conf.get(JobOptions.FEATURES_TOPIC),
+                        conf.get(JobOptions.PREDICTIONS_TOPIC),
+                        conf.get(JobOptions.DEAD_LETTERS_TOPIC),
+                        conf.get(JobOptions.MODEL_CONTROL_TOPIC),
+                        conf.get(JobOptions.MODEL_STATUS_TOPIC)));
+        if (conf.get(DriftOptions.ENABLED)) {
+            topics.add(conf.get(JobOptions.DRIFT_COUNTS_TOPIC));
+        }
+        return topics;
     }
 
     /** Options from a YAML file (nested keys are joined with '.'), then the overrides. */
@@ -84,24 +103,10 @@ public final class InferenceJob {
     }
 
     /**
-     * Fails naming the missing topics: the job does not create topics, and a sink writing to a
+     * Fails naming the missing topics: the jobs do not create topics, and a sink writing to a
      * missing one would only time out.
      */
-    static void checkTopicsExist(Configuration conf) throws Exception {
-        List<String> needed =
-                List.of(
-                        conf.get(JobOptions.FEATURES_TOPIC),
-                        conf.get(JobOptions.PREDICTIONS_TOPIC),
-                        conf.get(JobOptions.DEAD_LETTERS_TOPIC),
-                        conf.get(JobOptions.MODEL_CONTROL_TOPIC),
-                        conf.get(JobOptions.MODEL_STATUS_TOPIC));
-        needed = new ArrayList<>(needed);
-        if (conf.get(DriftOptions.ENABLED)) {
-            needed.add(conf.get(JobOptions.DRIFT_TOPIC));
-        }
-        if (conf.get(LabelOptions.ENABLED)) {
-            needed.add(conf.get(JobOptions.LABELS_TOPIC));
-        }
+    static void checkTopicsExist(Configuration conf, List<String> needed) throws Exception {
         Set<String> existing;
         try (Admin admin =
                 Admin.create(

@@ -3,23 +3,13 @@ package io.inferflow.jobs;
 import io.inferflow.operators.InferenceOptions;
 import io.inferflow.operators.decode.DecodeFunction;
 import io.inferflow.operators.decode.DecodedEvent;
-import io.inferflow.operators.drift.DriftAggregatorFunction;
 import io.inferflow.operators.drift.DriftOptions;
-import io.inferflow.operators.drift.DriftSettings;
 import io.inferflow.operators.inference.BatchingSettings;
 import io.inferflow.operators.inference.MicroBatchInferenceOperator;
-import io.inferflow.operators.labels.LabelDecodeFunction;
-import io.inferflow.operators.labels.LabelJoinFunction;
-import io.inferflow.operators.labels.LabelOptions;
 import io.inferflow.schemas.avro.DeadLetter;
-import io.inferflow.schemas.avro.DriftCounts;
-import io.inferflow.schemas.avro.Label;
-import io.inferflow.schemas.avro.LabelOutcome;
-import io.inferflow.schemas.avro.DriftReport;
 import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.Prediction;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.util.Collector;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -30,7 +20,7 @@ import static io.inferflow.operators.SideOutputs.DRIFT_COUNTS;
 import static io.inferflow.operators.SideOutputs.MODEL_STATUS;
 
 /**
- * The inference job:
+ * The inference job, the serving path:
  *
  * <pre>
  *   features ─▶ decode ─▶ micro-batched inference ─▶ predictions
@@ -38,14 +28,18 @@ import static io.inferflow.operators.SideOutputs.MODEL_STATUS;
  *                 │          │      │        └──────▶ model-status
  *                 └──── dead letters┴───────────────▶ dead-letters
  *   model-control ─(broadcast)─┘    │
- *                                   └─ drift counts ─(by model version)─▶ drift ─▶ drift
- *   labels ─▶ decode-labels ─(by event id)─▶ labels ◀─(by event id)─ predictions
+ *                                   └─ drift counts ──────────▶ drift-counts
  * </pre>
+ *
+ * <p>Monitoring is not in this job: the labels join and the drift windows run in the {@link
+ * EvaluationPipeline evaluation job}, which reads {@code predictions} and {@code drift-counts}
+ * from Kafka. A failure there cannot stop predictions, and its state cannot slow this job's
+ * checkpoints.
  *
  * <p>Versions pushed with a reference profile are counted for drift: each inference subtask bins
  * the inputs and scores of every batch it scores and sends the counts (every {@code
- * drift.flush-interval} and before each barrier) to a keyed aggregator that merges them into
- * windows per model version and writes a DriftReport per window.
+ * drift.flush-interval} and before each barrier) to {@code drift-counts}, exactly once in the
+ * same transactions as the predictions they count.
  *
  * <p>The control topic is broadcast to every inference subtask, which loads the versions it names
  * off the data path and swaps between two batches.
@@ -60,48 +54,6 @@ import static io.inferflow.operators.SideOutputs.MODEL_STATUS;
 public final class InferencePipeline {
 
     private InferencePipeline() {}
-
-    /** The labels join's outcomes, and the dead letters of undecodable or invalid labels. */
-    private record Labels(DataStream<LabelOutcome> outcomes, DataStream<DeadLetter> deadLetters) {}
-
-    /** Joins the labels topic with the predictions by event id. */
-    private static Labels joinLabels(
-            StreamExecutionEnvironment env,
-            PipelineIo io,
-            Configuration conf,
-            DataStream<Prediction> predictions) {
-        SingleOutputStreamOperator<Label> labels =
-                io.labels(env)
-                        .process(new LabelDecodeFunction(io.labelDecoder()))
-                        .name("decode-labels")
-                        .uid("decode-labels");
-        DataStream<LabelOutcome> joined =
-                predictions
-                        .keyBy(Prediction::getEventId)
-                        .connect(labels.keyBy(Label::getEventId))
-                        .process(
-                                new LabelJoinFunction(LabelOptions.settings(conf)),
-                                new AvroTypeInfo<>(LabelOutcome.class))
-                        .name("labels")
-                        .uid("labels");
-        return new Labels(joined, labels.getSideOutput(DEAD_LETTERS));
-    }
-
-    private static MicroBatchInferenceOperator inference(Configuration conf, ModelSetup models) {
-        BatchingSettings batching =
-                BatchingSettings.builder()
-                        .maxSize(conf.get(InferenceOptions.BATCH_MAX_SIZE))
-                        .maxDelay(conf.get(InferenceOptions.BATCH_MAX_DELAY))
-                        .nonFinitePolicy(conf.get(InferenceOptions.NON_FINITE_FEATURES))
-                        .build();
-        return new MicroBatchInferenceOperator(
-                        models.initial(),
-                        models.provider(),
-                        batching,
-                        conf.get(InferenceOptions.MODEL_LOAD_TIMEOUT),
-                        DriftOptions.settings(conf))
-                .withHistograms(conf.get(InferenceOptions.METRICS_HISTOGRAMS));
-    }
 
     /**
      * Adds the job to {@code env}. Does no I/O: sources and sinks come from {@code io}, the
@@ -134,38 +86,27 @@ public final class InferencePipeline {
 
         DataStream<DeadLetter> deadLetters =
                 events.getSideOutput(DEAD_LETTERS).union(predictions.getSideOutput(DEAD_LETTERS));
-        DataStream<LabelOutcome> outcomes = null;
-        if (conf.get(LabelOptions.ENABLED)) {
-            Labels labels = joinLabels(env, io, conf, predictions);
-            deadLetters = deadLetters.union(labels.deadLetters());
-            outcomes = labels.outcomes();
-        }
-
         io.sinkPredictions(predictions);
         io.sinkDeadLetters(deadLetters);
         io.sinkModelStatus(predictions.getSideOutput(MODEL_STATUS));
-
-        DriftSettings drift = DriftOptions.settings(conf);
-        if (drift.enabled()) {
-            DataStream<DriftCounts> counts = predictions.getSideOutput(DRIFT_COUNTS);
-            if (outcomes == null) {
-                // No labels: an always-empty second input, derived from the counts.
-                outcomes =
-                        counts.flatMap(
-                                        (DriftCounts c, Collector<LabelOutcome> out) -> {},
-                                        new AvroTypeInfo<>(LabelOutcome.class))
-                                .name("no-labels")
-                                .uid("no-labels");
-            }
-            // Each subtask's counts of a version, and its labels, meet in one keyed window.
-            io.sinkDrift(
-                    counts.keyBy(DriftAggregatorFunction.KEY)
-                            .connect(outcomes.keyBy(DriftAggregatorFunction.LABEL_KEY))
-                            .process(
-                                    new DriftAggregatorFunction(drift),
-                                    new AvroTypeInfo<>(DriftReport.class))
-                            .name("drift")
-                            .uid("drift"));
+        if (conf.get(DriftOptions.ENABLED)) {
+            io.sinkDriftCounts(predictions.getSideOutput(DRIFT_COUNTS));
         }
+    }
+
+    private static MicroBatchInferenceOperator inference(Configuration conf, ModelSetup models) {
+        BatchingSettings batching =
+                BatchingSettings.builder()
+                        .maxSize(conf.get(InferenceOptions.BATCH_MAX_SIZE))
+                        .maxDelay(conf.get(InferenceOptions.BATCH_MAX_DELAY))
+                        .nonFinitePolicy(conf.get(InferenceOptions.NON_FINITE_FEATURES))
+                        .build();
+        return new MicroBatchInferenceOperator(
+                        models.initial(),
+                        models.provider(),
+                        batching,
+                        conf.get(InferenceOptions.MODEL_LOAD_TIMEOUT),
+                        DriftOptions.settings(conf))
+                .withHistograms(conf.get(InferenceOptions.METRICS_HISTOGRAMS));
     }
 }

@@ -20,8 +20,9 @@ import java.util.concurrent.Callable;
         name = "job",
         mixinStandardHelpOptions = true,
         description = {
-            "Runs the inference job against external Kafka and Schema Registry. Under 'flink run'"
-                    + " it is submitted to the cluster; run directly it uses a local MiniCluster."
+            "Runs the inference job (or, with --evaluation, the evaluation job) against external"
+                    + " Kafka and Schema Registry. Under 'flink run' it is submitted to the"
+                    + " cluster; run directly it uses a local MiniCluster."
         })
 public final class JobCommand implements Callable<Integer> {
 
@@ -32,6 +33,12 @@ public final class JobCommand implements Callable<Integer> {
 
     @Option(names = "-D", paramLabel = "KEY=VALUE", description = "Option overriding the file.")
     Map<String, String> overrides = new LinkedHashMap<>();
+
+    @Option(names = "--evaluation",
+            description = "Run the evaluation job (labels join, drift windows) instead of the"
+                    + " inference job. Deploy both with the same configuration; the evaluation"
+                    + " job reads what the inference job commits and never stops predictions.")
+    boolean evaluation;
 
     /**
      * Parses the arguments; null when they asked for help or the version, which is then printed.
@@ -66,7 +73,11 @@ public final class JobCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        InferenceJob.run(configuration());
+        if (evaluation) {
+            EvaluationJob.run(configuration());
+        } else {
+            InferenceJob.run(configuration());
+        }
         return 0;
     }
 }

@@ -119,6 +119,16 @@ public final class JobOptions {
                                     + " drift window per model version with a reference profile."
                                     + " Needed while drift.enabled is true.");
 
+    public static final ConfigOption<String> DRIFT_COUNTS_TOPIC =
+            ConfigOptions.key("topics.drift-counts")
+                    .stringType()
+                    .defaultValue(Topics.DRIFT_COUNTS)
+                    .withDescription(
+                            "Topic of DriftCounts records: the inference job's bin counts, written"
+                                    + " exactly once with the predictions they count and read by"
+                                    + " the evaluation job, which merges them into drift windows."
+                                    + " Needed while drift.enabled is true.");
+
     public static final ConfigOption<String> MODEL_STATUS_TOPIC =
             ConfigOptions.key("topics.model-status")
                     .stringType()

@@ -1,7 +1,7 @@
 package io.inferflow.jobs;
 
 import io.inferflow.jobs.kafka.ConfluentRecordSerializer;
-import io.inferflow.jobs.kafka.ControlRecordDeserializer;
+import io.inferflow.jobs.kafka.AvroRecordDeserializer;
 import io.inferflow.jobs.kafka.RawRecordDeserializer;
 import io.inferflow.operators.decode.FeatureEventDecoder;
 import io.inferflow.operators.decode.RawRecord;
@@ -9,10 +9,12 @@ import io.inferflow.operators.serde.ConfluentFeatureEventDecoder;
 import io.inferflow.schemas.avro.DeadLetter;
 import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.operators.serde.ConfluentDecoder;
+import io.inferflow.schemas.avro.DriftCounts;
 import io.inferflow.schemas.avro.DriftReport;
 import io.inferflow.schemas.avro.Label;
 import io.inferflow.schemas.avro.ModelStatus;
 import io.inferflow.schemas.avro.Prediction;
+import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -22,11 +24,17 @@ import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
-/** Reads features from Kafka and writes predictions and dead letters back, exactly once. */
-public final class KafkaPipelineIo implements PipelineIo {
+/**
+ * The Kafka I/O of both jobs: the inference job reads features and control records and writes
+ * predictions, dead letters and drift counts exactly once; the evaluation job reads predictions,
+ * labels and drift counts with {@code read_committed} and writes drift reports and the dead
+ * letters of bad labels. Each exactly-once sink has its own transactional id prefix.
+ */
+public final class KafkaPipelineIo implements PipelineIo, EvaluationIo {
 
     private final Configuration conf;
     private final boolean bounded;
@@ -58,6 +66,41 @@ public final class KafkaPipelineIo implements PipelineIo {
         return rawRecords(
                 env, conf.get(JobOptions.LABELS_TOPIC), conf.get(JobOptions.GROUP_ID) + "-labels",
                 "labels", "labels-source");
+    }
+
+    @Override
+    public DataStream<Prediction> predictions(StreamExecutionEnvironment env) {
+        return records(env, Prediction.class, conf.get(JobOptions.PREDICTIONS_TOPIC),
+                conf.get(JobOptions.GROUP_ID) + "-evaluation", startingOffsets(),
+                "predictions", "predictions-source");
+    }
+
+    @Override
+    public DataStream<DriftCounts> driftCounts(StreamExecutionEnvironment env) {
+        return records(env, DriftCounts.class, conf.get(JobOptions.DRIFT_COUNTS_TOPIC),
+                conf.get(JobOptions.GROUP_ID) + "-evaluation-drift", startingOffsets(),
+                "drift-counts", "drift-counts-source");
+    }
+
+    /** Records of a topic the job's own parts write, decoded, read committed. */
+    private <T extends SpecificRecordBase> SingleOutputStreamOperator<T> records(
+            StreamExecutionEnvironment env, Class<T> type, String topic, String group,
+            OffsetsInitializer start, String name, String uid) {
+        KafkaSourceBuilder<T> builder =
+                KafkaSource.<T>builder()
+                        .setBootstrapServers(conf.get(JobOptions.BOOTSTRAP_SERVERS))
+                        .setTopics(topic)
+                        .setGroupId(group)
+                        .setStartingOffsets(start)
+                        .setDeserializer(
+                                new AvroRecordDeserializer<>(type,
+                                        conf.get(JobOptions.REGISTRY_URL)))
+                        .setProperty("isolation.level", "read_committed")
+                        .setProperty("client.id.prefix", group);
+        if (bounded) {
+            builder.setBounded(OffsetsInitializer.latest());
+        }
+        return env.fromSource(builder.build(), WatermarkStrategy.noWatermarks(), name).uid(uid);
     }
 
     /** The undecoded records of a data topic, read committed, bounded when the IO is. */
@@ -99,22 +142,11 @@ public final class KafkaPipelineIo implements PipelineIo {
 
     @Override
     public DataStream<ModelControl> modelControl(StreamExecutionEnvironment env) {
-        KafkaSourceBuilder<ModelControl> builder =
-                KafkaSource.<ModelControl>builder()
-                        .setBootstrapServers(conf.get(JobOptions.BOOTSTRAP_SERVERS))
-                        .setTopics(conf.get(JobOptions.MODEL_CONTROL_TOPIC))
-                        .setGroupId(conf.get(JobOptions.GROUP_ID) + "-control")
-                        .setStartingOffsets(OffsetsInitializer.earliest())
-                        .setDeserializer(
-                                new ControlRecordDeserializer(conf.get(JobOptions.REGISTRY_URL)))
-                        .setProperty("isolation.level", "read_committed");
-        if (bounded) {
-            builder.setBounded(OffsetsInitializer.latest());
-        }
         // One reader keeps the control records of a model in topic order for every subtask.
-        return env.fromSource(builder.build(), WatermarkStrategy.noWatermarks(), "model-control")
-                .setParallelism(1)
-                .uid("model-control-source");
+        return records(env, ModelControl.class, conf.get(JobOptions.MODEL_CONTROL_TOPIC),
+                        conf.get(JobOptions.GROUP_ID) + "-control", OffsetsInitializer.earliest(),
+                        "model-control", "model-control-source")
+                .setParallelism(1);
     }
 
     @Override
@@ -142,6 +174,24 @@ public final class KafkaPipelineIo implements PipelineIo {
                 .setRecordSerializer(serializer)
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
                 .build();
+    }
+
+    @Override
+    public void sinkDriftCounts(DataStream<DriftCounts> counts) {
+        String topic = conf.get(JobOptions.DRIFT_COUNTS_TOPIC);
+        counts.sinkTo(sink("drift-counts", ConfluentRecordSerializer.driftCounts(topic, registry())))
+                .name("drift-counts-sink")
+                .uid("drift-counts-sink");
+    }
+
+    @Override
+    public void sinkLabelDeadLetters(DataStream<DeadLetter> deadLetters) {
+        String topic = conf.get(JobOptions.DEAD_LETTERS_TOPIC);
+        deadLetters
+                .sinkTo(sink("label-dead-letters",
+                        ConfluentRecordSerializer.deadLetters(topic, registry())))
+                .name("label-dead-letters-sink")
+                .uid("label-dead-letters-sink");
     }
 
     @Override

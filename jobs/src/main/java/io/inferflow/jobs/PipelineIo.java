@@ -2,10 +2,8 @@ package io.inferflow.jobs;
 
 import io.inferflow.operators.decode.FeatureEventDecoder;
 import io.inferflow.operators.decode.RawRecord;
-import io.inferflow.operators.serde.ConfluentDecoder;
 import io.inferflow.schemas.avro.DeadLetter;
-import io.inferflow.schemas.avro.Label;
-import io.inferflow.schemas.avro.DriftReport;
+import io.inferflow.schemas.avro.DriftCounts;
 import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.ModelStatus;
 import io.inferflow.schemas.avro.Prediction;
@@ -13,8 +11,8 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * The job's sources and sinks, injected into {@link InferencePipeline#build} so that tests and
- * benchmarks can swap them. {@link KafkaPipelineIo} is the real one.
+ * The inference job's sources and sinks, injected into {@link InferencePipeline#build} so that
+ * tests and benchmarks can swap them. {@link KafkaPipelineIo} is the real one.
  */
 public interface PipelineIo {
 
@@ -33,12 +31,9 @@ public interface PipelineIo {
 
     void sinkDeadLetters(DataStream<DeadLetter> deadLetters);
 
-    /** The raw records of the labels topic. */
-    DataStream<RawRecord> labels(StreamExecutionEnvironment env);
-
-    /** Decodes the values of the labels topic. */
-    ConfluentDecoder<Label> labelDecoder();
-
-    /** Where drift reports go. */
-    void sinkDrift(DataStream<DriftReport> reports);
+    /**
+     * Where the inference subtasks' drift counts go for the evaluation job: exactly once, with
+     * the predictions they count.
+     */
+    void sinkDriftCounts(DataStream<DriftCounts> counts);
 }

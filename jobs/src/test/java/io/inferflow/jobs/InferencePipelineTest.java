@@ -5,12 +5,9 @@ import io.inferflow.operators.decode.FeatureEventDecoder;
 import io.inferflow.operators.decode.RawRecord;
 import io.inferflow.operators.drift.DriftOptions;
 import io.inferflow.operators.inference.IdentityModelProvider;
-import io.inferflow.operators.labels.LabelOptions;
-import io.inferflow.operators.serde.ConfluentDecoder;
 import io.inferflow.schemas.avro.DeadLetter;
-import io.inferflow.schemas.avro.DriftReport;
+import io.inferflow.schemas.avro.DriftCounts;
 import io.inferflow.schemas.avro.FeatureEvent;
-import io.inferflow.schemas.avro.Label;
 import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.ModelPrecision;
 import io.inferflow.schemas.avro.ModelStatus;
@@ -47,7 +44,6 @@ class InferencePipelineTest {
     @Test
     void buildsAndRunsWithInMemorySourcesAndSinksOnly() throws Exception {
         Configuration conf = new Configuration();
-        conf.set(LabelOptions.ENABLED, false);
         conf.set(DriftOptions.ENABLED, false);
         conf.set(InferenceOptions.BATCH_MAX_SIZE, 8);
         // Addresses nothing listens on: reaching for them would fail or hang the test.
@@ -143,16 +139,6 @@ class InferencePipelineTest {
         }
 
         @Override
-        public DataStream<RawRecord> labels(StreamExecutionEnvironment env) {
-            throw new AssertionError("labels are off");
-        }
-
-        @Override
-        public ConfluentDecoder<Label> labelDecoder() {
-            throw new AssertionError("labels are off");
-        }
-
-        @Override
         public void sinkPredictions(DataStream<Prediction> stream) {
             predictions = stream.collectAsync();
         }
@@ -168,7 +154,7 @@ class InferencePipelineTest {
         }
 
         @Override
-        public void sinkDrift(DataStream<DriftReport> reports) {
+        public void sinkDriftCounts(DataStream<DriftCounts> counts) {
             throw new AssertionError("drift is off");
         }
     }

@@ -10,6 +10,7 @@ public final class Topics {
     public static final String MODEL_STATUS = "model-status";
     public static final String DRIFT = "drift";
     public static final String LABELS = "labels";
+    public static final String DRIFT_COUNTS = "drift-counts";
 
     private Topics() {}
 

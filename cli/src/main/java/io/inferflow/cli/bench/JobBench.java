@@ -1,5 +1,6 @@
 package io.inferflow.cli.bench;
 
+import io.inferflow.jobs.EvaluationPipeline;
 import io.inferflow.jobs.InferencePipeline;
 import io.inferflow.jobs.ModelSetup;
 import io.inferflow.jobs.KafkaPipelineIo;
@@ -145,6 +146,12 @@ final class JobBench {
         }
         checkExactlyOnce(prefix, topics, read, events);
         if (config == BenchConfig.OBSERVED) {
+            // The drift windows are the evaluation job's, outside the measured run.
+            StreamExecutionEnvironment evaluation =
+                    StreamExecutionEnvironment.getExecutionEnvironment(conf);
+            evaluation.setParallelism(settings.parallelism());
+            EvaluationPipeline.build(evaluation, KafkaPipelineIo.boundedAtStart(conf), conf);
+            evaluation.execute(topics.base + "-evaluation");
             checkDriftReports(prefix, topics, events, out);
         }
 
@@ -422,6 +429,7 @@ final class JobBench {
         conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, settings.checkpointInterval());
         conf.set(TaskManagerOptions.NUM_TASK_SLOTS, settings.parallelism());
         conf.set(JobOptions.DRIFT_TOPIC, topics.drift);
+        conf.set(JobOptions.DRIFT_COUNTS_TOPIC, topics.driftCounts);
         if (config == BenchConfig.BARE) {
             conf.set(DriftOptions.ENABLED, false);
             conf.set(InferenceOptions.METRICS_HISTOGRAMS, false);
@@ -473,7 +481,8 @@ final class JobBench {
         EmbeddedKafka.createTopics(
                 bootstrap, settings.parallelism(),
                 topics.features, topics.predictions, topics.deadLetters);
-        EmbeddedKafka.createTopics(bootstrap, 1, topics.control, topics.status, topics.drift);
+        EmbeddedKafka.createTopics(
+                bootstrap, 1, topics.control, topics.status, topics.drift, topics.driftCounts);
         return topics;
     }
 
@@ -490,6 +499,7 @@ final class JobBench {
         final String control;
         final String status;
         final String drift;
+        final String driftCounts;
 
         Topics(String base) {
             this.base = base;
@@ -499,6 +509,7 @@ final class JobBench {
             this.control = base + "-model-control";
             this.status = base + "-model-status";
             this.drift = base + "-drift";
+            this.driftCounts = base + "-drift-counts";
         }
     }
 

@@ -1,6 +1,7 @@
 package io.inferflow.cli.local;
 
 import io.inferflow.jobs.ModelArg;
+import io.inferflow.jobs.EvaluationPipeline;
 import io.inferflow.jobs.InferencePipeline;
 import io.inferflow.jobs.ModelSetup;
 import io.inferflow.jobs.KafkaPipelineIo;
@@ -24,9 +25,13 @@ import io.inferflow.schemas.avro.ModelStatus;
 import io.inferflow.schemas.registry.LocalSchemaRegistry;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.DeploymentOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,12 +60,15 @@ public final class LocalMode implements AutoCloseable {
 
     /** Name of the model local mode generates and serves when no --model is given. */
     public static final String DEMO_MODEL = "demo";
+    /** The names of local mode's two jobs. */
+    public static final String JOB_NAME = "inferflow-local";
+    public static final String EVALUATION_JOB_NAME = JOB_NAME + "-evaluation";
 
     private final LocalSettings settings;
     private final PrintStream out;
     private final List<AutoCloseable> resources = new ArrayList<>();
     private StatusReporter status;
-    private JobClient job;
+    private final List<JobClient> jobs = new ArrayList<>();
 
     public LocalMode(LocalSettings settings, PrintStream out) {
         this.settings = settings;
@@ -96,13 +104,32 @@ public final class LocalMode implements AutoCloseable {
                 1,
                 conf.get(JobOptions.MODEL_STATUS_TOPIC),
                 conf.get(JobOptions.DRIFT_TOPIC),
+                conf.get(JobOptions.DRIFT_COUNTS_TOPIC),
                 conf.get(JobOptions.LABELS_TOPIC));
 
-        StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
-        env.setParallelism(settings.parallelism());
-        InferencePipeline.build(env, KafkaPipelineIo.unbounded(conf), conf, ModelSetup.resolve(conf));
-        job = env.executeAsync("inferflow-local");
+        // One MiniCluster (web UI, Prometheus reporter) runs both jobs, as a session cluster
+        // would: the inference job, and beside it the evaluation job, whose failure cannot stop
+        // predictions.
+        MiniCluster cluster =
+                new MiniCluster(
+                        new MiniClusterConfiguration.Builder()
+                                .setConfiguration(conf)
+                                .setNumTaskManagers(1)
+                                .setNumSlotsPerTaskManager(2 * settings.parallelism())
+                                .build());
+        cluster.start();
+        resources.add(cluster);
+        String restUrl = "http://localhost:" + cluster.getRestAddress().get().getPort();
+
+        ModelSetup setup = ModelSetup.resolve(conf);
+        StreamExecutionEnvironment env = submitter(conf, cluster);
+        InferencePipeline.build(env, KafkaPipelineIo.unbounded(conf), conf, setup);
+        jobs.add(env.executeAsync(JOB_NAME));
+        if (EvaluationPipeline.enabled(conf)) {
+            StreamExecutionEnvironment evaluation = submitter(conf, cluster);
+            EvaluationPipeline.build(evaluation, KafkaPipelineIo.unbounded(conf), conf);
+            jobs.add(evaluation.executeAsync(EVALUATION_JOB_NAME));
+        }
 
         deploy(models, key, kafka.bootstrapServers(), registryUrl, conf);
         banner(kafka, registryUrl, models);
@@ -118,6 +145,8 @@ public final class LocalMode implements AutoCloseable {
                         conf.get(JobOptions.DRIFT_TOPIC),
                         models.stream().map(LocalModel::toString).collect(Collectors.joining(", ")),
                         settings.statusEvery(),
+                        new JobHealth(restUrl, Map.of(
+                                JOB_NAME, "inference", EVALUATION_JOB_NAME, "evaluation")),
                         out);
         thread("status", status);
 
@@ -203,8 +232,34 @@ public final class LocalMode implements AutoCloseable {
         }
     }
 
-    private Configuration jobConfiguration(String bootstrap, String registryUrl, KeyPair key) {
-        Configuration conf = new Configuration();
+    /** An environment that submits to {@code cluster} through its REST API. */
+    private StreamExecutionEnvironment submitter(Configuration conf, MiniCluster cluster)
+            throws Exception {
+        Configuration client = new Configuration(conf);
+        client.set(DeploymentOptions.TARGET, "remote");
+        client.set(RestOptions.ADDRESS, "localhost");
+        client.set(RestOptions.PORT, cluster.getRestAddress().get().getPort());
+        StreamExecutionEnvironment env = new StreamExecutionEnvironment(client);
+        env.setParallelism(settings.parallelism());
+        return env;
+    }
+
+    /**
+     * The job configuration: production's checkpointing, state and restart settings (the
+     * bundled {@code flink-conf/config.yaml}, {@link ProductionSettings}) with checkpoints
+     * under the work directory, then local mode's addresses, keys and demo settings, then the
+     * user's {@code -D} overrides.
+     */
+    private Configuration jobConfiguration(String bootstrap, String registryUrl, KeyPair key)
+            throws IOException {
+        Configuration conf = ProductionSettings.load();
+        // Local mode's checkpoints go when its jobs are cancelled at exit.
+        conf.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+                ExternalizedCheckpointRetention.DELETE_ON_CANCELLATION);
+        conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY,
+                settings.workDir().resolve("checkpoints").toUri().toString());
+        conf.set(CheckpointingOptions.SAVEPOINT_DIRECTORY,
+                settings.workDir().resolve("savepoints").toUri().toString());
         conf.set(JobOptions.BOOTSTRAP_SERVERS, bootstrap);
         conf.set(JobOptions.REGISTRY_URL, registryUrl);
         conf.set(JobOptions.ALLOWED_URI_ROOTS, List.of(LocalPaths.store().toUri().toString()));
@@ -214,7 +269,7 @@ public final class LocalMode implements AutoCloseable {
                 List.of(Ed25519.keyId(key.getPublic()) + "=" + Ed25519.encodePublic(key.getPublic())));
         conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, settings.checkpointInterval());
         conf.set(RestOptions.PORT, settings.webPort());
-        conf.set(TaskManagerOptions.NUM_TASK_SLOTS, settings.parallelism());
+        conf.set(TaskManagerOptions.NUM_TASK_SLOTS, 2 * settings.parallelism());
         conf.setString(
                 "metrics.reporter.prom.factory.class",
                 "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
@@ -314,14 +369,14 @@ public final class LocalMode implements AutoCloseable {
                 closeQuietly(r);
             }
         }
-        if (job != null) {
+        for (JobClient job : jobs) {
             try {
                 job.cancel().get(30, TimeUnit.SECONDS);
             } catch (Exception e) {
-                LOG.warn("cancelling the job failed", e);
+                LOG.warn("cancelling job {} failed", job.getJobID(), e);
             }
-            job = null;
         }
+        jobs.clear();
         for (int i = resources.size() - 1; i >= 0; i--) {
             closeQuietly(resources.get(i));
         }

@@ -44,6 +44,7 @@ final class StatusReporter implements Runnable, AutoCloseable {
     private final String driftTopic;
     private final AvroJson avro;
     private final Duration every;
+    private final JobHealth health;
     private final PrintStream out;
     private final String models;
     private final long startMillis = System.currentTimeMillis();
@@ -68,7 +69,9 @@ final class StatusReporter implements Runnable, AutoCloseable {
             String driftTopic,
             String models,
             Duration every,
+            JobHealth health,
             PrintStream out) {
+        this.health = health;
         this.bootstrap = bootstrap;
         this.featuresTopic = featuresTopic;
         this.predictionsTopic = predictionsTopic;
@@ -262,9 +265,9 @@ final class StatusReporter implements Runnable, AutoCloseable {
         long secs = (System.currentTimeMillis() - startMillis) / 1000;
         return String.format(
                 "[%02d:%02d] events in %,d | predictions %,d | dead letters %,d%s | %,.0f ev/s"
-                        + " | %s | models: %s%s",
+                        + " | %s | models: %s%s | jobs: %s",
                 secs / 60, secs % 60, eventsIn, predictions, deadLetters, reasons, rate, latency,
-                served, drifts);
+                served, drifts, health.summary());
     }
 
     static long percentile(long[] sorted, double q) {

@@ -32,6 +32,7 @@ final class ControlTestKit {
     final String deadLetters = "dead-letters-" + run;
     final String control = "model-control-" + run;
     final String status = "model-status-" + run;
+    final String driftCounts = "drift-counts-" + run;
     final KeyPair key = Ed25519.generate();
     final Path store;
     final EmbeddedKafka kafka;
@@ -47,7 +48,7 @@ final class ControlTestKit {
         this.registryUrl = registryUrl;
         this.store = store;
         kafka.createTopics(partitions, features, predictions, deadLetters);
-        kafka.createTopics(1, control, status);
+        kafka.createTopics(1, control, status, driftCounts);
     }
 
     Configuration conf() {
@@ -59,6 +60,7 @@ final class ControlTestKit {
         conf.set(JobOptions.DEAD_LETTERS_TOPIC, deadLetters);
         conf.set(JobOptions.MODEL_CONTROL_TOPIC, control);
         conf.set(JobOptions.MODEL_STATUS_TOPIC, status);
+        conf.set(JobOptions.DRIFT_COUNTS_TOPIC, driftCounts);
         conf.set(JobOptions.GROUP_ID, "it-" + run);
         conf.set(JobOptions.TRANSACTIONAL_ID_PREFIX, "it-" + run);
         conf.set(JobOptions.ALLOWED_URI_ROOTS, List.of(store.toUri().toString()));

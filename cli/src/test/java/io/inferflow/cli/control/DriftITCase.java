@@ -2,6 +2,7 @@ package io.inferflow.cli.control;
 
 import io.inferflow.jobs.control.ModelControlClient;
 import io.inferflow.cli.EmbeddedStack;
+import io.inferflow.jobs.EvaluationPipeline;
 import io.inferflow.jobs.InferencePipeline;
 import io.inferflow.jobs.ModelSetup;
 import io.inferflow.jobs.KafkaPipelineIo;
@@ -63,7 +64,7 @@ class DriftITCase {
     private static final int WIDTH = ControlTestKit.WIDTH;
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = EmbeddedStack.flink(PARALLELISM);
+    static final MiniClusterExtension FLINK = EmbeddedStack.flink(2 * PARALLELISM);
 
     @RegisterExtension
     static final EmbeddedStack STACK = new EmbeddedStack();
@@ -113,8 +114,15 @@ class DriftITCase {
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.setParallelism(PARALLELISM);
-        InferencePipeline.build(env, KafkaPipelineIo.unbounded(conf), conf, ModelSetup.resolve(conf));
+        InferencePipeline.build(
+                env, KafkaPipelineIo.unbounded(conf), conf, ModelSetup.resolve(conf));
         JobClient job = env.executeAsync("drift-it-" + kit.run);
+        // The drift windows and the labels join run in the evaluation job beside it.
+        StreamExecutionEnvironment evaluationEnv =
+                StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        evaluationEnv.setParallelism(PARALLELISM);
+        EvaluationPipeline.build(evaluationEnv, KafkaPipelineIo.unbounded(conf), conf);
+        JobClient evaluation = evaluationEnv.executeAsync("drift-it-evaluation-" + kit.run);
         try (ModelControlClient control = kit.client();
                 FeatureProducer producer =
                         new FeatureProducer(STACK.kafka().bootstrapServers(), kit.registryUrl,
@@ -144,6 +152,7 @@ class DriftITCase {
                 assertTrue(sent[0] < 100 * WINDOW, "shifted windows did not close");
             }
             job.cancel().get(30, TimeUnit.SECONDS);
+            evaluation.cancel().get(30, TimeUnit.SECONDS);
 
             List<GenericRecord> all = reports.all();
             for (GenericRecord r : all) {
@@ -208,8 +217,10 @@ class DriftITCase {
             long reported = all.stream().mapToLong(r -> (Long) r.get("events")).sum();
             assertTrue(reported <= sent[0], reported + " events reported, " + sent[0] + " sent");
         } finally {
-            if (!job.getJobStatus().get().isTerminalState()) {
-                job.cancel().get(30, TimeUnit.SECONDS);
+            for (JobClient j : List.of(job, evaluation)) {
+                if (!j.getJobStatus().get().isTerminalState()) {
+                    j.cancel().get(30, TimeUnit.SECONDS);
+                }
             }
         }
     }

@@ -2,6 +2,7 @@ package io.inferflow.jobs.kafka;
 
 import io.inferflow.operators.serde.ConfluentAvroSchemas;
 import io.inferflow.schemas.avro.DeadLetter;
+import io.inferflow.schemas.avro.DriftCounts;
 import io.inferflow.schemas.avro.DriftReport;
 import io.inferflow.schemas.avro.ModelStatus;
 import io.inferflow.schemas.avro.Prediction;
@@ -55,6 +56,13 @@ public final class ConfluentRecordSerializer<T extends SpecificRecord>
         return new ConfluentRecordSerializer<>(
                 ModelStatus.class, topic, registry,
                 s -> s.getModel().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Drift counts keyed by model and version, so a version's partials keep their order. */
+    public static ConfluentRecordSerializer<DriftCounts> driftCounts(String topic, String registry) {
+        return new ConfluentRecordSerializer<>(
+                DriftCounts.class, topic, registry,
+                c -> (c.getModel() + '\n' + c.getModelVersion()).getBytes(StandardCharsets.UTF_8));
     }
 
     public static ConfluentRecordSerializer<DriftReport> driftReport(String topic, String registry) {
