@@ -22,11 +22,15 @@ create dead-letters "$partitions"
 create model-control 1 --config cleanup.policy=compact
 create model-status 1
 create drift 1
+# The inference job's drift bin counts for the evaluation job (keyed by model version).
+create drift-counts 1
+# True outcomes, joined with predictions by the evaluation job when labels.enabled.
+create labels "$partitions"
 
 for attempt in $(seq 1 30); do
   described="$("$topics" --bootstrap-server "$bootstrap" --describe \
-    --topic 'features|predictions|dead-letters|model-control|model-status|drift')"
-  if ! grep -q 'Leader: none' <<< "$described" && [[ $(grep -c 'Partition: ' <<< "$described") -ge $((3 * partitions + 3)) ]]; then
+    --topic 'features|predictions|dead-letters|model-control|model-status|drift|drift-counts|labels')"
+  if ! grep -q 'Leader: none' <<< "$described" && [[ $(grep -c 'Partition: ' <<< "$described") -ge $((4 * partitions + 4)) ]]; then
     echo "topics ready:"
     "$topics" --bootstrap-server "$bootstrap" --list
     exit 0

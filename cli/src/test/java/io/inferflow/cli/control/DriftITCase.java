@@ -20,7 +20,9 @@ import io.inferflow.operators.labels.LabelOptions;
 import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.registry.SchemaRegistryClient;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -117,11 +119,17 @@ class DriftITCase {
         InferencePipeline.build(
                 env, KafkaPipelineIo.unbounded(conf), conf, ModelSetup.resolve(conf));
         JobClient job = env.executeAsync("drift-it-" + kit.run);
-        // The drift windows and the labels join run in the evaluation job beside it.
+        // The drift windows and the labels join run in the evaluation job beside it, here on
+        // RocksDB with managed memory: the backend for long drift windows.
+        Configuration evaluationConf = new Configuration(conf);
+        evaluationConf.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
+        evaluationConf.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
+        evaluationConf.setString("state.backend.rocksdb.memory.managed", "true");
         StreamExecutionEnvironment evaluationEnv =
-                StreamExecutionEnvironment.getExecutionEnvironment(conf);
+                StreamExecutionEnvironment.getExecutionEnvironment(evaluationConf);
         evaluationEnv.setParallelism(PARALLELISM);
-        EvaluationPipeline.build(evaluationEnv, KafkaPipelineIo.unbounded(conf), conf);
+        EvaluationPipeline.build(
+                evaluationEnv, KafkaPipelineIo.unbounded(evaluationConf), evaluationConf);
         JobClient evaluation = evaluationEnv.executeAsync("drift-it-evaluation-" + kit.run);
         try (ModelControlClient control = kit.client();
                 FeatureProducer producer =
