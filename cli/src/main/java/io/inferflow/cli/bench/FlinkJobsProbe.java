@@ -20,10 +20,12 @@ import java.util.concurrent.TimeUnit;
  * {@code /jobs/overview}, then per job {@code /jobs/:id/checkpoints} and the job metric
  * {@code numRestarts} (-1 while the REST API has not fetched it yet).
  *
- * <p>Failed checkpoints are counted from a job's first completed checkpoint on: Flink also
- * counts as failed every checkpoint it could not trigger because the job's tasks were still
- * starting, which says nothing about the job under load. {@link #awaitFirstCheckpoints} polls
- * until every job has completed one, so that those start-up failures are known exactly.
+ * <p>Failed checkpoints are counted from the first look at a job with a completed checkpoint
+ * on: Flink also counts as failed every checkpoint it could not trigger because the job's tasks
+ * were still starting, which says nothing about the job under load. Such failures leave
+ * {@code latest.failed} empty (only a triggered checkpoint that failed fills it), so the
+ * failures seen until then are set aside only while it is empty.
+ * {@link #awaitFirstCheckpoints} polls until every job has completed a checkpoint.
  */
 final class FlinkJobsProbe {
 
@@ -47,7 +49,9 @@ final class FlinkJobsProbe {
             JsonNode checkpoints = get("/jobs/" + id + "/checkpoints");
             JsonNode latest = checkpoints.path("latest").path("completed");
             long failed = checkpoints.path("counts").path("failed").asLong();
-            if (!latest.isObject()) {
+            boolean triggerFailuresOnly = !checkpoints.path("latest").path("failed").isObject();
+            if ((!startupFailures.containsKey(id) || !latest.isObject())
+                    && triggerFailuresOnly) {
                 startupFailures.put(id, failed);
             }
             jobs.add(new SoakSample.Job(
