@@ -5,7 +5,16 @@ import io.inferflow.cli.bench.BenchReport;
 import io.inferflow.cli.bench.BenchSettings;
 import io.inferflow.cli.bench.Benchmark;
 import io.inferflow.cli.bench.ResultTable;
+import io.inferflow.cli.bench.SoakChart;
+import io.inferflow.cli.bench.SoakCheck;
+import io.inferflow.cli.bench.SoakReport;
+import io.inferflow.cli.bench.SoakRun;
+import io.inferflow.cli.bench.SoakSample;
+import io.inferflow.cli.bench.SoakSettings;
+import io.inferflow.cli.local.LocalSettings;
+import io.inferflow.cli.local.PortInUseException;
 import io.inferflow.model.RuntimeSettings;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
@@ -15,6 +24,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
 import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,11 +33,15 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
-/** {@code pipeline bench}: throughput and latency of the job against its ceilings. */
+/**
+ * {@code pipeline bench}: throughput and latency of the job against its ceilings; with
+ * {@code --soak MINUTES}, local mode under sustained load, sampled until the end.
+ */
 @Command(
         name = "bench",
         mixinStandardHelpOptions = true,
@@ -35,7 +49,11 @@ import java.util.stream.Stream;
             "Measures, per model, on an embedded Kafka broker, Schema Registry and Flink"
                     + " MiniCluster: the raw ONNX Runtime ceiling, the job as pass-through"
                     + " (no model), per-record and micro-batched. Prints a table and the"
-                    + " acceptance ratios; --json writes them with machine details."
+                    + " acceptance ratios; --json writes them with machine details.",
+            "With --soak MINUTES: runs local mode (both jobs, labels and drift on) at --rate"
+                    + " events/s, prints a row every --sample-every, writes soak.json and"
+                    + " soak.png to --out, and fails on restarts, failed checkpoints, growing"
+                    + " checkpoint state or RSS, or predictions falling behind."
         })
 final class BenchCommand implements Callable<Integer> {
 
@@ -95,8 +113,17 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
     Path json;
 
+    @ArgGroup(exclusive = false, heading = "%nSoak check (local mode under sustained load):%n")
+    SoakOptions soak;
+
+    /** pipeline local's default checkpoint interval: the soak runs local mode as users do. */
+    private static final Duration LOCAL_CHECKPOINT_INTERVAL = Duration.ofSeconds(1);
+
     @Override
     public Integer call() throws Exception {
+        if (soak != null) {
+            return soak();
+        }
         BenchSettings settings = settings();
         Instant date = Instant.now();
         System.err.println("logs: " + PipelineCommand.logFile());
@@ -162,6 +189,170 @@ final class BenchCommand implements Callable<Integer> {
     private String command() {
         List<String> args = spec.commandLine().getParseResult().originalArgs();
         return "pipeline " + String.join(" ", args);
+    }
+
+    private Integer soak() throws Exception {
+        if (!models.isEmpty() || events != null || !only.isEmpty() || swapEvery != null
+                || json != null) {
+            throw new ParameterException(spec.commandLine(), "--soak runs local mode;"
+                    + " --model, --events, --only, --swap-every and --json are for the job"
+                    + " benchmark (the soak writes soak.json to --out)");
+        }
+        SoakSettings settings;
+        LocalSettings local;
+        Path logFile = PipelineCommand.logFile();
+        try {
+            settings = soak.settings(command());
+            local = new LocalSettings(
+                    settings.duration(), settings.rate(), List.of(), parallelism,
+                    port(soak.kafkaPort), port(soak.registryPort), port(soak.webPort),
+                    port(soak.metricsPort), LOCAL_CHECKPOINT_INTERVAL, settings.sampleEvery(),
+                    Files.createDirectories(logFile.getParent()
+                            .resolve("soak-" + ProcessHandle.current().pid())),
+                    logFile, Map.of());
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        System.out.printf(Locale.ROOT, "soak: local mode for %d min at %,.0f events/s, a sample"
+                        + " every %d s; logs in %s%n", settings.duration().toMinutes(),
+                settings.rate(), settings.sampleEvery().toSeconds(), logFile);
+        settings.thresholds().describe().forEach(l -> System.out.println("  " + l));
+        Instant date = Instant.now();
+        List<SoakSample> samples;
+        try {
+            samples = new SoakRun(settings, local, System.out).run();
+        } catch (PortInUseException e) {
+            System.err.println("error: " + e.getMessage());
+            return 2;
+        }
+        List<String> failures = SoakCheck.failures(samples, settings.thresholds());
+        Path jsonFile = settings.outDir().resolve("soak.json");
+        Path pngFile = settings.outDir().resolve("soak.png");
+        SoakReport.write(jsonFile, settings, date, samples, failures);
+        SoakChart.write(pngFile, samples, String.format(Locale.ROOT,
+                "Soak: local mode at %,.0f events/s", settings.rate()));
+        System.out.println("wrote " + jsonFile + " and " + pngFile);
+        if (failures.isEmpty()) {
+            System.out.printf("soak PASSED: %d samples over %d min%n",
+                    samples.size(), settings.duration().toMinutes());
+            return 0;
+        }
+        failures.forEach(f -> System.out.println("soak FAILED: " + f));
+        return 1;
+    }
+
+    /** {@code asked}, or a free port when it is 0. */
+    private static int port(int asked) throws IOException {
+        if (asked != 0) {
+            return asked;
+        }
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** The options of {@code --soak}; the others make sense only with it. */
+    static final class SoakOptions {
+
+        @Option(names = "--soak", required = true, paramLabel = "MINUTES",
+                description = "Run local mode for this long under load and check that it"
+                        + " keeps serving (see the options below).")
+        long minutes;
+
+        @Option(names = "--rate", defaultValue = "2000", paramLabel = "N",
+                description = "Demo producer rate, events/s (default: ${DEFAULT-VALUE}).")
+        double rate;
+
+        @Option(names = "--sample-every", defaultValue = "60s", paramLabel = "DURATION",
+                converter = DurationConverter.class,
+                description = "Time between samples, e.g. 30s, 2m (default: ${DEFAULT-VALUE}).")
+        Duration sampleEvery;
+
+        @Option(names = "--warmup", defaultValue = "5m", paramLabel = "DURATION",
+                converter = DurationConverter.class,
+                description = "Growth and throughput are judged after this, against its last"
+                        + " sample; a run no longer than it uses its first 2 samples"
+                        + " (default: ${DEFAULT-VALUE}).")
+        Duration warmup;
+
+        @Option(names = "--state-margin", defaultValue = "50%", paramLabel = "PCT",
+                converter = PercentConverter.class,
+                description = "How much a job's checkpoint state may grow after warm-up"
+                        + " (default: ${DEFAULT-VALUE}).")
+        double stateMargin;
+
+        @Option(names = "--rss-margin", defaultValue = "10%", paramLabel = "PCT",
+                converter = PercentConverter.class,
+                description = "How much the process RSS may grow after warm-up"
+                        + " (default: ${DEFAULT-VALUE}).")
+        double rssMargin;
+
+        @Option(names = "--out", defaultValue = "target/soak", paramLabel = "DIR",
+                description = "Where soak.json, soak.png and local mode's output go"
+                        + " (default: ${DEFAULT-VALUE}).")
+        Path out;
+
+        @Option(names = "--soak-kafka-port", defaultValue = "9092", paramLabel = "PORT",
+                description = "Kafka of local mode; 0 picks a free port"
+                        + " (default: ${DEFAULT-VALUE}).")
+        int kafkaPort;
+
+        @Option(names = "--soak-registry-port", defaultValue = "8085", paramLabel = "PORT",
+                description = "Schema Registry; 0 picks a free port (default: ${DEFAULT-VALUE}).")
+        int registryPort;
+
+        @Option(names = "--soak-web-port", defaultValue = "8081", paramLabel = "PORT",
+                description = "Flink web UI and REST API, which the samples read; 0 picks a free"
+                        + " port (default: ${DEFAULT-VALUE}).")
+        int webPort;
+
+        @Option(names = "--soak-metrics-port", defaultValue = "9249", paramLabel = "PORT",
+                description = "Prometheus endpoint; 0 picks a free port"
+                        + " (default: ${DEFAULT-VALUE}).")
+        int metricsPort;
+
+        SoakSettings settings(String command) {
+            return new SoakSettings(Duration.ofMinutes(minutes), rate, sampleEvery, warmup,
+                    stateMargin, rssMargin, out, command);
+        }
+    }
+
+    /** {@code 90}, {@code 90s}, {@code 5m} or {@code 1h}; a bare number is seconds. */
+    static final class DurationConverter implements ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            String v = value.trim().toLowerCase(Locale.ROOT);
+            int unitAt = v.length() - (v.matches(".*[smh]") ? 1 : 0);
+            try {
+                long n = Long.parseLong(v.substring(0, unitAt));
+                switch (v.substring(unitAt)) {
+                    case "m":
+                        return Duration.ofMinutes(n);
+                    case "h":
+                        return Duration.ofHours(n);
+                    default:
+                        return Duration.ofSeconds(n);
+                }
+            } catch (NumberFormatException e) {
+                throw new TypeConversionException(
+                        "'" + value + "' is not a duration; expected e.g. 30s, 5m or 90");
+            }
+        }
+    }
+
+    /** {@code 50%} or {@code 50}, as the fraction 0.5. */
+    static final class PercentConverter implements ITypeConverter<Double> {
+        @Override
+        public Double convert(String value) {
+            String v = value.trim();
+            try {
+                return Double.parseDouble(v.endsWith("%") ? v.substring(0, v.length() - 1) : v)
+                        / 100;
+            } catch (NumberFormatException e) {
+                throw new TypeConversionException(
+                        "'" + value + "' is not a percentage; expected e.g. 50% or 50");
+            }
+        }
     }
 
     /** {@code auto}, {@code cpu} or {@code cuda}, in any case. */

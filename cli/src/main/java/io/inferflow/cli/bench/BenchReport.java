@@ -94,7 +94,7 @@ public final class BenchReport {
         return root;
     }
 
-    private static ObjectNode machine() {
+    static ObjectNode machine() {
         ObjectNode node = MAPPER.createObjectNode();
         Runtime rt = Runtime.getRuntime();
         node.put("cores", rt.availableProcessors());

@@ -150,6 +150,19 @@ final class PredictionReader implements AutoCloseable {
                 .collect(Collectors.toList());
     }
 
+    /**
+     * Removes and returns the predictions read since the last call, so that a long run does
+     * not keep them all; a reader that is drained must not also be asked {@link #awaitCount}.
+     */
+    synchronized List<Observation> drain() {
+        if (failure != null) {
+            throw new IllegalStateException("reading predictions failed", failure);
+        }
+        List<Observation> drained = new ArrayList<>(observations);
+        observations.clear();
+        return drained;
+    }
+
     @Override
     public void close() throws InterruptedException {
         running = false;
