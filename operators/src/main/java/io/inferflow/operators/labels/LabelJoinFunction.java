@@ -28,11 +28,13 @@ import java.util.Objects;
  * Joins predictions (input 1) with labels (input 2) by event id, both keyed by {@code event_id},
  * within {@link LabelSettings#joinWindow()} of processing time, and records each joined pair in
  * its model version's {@link LabelMetrics}. Whichever side comes first waits until the other
- * comes or the window passes; after a join the event id is remembered until the window passes,
- * so a repeated label or prediction is ignored (counted as {@code labels_duplicates}) instead of
- * waiting in vain. Predictions without a label are counted per version ({@code labels_expired}),
- * labels without a prediction over all models ({@code labels_unmatched}). Each joined pair is
- * also emitted as a {@link LabelOutcome}, which the drift aggregator adds to its version's window.
+ * comes or the window passes; a second label (or prediction) for an event whose first one still
+ * waits is ignored and counted ({@code labels_duplicates}). A joined pair leaves at once, so the
+ * state holds only what waits: about the rate times the labels' delay, not times the window (a
+ * label repeated after its join waits in vain and counts as unmatched). Predictions without a
+ * label are counted per version ({@code labels_expired}), labels without a prediction over all
+ * models ({@code labels_unmatched}). Each joined pair is also emitted as a {@link LabelOutcome},
+ * which the drift aggregator adds to its version's window.
  *
  * <p><b>Bounded state.</b> The subtask holds at most {@link LabelSettings#maxPending()} event ids
  * ({@link PendingLabels}); when full, the oldest is dropped and counted ({@code labels_evicted}),
@@ -117,15 +119,14 @@ public class LabelJoinFunction
     public void processElement1(Prediction p, Context ctx, Collector<LabelOutcome> out)
             throws Exception {
         LabelJoinEntry entry = pending.get(p.getEventId());
-        if (entry != null && (entry.getJoined() || entry.getModel() != null)) {
+        if (entry != null && entry.getModel() != null) {
             duplicates.inc();
             return;
         }
         float score = p.getScores().isEmpty() ? Float.NaN : p.getScores().get(0);
         if (entry != null) {
             joined(p.getModel(), p.getModelVersion(), score, entry.getLabel(), out);
-            entry.setLabel(null);
-            entry.setJoined(true);
+            pending.remove(p.getEventId());
             return;
         }
         hold(ctx, LabelJoinEntry.newBuilder()
@@ -141,16 +142,13 @@ public class LabelJoinFunction
     public void processElement2(Label l, Context ctx, Collector<LabelOutcome> out)
             throws Exception {
         LabelJoinEntry entry = pending.get(l.getEventId());
-        if (entry != null && (entry.getJoined() || entry.getLabel() != null)) {
+        if (entry != null && entry.getLabel() != null) {
             duplicates.inc();
             return;
         }
         if (entry != null) {
             joined(entry.getModel(), entry.getModelVersion(), entry.getScore(), l.getLabel(), out);
-            entry.setModel(null);
-            entry.setModelVersion(null);
-            entry.setScore(null);
-            entry.setJoined(true);
+            pending.remove(l.getEventId());
             return;
         }
         hold(ctx, LabelJoinEntry.newBuilder()

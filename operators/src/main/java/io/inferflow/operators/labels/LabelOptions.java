@@ -38,7 +38,8 @@ public final class LabelOptions {
                     .defaultValue(LabelSettings.DEFAULT_MAX_PENDING)
                     .withDescription(
                             "The most event ids the labels join holds per subtask (waiting"
-                                    + " predictions, waiting labels, recent joins). When full,"
+                                    + " predictions and waiting labels; a joined pair leaves at"
+                                    + " once). When full,"
                                     + " the oldest is dropped and counted (labels_evicted), so"
                                     + " the join's state stays bounded whatever the rate. Size it"
                                     + " to events per second per subtask times the time labels"

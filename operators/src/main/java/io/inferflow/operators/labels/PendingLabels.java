@@ -35,6 +35,11 @@ final class PendingLabels {
         return entries.get(eventId);
     }
 
+    /** Removes the entry of {@code eventId} (its pair met). */
+    void remove(String eventId) {
+        entries.remove(eventId);
+    }
+
     /** Adds a new entry; returns the oldest one, removed to make room, or null. */
     LabelJoinEntry put(LabelJoinEntry entry) {
         LabelJoinEntry evicted = null;

@@ -90,7 +90,21 @@ class LabelJoinFunctionTest {
     }
 
     @Test
-    void ignoresARepeatedLabelAfterTheJoin() throws Exception {
+    void countsASecondLabelWhileTheFirstWaitsAsDuplicate() throws Exception {
+        try (var harness = open()) {
+            harness.processElement2(label("e1", 1.0), 0L);
+            harness.processElement2(label("e1", 0.0), 0L);
+            harness.processElement1(prediction("e1", "fraud", 3, 0.9f), 0L);
+
+            assertEquals(1, join(harness).metrics("fraud", 3L).labeled());
+            assertEquals(1, join(harness).metrics("fraud", 3L).correct(), "the first label counts");
+            assertEquals(1, join(harness).duplicates());
+            assertEquals(0, join(harness).pending(), "a joined pair leaves the state at once");
+        }
+    }
+
+    @Test
+    void aLabelRepeatedAfterItsJoinWaitsInVainAndCountsUnmatched() throws Exception {
         try (var harness = open()) {
             harness.processElement1(prediction("e1", "fraud", 3, 0.9f), 0L);
             harness.processElement2(label("e1", 1.0), 0L);
@@ -98,8 +112,8 @@ class LabelJoinFunctionTest {
             harness.setProcessingTime(120_000);
 
             assertEquals(1, join(harness).metrics("fraud", 3L).labeled());
-            assertEquals(1, join(harness).duplicates());
-            assertEquals(0, join(harness).unmatched());
+            assertEquals(1, join(harness).unmatched());
+            assertEquals(0, join(harness).pending());
         }
     }
 
@@ -132,8 +146,9 @@ class LabelJoinFunctionTest {
             harness.processElement2(label("e999", 1.0), 0L);
             harness.processElement2(label("e0", 1.0), 0L);
             assertEquals(1, join(harness).metrics("fraud", 3L).labeled());
-            assertEquals(100, join(harness).pending(), "e0's label waits, evicting e900");
-            assertEquals(901, join(harness).evicted());
+            assertEquals(100, join(harness).pending(),
+                    "e999 left with its join; e0's label waits in its place");
+            assertEquals(900, join(harness).evicted());
         }
     }
 
