@@ -1,5 +1,6 @@
 package io.inferflow.cli.bench;
 
+import io.inferflow.cli.local.FlinkJobsProbe;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -93,7 +94,7 @@ public final class SoakChart {
     private static Long checkpointBytes(SoakSample sample, String jobId) {
         return sample.jobs().stream()
                 .filter(j -> j.id().equals(jobId))
-                .map(SoakSample.Job::checkpointBytes)
+                .map(FlinkJobsProbe.Job::checkpointBytes)
                 .findFirst()
                 .orElse(null);
     }

@@ -1,5 +1,6 @@
 package io.inferflow.cli.bench;
 
+import io.inferflow.cli.local.FlinkJobsProbe;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -50,7 +51,7 @@ public final class SoakCheck {
         long failed = 0;
         boolean seen = false;
         for (SoakSample s : samples) {
-            Optional<SoakSample.Job> job = job(s, id);
+            Optional<FlinkJobsProbe.Job> job = job(s, id);
             if (job.isEmpty()) {
                 if (seen && firstNotRunning == null) {
                     firstNotRunning = s;
@@ -59,7 +60,7 @@ public final class SoakCheck {
                 continue;
             }
             seen = true;
-            SoakSample.Job j = job.get();
+            FlinkJobsProbe.Job j = job.get();
             if (j.restarts() > restarts) {
                 firstRestart = firstRestart == null ? s : firstRestart;
                 restarts = j.restarts();
@@ -91,7 +92,7 @@ public final class SoakCheck {
     private static Optional<String> stateGrowth(
             String id, String name, SoakSample baseline, List<SoakSample> after,
             SoakThresholds thresholds) {
-        Optional<SoakSample.Job> base = job(baseline, id);
+        Optional<FlinkJobsProbe.Job> base = job(baseline, id);
         if (base.isEmpty()) {
             return Optional.empty(); // started after warm-up: no baseline to hold it to
         }
@@ -103,7 +104,7 @@ public final class SoakCheck {
         SoakSample worst = null;
         long worstBytes = baseBytes;
         for (SoakSample s : after) {
-            Long bytes = job(s, id).map(SoakSample.Job::checkpointBytes).orElse(null);
+            Long bytes = job(s, id).map(FlinkJobsProbe.Job::checkpointBytes).orElse(null);
             if (bytes != null && bytes > worstBytes) {
                 worst = s;
                 worstBytes = bytes;
@@ -149,7 +150,7 @@ public final class SoakCheck {
                 worst.eventsPerSecond()));
     }
 
-    private static Optional<SoakSample.Job> job(SoakSample sample, String id) {
+    private static Optional<FlinkJobsProbe.Job> job(SoakSample sample, String id) {
         return sample.jobs().stream().filter(j -> j.id().equals(id)).findFirst();
     }
 

@@ -1,5 +1,6 @@
 package io.inferflow.cli.bench;
 
+import io.inferflow.cli.local.FlinkJobsProbe;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -69,7 +70,7 @@ public final class SoakReport {
         node.put("heap_used_bytes", s.heapUsedBytes());
         node.put("rss_bytes", s.rssBytes());
         ArrayNode jobs = node.putArray("jobs");
-        for (SoakSample.Job j : s.jobs()) {
+        for (FlinkJobsProbe.Job j : s.jobs()) {
             ObjectNode job = jobs.addObject();
             job.put("id", j.id());
             job.put("name", j.name());

@@ -1,5 +1,6 @@
 package io.inferflow.cli.bench;
 
+import io.inferflow.cli.local.FlinkJobsProbe;
 import io.inferflow.cli.local.LocalMode;
 import io.inferflow.cli.local.LocalSettings;
 import io.inferflow.jobs.JobOptions;
@@ -102,7 +103,7 @@ public final class SoakRun {
                         : LatencySummary.of(predictions.stream()
                                 .mapToDouble(o -> o.readAt() - o.eventTime())
                                 .toArray());
-        List<SoakSample.Job> jobs;
+        List<FlinkJobsProbe.Job> jobs;
         try {
             jobs = probe.jobs();
         } catch (IOException e) {

@@ -1,5 +1,7 @@
 package io.inferflow.cli.bench;
 
+import io.inferflow.cli.local.FlinkJobsProbe;
+
 import java.util.List;
 
 /**
@@ -15,26 +17,11 @@ public record SoakSample(
         double eventsPerSecond,
         double predictionsPerSecond,
         LatencySummary visible,
-        List<Job> jobs,
+        List<FlinkJobsProbe.Job> jobs,
         long heapUsedBytes,
         long rssBytes) {
 
     public SoakSample {
         jobs = List.copyOf(jobs);
     }
-
-    /**
-     * One Flink job at the time of a sample.
-     *
-     * @param checkpointBytes size of the latest completed checkpoint; null before the first
-     * @param checkpointMillis end-to-end duration of that checkpoint; null before the first
-     */
-    public record Job(
-            String id,
-            String name,
-            String state,
-            Long checkpointBytes,
-            Long checkpointMillis,
-            long failedCheckpoints,
-            long restarts) {}
 }

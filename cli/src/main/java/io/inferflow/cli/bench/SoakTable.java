@@ -1,5 +1,6 @@
 package io.inferflow.cli.bench;
 
+import io.inferflow.cli.local.FlinkJobsProbe;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
@@ -33,7 +34,7 @@ final class SoakTable {
         return String.format(Locale.ROOT, "%,.0f", v);
     }
 
-    private static String job(SoakSample.Job j) {
+    private static String job(FlinkJobsProbe.Job j) {
         return String.format(Locale.ROOT, "%s %s %s %s, failed %d, restarts %s",
                 j.name(), j.state(),
                 j.checkpointBytes() == null ? "-" : bytes(j.checkpointBytes()),

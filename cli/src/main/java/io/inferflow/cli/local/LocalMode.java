@@ -119,7 +119,6 @@ public final class LocalMode implements AutoCloseable {
                                 .build());
         cluster.start();
         resources.add(cluster);
-        String restUrl = "http://localhost:" + cluster.getRestAddress().get().getPort();
 
         ModelSetup setup = ModelSetup.resolve(conf);
         StreamExecutionEnvironment env = submitter(conf, cluster);
@@ -145,8 +144,8 @@ public final class LocalMode implements AutoCloseable {
                         conf.get(JobOptions.DRIFT_TOPIC),
                         models.stream().map(LocalModel::toString).collect(Collectors.joining(", ")),
                         settings.statusEvery(),
-                        new JobHealth(restUrl, Map.of(
-                                JOB_NAME, "inference", EVALUATION_JOB_NAME, "evaluation")),
+                        new FlinkJobsProbe(cluster.getRestAddress().get().getPort()),
+                        Map.of(JOB_NAME, "inference", EVALUATION_JOB_NAME, "evaluation"),
                         out);
         thread("status", status);
 

@@ -14,6 +14,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
@@ -44,7 +45,9 @@ final class StatusReporter implements Runnable, AutoCloseable {
     private final String driftTopic;
     private final AvroJson avro;
     private final Duration every;
-    private final JobHealth health;
+    private final FlinkJobsProbe jobs;
+    /** Job name to the name the line uses. */
+    private final Map<String, String> jobNames;
     private final PrintStream out;
     private final String models;
     private final long startMillis = System.currentTimeMillis();
@@ -69,9 +72,11 @@ final class StatusReporter implements Runnable, AutoCloseable {
             String driftTopic,
             String models,
             Duration every,
-            JobHealth health,
+            FlinkJobsProbe jobs,
+            Map<String, String> jobNames,
             PrintStream out) {
-        this.health = health;
+        this.jobs = jobs;
+        this.jobNames = Map.copyOf(jobNames);
         this.bootstrap = bootstrap;
         this.featuresTopic = featuresTopic;
         this.predictionsTopic = predictionsTopic;
@@ -267,7 +272,27 @@ final class StatusReporter implements Runnable, AutoCloseable {
                 "[%02d:%02d] events in %,d | predictions %,d | dead letters %,d%s | %,.0f ev/s"
                         + " | %s | models: %s%s | jobs: %s",
                 secs / 60, secs % 60, eventsIn, predictions, deadLetters, reasons, rate, latency,
-                served, drifts, health.summary());
+                served, drifts, jobs());
+    }
+
+    /** {@code inference RUNNING, evaluation RESTARTING (3 restarts)}, or why it is unknown. */
+    private String jobs() {
+        try {
+            List<String> states = new ArrayList<>();
+            for (FlinkJobsProbe.Job job : jobs.jobs()) {
+                String name = jobNames.get(job.name());
+                if (name != null && !job.state().equals("CANCELED")
+                        && !job.state().equals("FINISHED")) {
+                    states.add(job.describe(name));
+                }
+            }
+            return states.isEmpty() ? "none running" : String.join(", ", states);
+        } catch (IOException e) {
+            return "unknown (" + e.getMessage() + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "unknown";
+        }
     }
 
     static long percentile(long[] sorted, double q) {

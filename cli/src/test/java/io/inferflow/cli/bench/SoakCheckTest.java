@@ -1,5 +1,6 @@
 package io.inferflow.cli.bench;
 
+import io.inferflow.cli.local.FlinkJobsProbe;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -18,19 +19,19 @@ class SoakCheckTest {
     private static final SoakThresholds THRESHOLDS =
             new SoakThresholds(RATE, 2, Duration.ofSeconds(60), 0.5, 0.1, 0.9);
 
-    private static SoakSample.Job job(String state, Long bytes, long failed, long restarts) {
-        return new SoakSample.Job("a1", "inferflow-local", state, bytes, 40L, failed, restarts);
+    private static FlinkJobsProbe.Job job(String state, Long bytes, long failed, long restarts) {
+        return new FlinkJobsProbe.Job("a1", "inferflow-local", state, bytes, 40L, failed, restarts);
     }
 
-    private static SoakSample.Job healthy() {
+    private static FlinkJobsProbe.Job healthy() {
         return job("RUNNING", 20_000L, 0, 0);
     }
 
-    private static SoakSample sample(int k, double predictions, long rss, SoakSample.Job... jobs) {
+    private static SoakSample sample(int k, double predictions, long rss, FlinkJobsProbe.Job... jobs) {
         return new SoakSample(30.0 * k, RATE, predictions, VISIBLE, List.of(jobs), 300 * MB, rss);
     }
 
-    private static SoakSample sample(int k, SoakSample.Job... jobs) {
+    private static SoakSample sample(int k, FlinkJobsProbe.Job... jobs) {
         return sample(k, RATE, 800 * MB, jobs);
     }
 
@@ -153,8 +154,8 @@ class SoakCheckTest {
 
     @Test
     void reportsEveryBrokenRuleOfEveryJob() {
-        SoakSample.Job evaluation =
-                new SoakSample.Job("b2", "inferflow-local-evaluation", "RUNNING", 1_000L, 9L,
+        FlinkJobsProbe.Job evaluation =
+                new FlinkJobsProbe.Job("b2", "inferflow-local-evaluation", "RUNNING", 1_000L, 9L,
                         2, 0);
         List<SoakSample> samples = healthyRunWith(6, sample(6, 10, 900 * MB, healthy(),
                 evaluation));

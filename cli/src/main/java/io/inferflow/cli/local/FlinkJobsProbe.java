@@ -1,4 +1,4 @@
-package io.inferflow.cli.bench;
+package io.inferflow.cli.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,9 +10,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,8 +26,41 @@ import java.util.concurrent.TimeUnit;
  * {@code latest.failed} empty (only a triggered checkpoint that failed fills it), so the
  * failures seen until then are set aside only while it is empty.
  * {@link #awaitFirstCheckpoints} polls until every job has completed a checkpoint.
+ *
+ * <p>Local mode's status line and the soak check ({@code pipeline bench --soak}) read it.
  */
-final class FlinkJobsProbe {
+public final class FlinkJobsProbe {
+
+    /**
+     * One Flink job as the REST API reports it.
+     *
+     * @param checkpointBytes size of the latest completed checkpoint; null before the first
+     * @param checkpointMillis end-to-end duration of that checkpoint; null before the first
+     * @param restarts -1 while the REST API has not fetched the metric yet
+     */
+    public record Job(
+            String id,
+            String name,
+            String state,
+            Long checkpointBytes,
+            Long checkpointMillis,
+            long failedCheckpoints,
+            long restarts) {
+
+        /** {@code NAME RUNNING}, with restarts and failed checkpoints when there are any. */
+        public String describe(String shortName) {
+            List<String> trouble = new ArrayList<>();
+            if (restarts > 0) {
+                trouble.add(restarts + (restarts == 1 ? " restart" : " restarts"));
+            }
+            if (failedCheckpoints > 0) {
+                trouble.add(failedCheckpoints + " failed checkpoint"
+                        + (failedCheckpoints == 1 ? "" : "s"));
+            }
+            return shortName + " " + state
+                    + (trouble.isEmpty() ? "" : " (" + String.join(", ", trouble) + ")");
+        }
+    }
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -35,15 +68,15 @@ final class FlinkJobsProbe {
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String base;
     /** Per job id: checkpoints counted as failed before its first completed one. */
-    private final Map<String, Long> startupFailures = new HashMap<>();
+    private final Map<String, Long> startupFailures = new ConcurrentHashMap<>();
 
-    FlinkJobsProbe(int webPort) {
+    public FlinkJobsProbe(int webPort) {
         this.base = "http://localhost:" + webPort;
     }
 
     /** The jobs the cluster knows, in the order of the overview. */
-    List<SoakSample.Job> jobs() throws IOException, InterruptedException {
-        List<SoakSample.Job> jobs = new ArrayList<>();
+    public List<Job> jobs() throws IOException, InterruptedException {
+        List<Job> jobs = new ArrayList<>();
         for (JsonNode job : get("/jobs/overview").path("jobs")) {
             String id = job.path("jid").asText();
             JsonNode checkpoints = get("/jobs/" + id + "/checkpoints");
@@ -54,7 +87,7 @@ final class FlinkJobsProbe {
                     && triggerFailuresOnly) {
                 startupFailures.put(id, failed);
             }
-            jobs.add(new SoakSample.Job(
+            jobs.add(new Job(
                     id,
                     job.path("name").asText(),
                     job.path("state").asText(),
@@ -70,10 +103,10 @@ final class FlinkJobsProbe {
      * Polls every half second until there is a job and every job has completed a checkpoint,
      * at most {@code timeout}; returns whether they have.
      */
-    boolean awaitFirstCheckpoints(Duration timeout) throws IOException, InterruptedException {
+    public boolean awaitFirstCheckpoints(Duration timeout) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            List<SoakSample.Job> jobs = jobs();
+            List<Job> jobs = jobs();
             if (!jobs.isEmpty() && jobs.stream().allMatch(j -> j.checkpointBytes() != null)) {
                 return true;
             }
