@@ -144,7 +144,14 @@ class ConfigFilesTest(unittest.TestCase):
                 if doc["kind"] == "FlinkDeployment":
                     self.assertEqual(doc["apiVersion"], "flink.apache.org/v1beta1")
                     self.assertEqual(doc["spec"]["flinkVersion"], "v2_2")
-        self.assertEqual(kinds.count("FlinkDeployment"), 2)
+                    job = doc["spec"]["job"]
+                    self.assertEqual(job["jarURI"], "local:///opt/flink/usrlib/inferflow-job.jar")
+                    if path.name == "flinkdeployment-evaluation.yaml":
+                        self.assertIn("--evaluation", job["args"])
+                    else:
+                        self.assertNotIn("--evaluation", job["args"])
+        # CPU and GPU inference jobs, and the evaluation job beside either.
+        self.assertEqual(kinds.count("FlinkDeployment"), 3)
 
 
 if __name__ == "__main__":
