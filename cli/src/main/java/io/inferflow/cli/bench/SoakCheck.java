@@ -89,6 +89,9 @@ public final class SoakCheck {
         return failures;
     }
 
+    /** State growth under this many bytes is noise, whatever the percentage. */
+    static final long STATE_FLOOR_BYTES = 1L << 20;
+
     private static Optional<String> stateGrowth(
             String id, String name, SoakSample baseline, List<SoakSample> after,
             SoakThresholds thresholds) {
@@ -110,14 +113,19 @@ public final class SoakCheck {
                 worstBytes = bytes;
             }
         }
-        if (worst == null || worstBytes <= baseBytes * (1 + thresholds.stateMargin())) {
+        // A small state swings by what is in flight at the barrier (labels waiting for their
+        // predictions): growth counts only beyond the margin and beyond STATE_FLOOR_BYTES.
+        if (worst == null
+                || worstBytes <= baseBytes * (1 + thresholds.stateMargin())
+                || worstBytes - baseBytes <= STATE_FLOOR_BYTES) {
             return Optional.empty();
         }
         return Optional.of(String.format(Locale.ROOT, "job '%s' checkpoint state grew from %s at"
-                        + " the end of warm-up (%s) to %s at %s (+%s, limit +%s)",
+                        + " the end of warm-up (%s) to %s at %s (+%s, limit +%s and %s)",
                 name, SoakTable.bytes(baseBytes), at(baseline), SoakTable.bytes(worstBytes),
                 at(worst), growth(baseBytes, worstBytes),
-                SoakThresholds.percent(thresholds.stateMargin())));
+                SoakThresholds.percent(thresholds.stateMargin()),
+                SoakTable.bytes(STATE_FLOOR_BYTES)));
     }
 
     private static Optional<String> rssGrowth(
