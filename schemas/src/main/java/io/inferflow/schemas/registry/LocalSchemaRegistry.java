@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.BindException;
@@ -19,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLParameters;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaParseException;
 import org.slf4j.Logger;
@@ -34,6 +38,21 @@ import org.slf4j.LoggerFactory;
  *     var client = new SchemaRegistryClient(registry.url());
  * }
  * }</pre>
+ *
+ * <p>It can be secured like a production registry, with HTTP basic or bearer authentication,
+ * HTTPS and client certificates (see {@link LocalRegistrySecurity}):
+ *
+ * <pre>{@code
+ * LocalCertificates certs = LocalCertificates.create(dir);
+ * try (LocalSchemaRegistry registry = LocalSchemaRegistry.start("localhost", 0,
+ *         LocalRegistrySecurity.none().withUser("alice", "secret").withTls(certs))) {
+ *     var client = new SchemaRegistryClient(RegistrySettings.fromProperties(registry.url(),
+ *             Map.of("basic.auth.user.info", "alice:secret",
+ *                     "schema.registry.ssl.truststore.location", certs.truststoreP12().toString(),
+ *                     "schema.registry.ssl.truststore.password", certs.password(),
+ *                     "schema.registry.ssl.truststore.type", "PKCS12")));
+ * }
+ * }</pre>
  */
 public final class LocalSchemaRegistry implements AutoCloseable {
 
@@ -43,30 +62,70 @@ public final class LocalSchemaRegistry implements AutoCloseable {
     private static final Set<String> CONTENT_TYPES = Set.of(SchemaRegistryClient.CONTENT_TYPE,
             "application/vnd.schemaregistry+json", "application/json");
     private static final int THREADS = 4;
+    private static final String REALM = "inferflow";
 
     private final HttpServer server;
     private final ExecutorService executor;
     private final String url;
+    private final LocalRegistrySecurity security;
     private final InMemorySchemaStore store = new InMemorySchemaStore();
     private final AtomicLong requests = new AtomicLong();
 
-    private LocalSchemaRegistry(HttpServer server, ExecutorService executor, String host) {
+    private LocalSchemaRegistry(HttpServer server, ExecutorService executor, String host,
+            LocalRegistrySecurity security) {
         this.server = server;
         this.executor = executor;
+        this.security = security;
         String urlHost = host.equals("0.0.0.0") || host.equals("::") ? "localhost" : host;
-        this.url = "http://" + (urlHost.contains(":") ? "[" + urlHost + "]" : urlHost) + ":"
+        this.url = (security.tls() ? "https://" : "http://")
+                + (urlHost.contains(":") ? "[" + urlHost + "]" : urlHost) + ":"
                 + server.getAddress().getPort();
     }
 
     /**
-     * Starts a registry listening on {@code host:port}; port 0 picks a free port.
+     * Starts a registry listening on {@code host:port}; port 0 picks a free port. Plain HTTP,
+     * no authentication.
      *
      * @throws BindException when the port is already in use
      */
     public static LocalSchemaRegistry start(String host, int port) throws IOException {
+        return start(host, port, LocalRegistrySecurity.none());
+    }
+
+    /**
+     * Starts a registry listening on {@code host:port} (port 0 picks a free port), secured as
+     * {@code security} says: HTTPS when it has a TLS context, credentials required when it has
+     * users or tokens.
+     *
+     * @throws BindException when the port is already in use
+     * @throws IllegalArgumentException when a client certificate is required without TLS
+     */
+    public static LocalSchemaRegistry start(String host, int port, LocalRegistrySecurity security)
+            throws IOException {
+        if (security == null) {
+            throw new IllegalArgumentException("security is null; use LocalRegistrySecurity.none()");
+        }
+        if (security.needClientCertificate() && !security.tls()) {
+            throw new IllegalArgumentException("a client certificate can only be required with"
+                    + " TLS: add withTls(...) to " + security);
+        }
         HttpServer server;
         try {
-            server = HttpServer.create(new InetSocketAddress(host, port), 0);
+            if (security.tls()) {
+                HttpsServer https = HttpsServer.create(new InetSocketAddress(host, port), 0);
+                boolean needClientAuth = security.needClientCertificate();
+                https.setHttpsConfigurator(new HttpsConfigurator(security.sslContext()) {
+                    @Override
+                    public void configure(HttpsParameters params) {
+                        SSLParameters parameters = getSSLContext().getDefaultSSLParameters();
+                        parameters.setNeedClientAuth(needClientAuth);
+                        params.setSSLParameters(parameters);
+                    }
+                });
+                server = https;
+            } else {
+                server = HttpServer.create(new InetSocketAddress(host, port), 0);
+            }
         } catch (BindException e) {
             BindException inUse = new BindException("Cannot start the local schema registry: port "
                     + port + " is already in use on " + host + " (" + e.getMessage()
@@ -81,15 +140,19 @@ public final class LocalSchemaRegistry implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        LocalSchemaRegistry registry = new LocalSchemaRegistry(server, executor, host);
+        LocalSchemaRegistry registry = new LocalSchemaRegistry(server, executor, host, security);
         server.createContext("/", registry::handle);
         server.setExecutor(executor);
         server.start();
-        LOG.info("Local schema registry listening on {}", registry.url);
+        if (security == LocalRegistrySecurity.none()) {
+            LOG.info("Local schema registry listening on {}", registry.url);
+        } else {
+            LOG.info("Local schema registry listening on {}, {}", registry.url, security);
+        }
         return registry;
     }
 
-    /** The base URL, e.g. {@code http://localhost:8085}. */
+    /** The base URL, e.g. {@code http://localhost:8085}; {@code https://...} with TLS. */
     public String url() {
         return url;
     }
@@ -115,6 +178,7 @@ public final class LocalSchemaRegistry implements AutoCloseable {
         String method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
         try {
             try {
+                authorize(exchange, method);
                 checkContentType(exchange, method);
                 Object answer = route(method, segments(exchange), exchange);
                 respond(exchange, 200, answer instanceof String text ? text
@@ -136,6 +200,35 @@ public final class LocalSchemaRegistry implements AutoCloseable {
         } finally {
             exchange.close();
         }
+    }
+
+    /**
+     * Lets the request through when no credentials are required or the caller's are right and
+     * allow the request; answers 401 or 403 otherwise.
+     */
+    private void authorize(HttpExchange exchange, String method) throws RegistryError {
+        if (!security.requiresAuthentication()) {
+            return;
+        }
+        LocalRegistrySecurity.Principal principal =
+                security.authenticate(exchange.getRequestHeaders().getFirst("Authorization"));
+        if (principal == null) {
+            exchange.getResponseHeaders().add("WWW-Authenticate", "Basic realm=\"" + REALM + "\"");
+            throw new RegistryError(401, "Unauthorized");
+        }
+        if (!principal.mayWrite() && isWrite(method, segments(exchange))) {
+            throw new RegistryError(40301, "User " + principal.name() + " is denied operation"
+                    + " Write on " + exchange.getRequestURI().getRawPath());
+        }
+    }
+
+    /** Registering, deleting and changing the configuration; lookups are reads. */
+    private static boolean isWrite(String method, List<String> path) {
+        if (method.equals("DELETE") || method.equals("PUT")) {
+            return true;
+        }
+        return method.equals("POST") && path.size() == 3 && path.get(0).equals("subjects")
+                && path.get(2).equals("versions");
     }
 
     private Object route(String method, List<String> path, HttpExchange exchange)

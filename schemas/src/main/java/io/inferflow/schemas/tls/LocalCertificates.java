@@ -15,6 +15,9 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * A throw-away certificate authority and the key stores a secured local stack needs, made with the
@@ -96,6 +99,27 @@ public record LocalCertificates(Path dir, String password) {
             store.load(in, password.toCharArray());
         }
         return store;
+    }
+
+    /**
+     * A server-side TLS context: {@link #serverP12()} as key store (the certificate for {@code
+     * localhost} and {@code 127.0.0.1}), {@link #truststoreP12()} as trust store, so that client
+     * certificates the CA signed are trusted (mutual TLS).
+     */
+    public SSLContext serverSslContext() throws IOException {
+        try {
+            KeyManagerFactory keys =
+                    KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            keys.init(load(serverP12()), password.toCharArray());
+            TrustManagerFactory trust =
+                    TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(load(truststoreP12()));
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(keys.getKeyManagers(), trust.getTrustManagers(), null);
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot make a server TLS context from " + serverP12(), e);
+        }
     }
 
     private void generate() throws IOException {
