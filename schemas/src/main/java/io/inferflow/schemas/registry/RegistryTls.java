@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyStore;
+import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.Certificate;
@@ -22,6 +23,7 @@ import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.KeyManager;
@@ -30,7 +32,9 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509ExtendedTrustManager;
+import javax.net.ssl.X509KeyManager;
 import javax.net.ssl.X509TrustManager;
 
 /**
@@ -66,6 +70,15 @@ final class RegistryTls {
      * @param verifyHostname false to accept a trusted certificate issued for another host
      */
     static SSLContext context(Store trust, Store key, boolean verifyHostname) {
+        return context(trust, key, verifyHostname, null);
+    }
+
+    /**
+     * Like {@link #context(Store, Store, boolean)}, but {@code certificateRequested} is set when
+     * a server asks for the client's certificate (whether or not there is one to give).
+     */
+    static SSLContext context(Store trust, Store key, boolean verifyHostname,
+            AtomicBoolean certificateRequested) {
         try {
             TrustManagerFactory tmf =
                     TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
@@ -81,6 +94,16 @@ final class RegistryTls {
                         KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
                 kmf.init(store, key.type().equals(PEM) ? PEM_STORE_PASSWORD : key.keyPassword());
                 keyManagers = kmf.getKeyManagers();
+            }
+            if (certificateRequested != null) {
+                X509KeyManager delegate = null;
+                for (KeyManager manager : keyManagers == null ? new KeyManager[0] : keyManagers) {
+                    if (manager instanceof X509KeyManager x509) {
+                        delegate = x509;
+                    }
+                }
+                keyManagers = new KeyManager[] {
+                        new RecordingKeyManager(delegate, certificateRequested)};
             }
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(keyManagers, trustManagers, null);
@@ -300,6 +323,59 @@ final class RegistryTls {
             }
         }
         return wrapped;
+    }
+
+    /** Notes that the server asked for a client certificate; gives the delegate's, if any. */
+    private static final class RecordingKeyManager extends X509ExtendedKeyManager {
+
+        private final X509KeyManager delegate;
+        private final AtomicBoolean requested;
+
+        RecordingKeyManager(X509KeyManager delegate, AtomicBoolean requested) {
+            this.delegate = delegate;
+            this.requested = requested;
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+            requested.set(true);
+            return delegate == null ? null : delegate.chooseClientAlias(keyType, issuers, socket);
+        }
+
+        @Override
+        public String chooseEngineClientAlias(String[] keyType, Principal[] issuers,
+                SSLEngine engine) {
+            requested.set(true);
+            if (delegate instanceof X509ExtendedKeyManager extended) {
+                return extended.chooseEngineClientAlias(keyType, issuers, engine);
+            }
+            return delegate == null ? null : delegate.chooseClientAlias(keyType, issuers, null);
+        }
+
+        @Override
+        public String[] getClientAliases(String keyType, Principal[] issuers) {
+            return delegate == null ? null : delegate.getClientAliases(keyType, issuers);
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(String alias) {
+            return delegate == null ? null : delegate.getCertificateChain(alias);
+        }
+
+        @Override
+        public PrivateKey getPrivateKey(String alias) {
+            return delegate == null ? null : delegate.getPrivateKey(alias);
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, Principal[] issuers) {
+            return null;
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+            return null;
+        }
     }
 
     /** Verifies the chain without the endpoint identification that the engine asks for. */

@@ -19,6 +19,21 @@ public class SchemaRegistryException extends IOException {
     public static final int INCOMPATIBLE_SCHEMA = 409;
     /** The schema does not parse (or is not Avro where Avro was expected). */
     public static final int INVALID_SCHEMA = 42201;
+    /**
+     * The registry refused the credentials, or wants some and none are configured (HTTP 401);
+     * the {@link #errorCode()} of every 401 answer, whatever the registry's body says.
+     */
+    public static final int UNAUTHORIZED = 401;
+    /**
+     * The registry knows the credentials but does not allow them this request (HTTP 403); the
+     * {@link #errorCode()} of every 403 answer.
+     */
+    public static final int FORBIDDEN = 403;
+    /**
+     * TLS with the registry failed: its certificate is not trusted or not for its host, or it
+     * wants a client certificate or refused ours. A configuration fault, not retried.
+     */
+    public static final int TLS_FAILED = -2;
     /** The registry could not be reached or did not answer. */
     public static final int UNREACHABLE = -1;
 

@@ -304,9 +304,9 @@ class RegistrySettingsTest {
     @Test
     void everyStoreTypeLoads() {
         for (Map<String, String> tls : java.util.List.of(
-                tls(certs.truststoreP12(), "PKCS12", certs.clientP12(), "PKCS12"),
-                tls(certs.truststoreJks(), "JKS", certs.clientJks(), "JKS"),
-                tls(certs.caPem(), "PEM", certs.clientPem(), "PEM"))) {
+                tls(certs, certs.truststoreP12(), "PKCS12", certs.clientP12(), "PKCS12"),
+                tls(certs, certs.truststoreJks(), "JKS", certs.clientJks(), "JKS"),
+                tls(certs, certs.caPem(), "PEM", certs.clientPem(), "PEM"))) {
             RegistrySettings settings = RegistrySettings.fromProperties(URL, tls);
             assertTrue(settings.resolve().sslContext() != null, settings.toString());
             assertFalse(settings.toString().contains(certs.password()), settings.toString());
@@ -432,7 +432,7 @@ class RegistrySettingsTest {
     void toStringAndMessagesNeverHoldSecrets() {
         Map<String, String> props = new HashMap<>();
         props.put("basic.auth.user.info", "alice:" + SECRET);
-        props.putAll(tls(certs.truststoreP12(), "PKCS12", certs.clientP12(), "PKCS12"));
+        props.putAll(tls(certs, certs.truststoreP12(), "PKCS12", certs.clientP12(), "PKCS12"));
         props.put("schema.registry.ssl.key.password", certs.password());
         RegistrySettings settings = RegistrySettings.fromProperties(URL, props);
         String text = settings.toString();
@@ -463,8 +463,8 @@ class RegistrySettingsTest {
                 Map.of("basic.auth.user.info", "alice:y")));
     }
 
-    static Map<String, String> tls(Path truststore, String trustType, Path keystore,
-            String keyType) {
+    static Map<String, String> tls(LocalCertificates certs, Path truststore, String trustType,
+            Path keystore, String keyType) {
         Map<String, String> props = new HashMap<>();
         props.put("schema.registry.ssl.truststore.location", truststore.toString());
         props.put("schema.registry.ssl.truststore.type", trustType);

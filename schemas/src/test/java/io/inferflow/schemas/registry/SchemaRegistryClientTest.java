@@ -4,7 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -51,18 +56,78 @@ class SchemaRegistryClientTest extends SchemaRegistryClientContract {
     }
 
     @Test
-    void unreachableRegistryIsASchemaRegistryExceptionWithoutStatus() throws Exception {
+    void unreachableRegistryIsRetriedThenASchemaRegistryExceptionWithoutStatus()
+            throws Exception {
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
         SchemaRegistryClient client = new SchemaRegistryClient("http://127.0.0.1:" + port);
+        long start = System.nanoTime();
         SchemaRegistryException e =
                 assertThrows(SchemaRegistryException.class, () -> client.getById(1));
+        long millis = (System.nanoTime() - start) / 1_000_000;
         assertEquals(-1, e.httpStatus());
-        assertEquals(-1, e.errorCode());
+        assertEquals(SchemaRegistryException.UNREACHABLE, e.errorCode());
         assertTrue(e.getMessage().contains("http://127.0.0.1:" + port + "/schemas/ids/1"),
                 e.getMessage());
+        assertTrue(e.getMessage().contains("cannot be reached (4 attempts)"), e.getMessage());
+        // Backoff 250 + 500 + 1000 ms; not asserted strictly, but it did wait.
+        assertTrue(millis >= 250, "gave up after " + millis + " ms");
+        assertTrue(millis < 30_000, "took " + millis + " ms");
+    }
+
+    @Test
+    void serverErrorsAreRetriedAndClientErrorsAreNot() throws Exception {
+        AtomicInteger requests = new AtomicInteger();
+        AtomicInteger failures = new AtomicInteger(2);
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", exchange -> {
+            requests.incrementAndGet();
+            String path = exchange.getRequestURI().getPath();
+            int status;
+            String body;
+            if (path.equals("/schemas/ids/1") && failures.getAndDecrement() > 0) {
+                status = 503;
+                body = "{\"error_code\":50301,\"message\":\"leader not elected\"}";
+            } else if (path.equals("/schemas/ids/1")) {
+                status = 200;
+                body = "{\"schema\":" + new ObjectMapper().writeValueAsString(V1.toString())
+                        + "}";
+            } else if (path.equals("/schemas/ids/2")) {
+                status = 500;
+                body = "{\"error_code\":50001,\"message\":\"store down\"}";
+            } else {
+                status = 404;
+                body = "{\"error_code\":40403,\"message\":\"Schema not found\"}";
+            }
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(status, bytes.length);
+            exchange.getResponseBody().write(bytes);
+            exchange.close();
+        });
+        server.start();
+        try {
+            SchemaRegistryClient client =
+                    new SchemaRegistryClient("http://127.0.0.1:" + server.getAddress().getPort());
+            assertEquals(V1, client.getById(1));
+            assertEquals(3, requests.get(), "two 503s, then the answer");
+
+            requests.set(0);
+            SchemaRegistryException down =
+                    assertThrows(SchemaRegistryException.class, () -> client.getById(2));
+            assertEquals(500, down.httpStatus());
+            assertEquals(50001, down.errorCode());
+            assertEquals(4, requests.get(), "a 5xx is tried 4 times in all");
+
+            requests.set(0);
+            SchemaRegistryException unknown =
+                    assertThrows(SchemaRegistryException.class, () -> client.getById(3));
+            assertEquals(SchemaRegistryException.SCHEMA_NOT_FOUND, unknown.errorCode());
+            assertEquals(1, requests.get(), "a 4xx is not retried");
+        } finally {
+            server.stop(0);
+        }
     }
 
     @Test
@@ -82,5 +147,7 @@ class SchemaRegistryClientTest extends SchemaRegistryClientContract {
                 + " URL", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new SchemaRegistryClient(" "));
         assertEquals("http://h:1/api", new SchemaRegistryClient("http://h:1/api//").baseUrl());
+        assertEquals("https://h:1/api",
+                new SchemaRegistryClient("https://user:secret@h:1/api").baseUrl());
     }
 }
