@@ -1,6 +1,6 @@
 package io.inferflow.operators.serde;
 
-import io.inferflow.schemas.registry.SchemaRegistryClient;
+import io.inferflow.schemas.registry.RegistrySettings;
 import io.inferflow.schemas.registry.SchemaRegistryException;
 import io.inferflow.schemas.wire.ConfluentWireFormat;
 import io.inferflow.schemas.wire.DecodeException;
@@ -30,9 +30,18 @@ public final class ConfluentDecoder<T extends SpecificRecord> implements Seriali
     private final DeserializationSchema<T> deserializer;
 
     public ConfluentDecoder(Class<T> type, String registryUrl) {
+        this(type, RegistrySettings.of(registryUrl));
+    }
+
+    /**
+     * A decoder fetching writer schemas from the registry {@code registry} describes
+     * (authentication, TLS); a registry that refuses the credentials is an {@link IOException}
+     * too ({@link SchemaRegistryException#UNAUTHORIZED}), not a dead letter.
+     */
+    public ConfluentDecoder(Class<T> type, RegistrySettings registry) {
         this.type = type;
-        this.registryUrl = SchemaRegistryClient.checkUrl(registryUrl);
-        this.deserializer = ConfluentAvroSchemas.deserializer(type, registryUrl);
+        this.registryUrl = registry.url();
+        this.deserializer = ConfluentAvroSchemas.deserializer(type, registry);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.inferflow.operators.serde;
 
 import io.inferflow.operators.decode.FeatureEventDecoder;
 import io.inferflow.schemas.avro.FeatureEvent;
+import io.inferflow.schemas.registry.RegistrySettings;
 
 import java.io.IOException;
 
@@ -19,7 +20,12 @@ public final class ConfluentFeatureEventDecoder implements FeatureEventDecoder {
     private final ConfluentDecoder<FeatureEvent> decoder;
 
     public ConfluentFeatureEventDecoder(String registryUrl) {
-        this.decoder = new ConfluentDecoder<>(FeatureEvent.class, registryUrl);
+        this(RegistrySettings.of(registryUrl));
+    }
+
+    /** A decoder using the registry {@code registry} describes (authentication, TLS). */
+    public ConfluentFeatureEventDecoder(RegistrySettings registry) {
+        this.decoder = new ConfluentDecoder<>(FeatureEvent.class, registry);
     }
 
     @Override

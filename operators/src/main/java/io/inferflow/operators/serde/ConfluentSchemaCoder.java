@@ -1,5 +1,6 @@
 package io.inferflow.operators.serde;
 
+import io.inferflow.schemas.registry.RegistrySettings;
 import io.inferflow.schemas.registry.SchemaRegistryClient;
 import io.inferflow.schemas.wire.ConfluentWireFormat;
 import java.io.IOException;
@@ -32,7 +33,20 @@ public final class ConfluentSchemaCoder implements SchemaCoder {
 
     /** A provider for readers and writers of {@code subject} (null: read only). */
     public static Provider provider(String registryUrl, String subject) {
-        return new Provider(registryUrl, subject);
+        return provider(RegistrySettings.of(registryUrl), subject);
+    }
+
+    /**
+     * A provider for readers and writers of {@code subject} (null: read only) of the registry
+     * {@code settings} describe (authentication, TLS):
+     *
+     * <pre>{@code
+     * RegistrySettings settings = RegistrySettings.fromProperties(null, clientProperties);
+     * ConfluentSchemaCoder.Provider provider = ConfluentSchemaCoder.provider(settings, null);
+     * }</pre>
+     */
+    public static Provider provider(RegistrySettings settings, String subject) {
+        return new Provider(settings, subject);
     }
 
     /**
@@ -57,33 +71,38 @@ public final class ConfluentSchemaCoder implements SchemaCoder {
     }
 
     /**
-     * Serializable recipe for a {@link ConfluentSchemaCoder}: the registry URL and subject. The
-     * client is created on first use in each JVM that deserializes the provider and is never
-     * serialized itself.
+     * Serializable recipe for a {@link ConfluentSchemaCoder}: the registry settings and subject.
+     * The client is created on first use in each JVM that deserializes the provider and is never
+     * serialized itself; the settings' config-provider references are resolved there.
      */
     public static final class Provider implements SchemaCoder.SchemaCoderProvider {
 
-        private static final long serialVersionUID = 1L;
+        private static final long serialVersionUID = 2L;
 
-        private final String registryUrl;
+        private final RegistrySettings settings;
         private final String subject;
         private transient SchemaRegistryClient client;
 
-        Provider(String registryUrl, String subject) {
-            this.registryUrl = SchemaRegistryClient.checkUrl(registryUrl);
+        Provider(RegistrySettings settings, String subject) {
+            this.settings = Objects.requireNonNull(settings, "settings");
             this.subject = subject;
         }
 
         @Override
         public synchronized SchemaCoder get() {
             if (client == null) {
-                client = new SchemaRegistryClient(registryUrl);
+                client = new SchemaRegistryClient(settings);
             }
             return new ConfluentSchemaCoder(client, subject);
         }
 
+        /** The registry's base URL, without user info. */
         public String registryUrl() {
-            return registryUrl;
+            return settings.url();
+        }
+
+        public RegistrySettings settings() {
+            return settings;
         }
 
         /** The subject writers register under; null for a read-only provider. */
@@ -94,13 +113,18 @@ public final class ConfluentSchemaCoder implements SchemaCoder {
         // flink-avro compares schemas by their providers.
         @Override
         public boolean equals(Object o) {
-            return o instanceof Provider other && registryUrl.equals(other.registryUrl)
+            return o instanceof Provider other && settings.equals(other.settings)
                     && Objects.equals(subject, other.subject);
         }
 
         @Override
         public int hashCode() {
-            return Objects.hash(registryUrl, subject);
+            return Objects.hash(settings, subject);
+        }
+
+        @Override
+        public String toString() {
+            return "ConfluentSchemaCoder.Provider[" + settings + ", subject=" + subject + "]";
         }
     }
 }
