@@ -2,6 +2,8 @@ package io.inferflow.clustertests;
 
 import io.inferflow.jobs.InferenceJob;
 import io.inferflow.jobs.JobOptions;
+import io.inferflow.jobs.kafka.KafkaClients;
+import io.inferflow.schemas.registry.RegistrySettings;
 import io.inferflow.jobs.control.ControlRecords;
 import io.inferflow.jobs.control.ModelControlClient;
 import io.inferflow.jobs.control.ModelStore;
@@ -423,7 +425,8 @@ public final class ClusterFailover implements Callable<Integer> {
                         MODEL, 1, 1, store.put(file, MODEL, 1, sha256).toString(), sha256,
                         "features", WIDTH, ModelPrecision.FP32, key, "cluster-failover");
         try (ModelControlClient control =
-                new ModelControlClient(bootstrap, registryUrl, "model-control", "model-status")) {
+                new ModelControlClient(KafkaClients.plain(bootstrap), RegistrySettings.of(registryUrl),
+                        "model-control", "model-status")) {
             Map<Integer, ModelStatus> finals = control.send(record, Duration.ofSeconds(120), s -> {});
             for (ModelStatus s : finals.values()) {
                 if (s.getState() != ModelState.ACTIVE) {

@@ -34,7 +34,8 @@ public final class EvaluationJob {
         }
         InferenceJob.checkExactlyOnceHasCheckpoints(conf);
         InferenceJob.checkTopicsExist(conf, topics(conf));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(SecretKeys.redacted(conf));
         EvaluationPipeline.build(env, KafkaPipelineIo.unbounded(conf), conf);
         env.execute(NAME);
     }

@@ -7,20 +7,18 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.YamlParserUtils;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
+import io.inferflow.jobs.kafka.KafkaClients;
+import io.inferflow.jobs.kafka.KafkaProbe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
+import java.time.Duration;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Wires the real I/O and runs the inference job: {@code main} is what {@code flink run} starts
@@ -33,6 +31,8 @@ public final class InferenceJob {
 
     /** The job's name; the evaluation job's is this with {@code -evaluation}. */
     public static final String NAME = "inferflow";
+
+    private static final Duration TOPIC_CHECK_TIMEOUT = Duration.ofSeconds(20);
 
     private InferenceJob() {}
 
@@ -53,7 +53,8 @@ public final class InferenceJob {
         checkExactlyOnceHasCheckpoints(conf);
         checkTopicsExist(conf, topics(conf));
         ModelSetup models = ModelSetup.resolve(conf);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(SecretKeys.redacted(conf));
         InferencePipeline.build(env, KafkaPipelineIo.unbounded(conf), conf, models);
         env.execute(NAME);
     }
@@ -103,28 +104,21 @@ public final class InferenceJob {
     }
 
     /**
-     * Fails naming the missing topics: the jobs do not create topics, and a sink writing to a
-     * missing one would only time out.
+     * Fails naming the missing topics and the command that creates them: the jobs do not create
+     * topics, and a sink writing to a missing one would only time out. Fails, too, when Kafka
+     * refuses the job's credentials or does not answer, saying which ({@link KafkaProbe}).
      */
     static void checkTopicsExist(Configuration conf, List<String> needed) throws Exception {
-        Set<String> existing;
-        try (Admin admin =
-                Admin.create(
-                        Map.of(
-                                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                                conf.get(JobOptions.BOOTSTRAP_SERVERS)))) {
-            existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            LOG.warn("cannot list topics at {} to check them: {}",
-                    conf.get(JobOptions.BOOTSTRAP_SERVERS), e.toString());
-            return;
-        }
+        KafkaClients clients = KafkaClients.common(conf);
+        Set<String> existing = KafkaProbe.topics(clients, TOPIC_CHECK_TIMEOUT);
         List<String> missing = needed.stream().filter(t -> !existing.contains(t)).toList();
         if (!missing.isEmpty()) {
             throw new IllegalArgumentException(
-                    "topics " + missing + " do not exist at "
-                            + conf.get(JobOptions.BOOTSTRAP_SERVERS)
-                            + "; create them first (model-control with cleanup.policy=compact)");
+                    "topics " + missing + " do not exist at " + clients.bootstrapServers()
+                            + "; create every topic the jobs use with 'pipeline topics create"
+                            + " --bootstrap " + clients.bootstrapServers()
+                            + (clients.properties().isEmpty() ? "" : " --command-config FILE")
+                            + "' (docs/reference/topics-and-schemas.md)");
         }
     }
 

@@ -8,6 +8,7 @@ import org.apache.flink.connector.base.DeliveryGuarantee;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /** Options of the job's Kafka and registry I/O. Every option is listed in docs/reference/configuration.md. */
 public final class JobOptions {
@@ -190,6 +191,49 @@ public final class JobOptions {
                                     + " dead-lettered as UNKNOWN_MODEL. Needs the client that"
                                     + " submits the job to reach Kafka; if it cannot, a warning"
                                     + " is logged and the job starts without.");
+
+    public static final ConfigOption<Map<String, String>> KAFKA_PROPERTIES =
+            ConfigOptions.key("kafka.properties")
+                    .mapType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "kafka.properties.<key>: a Kafka client property for every client the"
+                                    + " jobs create (security.protocol, sasl.*, ssl.*,"
+                                    + " config.providers...).");
+
+    public static final ConfigOption<Map<String, String>> KAFKA_SOURCE_PROPERTIES =
+            ConfigOptions.key("kafka.source.properties")
+                    .mapType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "kafka.source.properties.<key>: overrides kafka.properties for the"
+                                    + " sources (features, labels, and the evaluation job's).");
+
+    public static final ConfigOption<Map<String, String>> KAFKA_SINK_PROPERTIES =
+            ConfigOptions.key("kafka.sink.properties")
+                    .mapType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "kafka.sink.properties.<key>: overrides kafka.properties for every"
+                                    + " sink, e.g. compression.type.");
+
+    public static final ConfigOption<Map<String, String>> KAFKA_CONTROL_PROPERTIES =
+            ConfigOptions.key("kafka.control.properties")
+                    .mapType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "kafka.control.properties.<key>: overrides kafka.properties for the"
+                                    + " control-topic readers.");
+
+    public static final ConfigOption<Map<String, String>> REGISTRY_PROPERTIES =
+            ConfigOptions.key("registry.properties")
+                    .mapType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "registry.properties.<key>: Schema Registry client settings under"
+                                    + " Confluent's names (basic.auth.credentials.source,"
+                                    + " basic.auth.user.info, bearer.auth.token,"
+                                    + " schema.registry.ssl.*).");
 
     private JobOptions() {}
 }

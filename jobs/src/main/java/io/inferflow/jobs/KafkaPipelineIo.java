@@ -1,6 +1,8 @@
 package io.inferflow.jobs;
 
+import io.inferflow.jobs.kafka.ClientRole;
 import io.inferflow.jobs.kafka.ConfluentRecordSerializer;
+import io.inferflow.jobs.kafka.KafkaClients;
 import io.inferflow.jobs.kafka.AvroRecordDeserializer;
 import io.inferflow.jobs.kafka.RawRecordDeserializer;
 import io.inferflow.operators.decode.FeatureEventDecoder;
@@ -14,6 +16,7 @@ import io.inferflow.schemas.avro.DriftReport;
 import io.inferflow.schemas.avro.Label;
 import io.inferflow.schemas.avro.ModelStatus;
 import io.inferflow.schemas.avro.Prediction;
+import io.inferflow.schemas.registry.RegistrySettings;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;
@@ -72,29 +75,29 @@ public final class KafkaPipelineIo implements PipelineIo, EvaluationIo {
     public DataStream<Prediction> predictions(StreamExecutionEnvironment env) {
         return records(env, Prediction.class, conf.get(JobOptions.PREDICTIONS_TOPIC),
                 conf.get(JobOptions.GROUP_ID) + "-evaluation", startingOffsets(),
-                "predictions", "predictions-source");
+                ClientRole.SOURCE, "predictions", "predictions-source");
     }
 
     @Override
     public DataStream<DriftCounts> driftCounts(StreamExecutionEnvironment env) {
         return records(env, DriftCounts.class, conf.get(JobOptions.DRIFT_COUNTS_TOPIC),
                 conf.get(JobOptions.GROUP_ID) + "-evaluation-drift", startingOffsets(),
-                "drift-counts", "drift-counts-source");
+                ClientRole.SOURCE, "drift-counts", "drift-counts-source");
     }
 
     /** Records of a topic the job's own parts write, decoded, read committed. */
     private <T extends SpecificRecordBase> SingleOutputStreamOperator<T> records(
             StreamExecutionEnvironment env, Class<T> type, String topic, String group,
-            OffsetsInitializer start, String name, String uid) {
+            OffsetsInitializer start, ClientRole role, String name, String uid) {
         KafkaSourceBuilder<T> builder =
                 KafkaSource.<T>builder()
+                        .setProperties(clients(role).asProperties())
                         .setBootstrapServers(conf.get(JobOptions.BOOTSTRAP_SERVERS))
                         .setTopics(topic)
                         .setGroupId(group)
                         .setStartingOffsets(start)
                         .setDeserializer(
-                                new AvroRecordDeserializer<>(type,
-                                        conf.get(JobOptions.REGISTRY_URL)))
+                                new AvroRecordDeserializer<>(type, registry()))
                         .setProperty("isolation.level", "read_committed")
                         .setProperty("client.id.prefix", group);
         if (bounded) {
@@ -108,6 +111,7 @@ public final class KafkaPipelineIo implements PipelineIo, EvaluationIo {
             StreamExecutionEnvironment env, String topic, String group, String name, String uid) {
         KafkaSourceBuilder<RawRecord> builder =
                 KafkaSource.<RawRecord>builder()
+                        .setProperties(clients(ClientRole.SOURCE).asProperties())
                         .setBootstrapServers(conf.get(JobOptions.BOOTSTRAP_SERVERS))
                         .setTopics(topic)
                         .setGroupId(group)
@@ -123,7 +127,7 @@ public final class KafkaPipelineIo implements PipelineIo, EvaluationIo {
 
     @Override
     public ConfluentDecoder<Label> labelDecoder() {
-        return new ConfluentDecoder<>(Label.class, conf.get(JobOptions.REGISTRY_URL));
+        return new ConfluentDecoder<>(Label.class, registry());
     }
 
     private OffsetsInitializer startingOffsets() {
@@ -145,7 +149,7 @@ public final class KafkaPipelineIo implements PipelineIo, EvaluationIo {
         // One reader keeps the control records of a model in topic order for every subtask.
         return records(env, ModelControl.class, conf.get(JobOptions.MODEL_CONTROL_TOPIC),
                         conf.get(JobOptions.GROUP_ID) + "-control", OffsetsInitializer.earliest(),
-                        "model-control", "model-control-source")
+                        ClientRole.CONTROL, "model-control", "model-control-source")
                 .setParallelism(1);
     }
 
@@ -170,6 +174,7 @@ public final class KafkaPipelineIo implements PipelineIo, EvaluationIo {
     /** A sink whose records are visible at once (no transactions), for derived topics. */
     private <T> KafkaSink<T> atLeastOnce(KafkaRecordSerializationSchema<T> serializer) {
         return KafkaSink.<T>builder()
+                .setKafkaProducerConfig(clients(ClientRole.SINK).asProperties())
                 .setBootstrapServers(conf.get(JobOptions.BOOTSTRAP_SERVERS))
                 .setRecordSerializer(serializer)
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
@@ -196,7 +201,7 @@ public final class KafkaPipelineIo implements PipelineIo, EvaluationIo {
 
     @Override
     public FeatureEventDecoder decoder() {
-        return new ConfluentFeatureEventDecoder(conf.get(JobOptions.REGISTRY_URL));
+        return new ConfluentFeatureEventDecoder(registry());
     }
 
     @Override
@@ -217,13 +222,20 @@ public final class KafkaPipelineIo implements PipelineIo, EvaluationIo {
                 .uid("dead-letters-sink");
     }
 
-    private String registry() {
-        return conf.get(JobOptions.REGISTRY_URL);
+    /** Bootstrap servers and client properties of {@code role} (checked once per IO). */
+    private KafkaClients clients(ClientRole role) {
+        return KafkaClients.of(conf, role);
+    }
+
+    /** The registry client settings ({@code registry.url}, {@code registry.properties.*}). */
+    private RegistrySettings registry() {
+        return JobRegistry.settings(conf);
     }
 
     private <T> KafkaSink<T> sink(String name, KafkaRecordSerializationSchema<T> serializer) {
         DeliveryGuarantee guarantee = conf.get(JobOptions.DELIVERY_GUARANTEE);
         return KafkaSink.<T>builder()
+                .setKafkaProducerConfig(clients(ClientRole.SINK).asProperties())
                 .setBootstrapServers(conf.get(JobOptions.BOOTSTRAP_SERVERS))
                 .setRecordSerializer(serializer)
                 .setDeliveryGuarantee(guarantee)
@@ -232,8 +244,6 @@ public final class KafkaPipelineIo implements PipelineIo, EvaluationIo {
                 .setProperty(
                         "transaction.timeout.ms",
                         String.valueOf(conf.get(JobOptions.TRANSACTION_TIMEOUT).toMillis()))
-                .setProperty("linger.ms", "5")
-                .setProperty("compression.type", "lz4")
                 .build();
     }
 }

@@ -7,10 +7,12 @@ import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 
 import java.lang.reflect.Field;
+import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -49,11 +51,45 @@ public final class KnownOptions {
         return options;
     }
 
-    /** The keys of {@link #all()}, sorted. */
+    /**
+     * The keys of {@link #all()}, sorted; a map option {@code x} (whose entries are keys {@code
+     * x.<name>}) as {@code x.*}.
+     */
     public static Set<String> keys() {
         Set<String> keys = new TreeSet<>();
-        all().forEach(o -> keys.add(o.key()));
+        all().forEach(o -> keys.add(isMap(o) ? o.key() + ".*" : o.key()));
         return keys;
+    }
+
+    /** The key prefixes of the map options, e.g. {@code kafka.properties.}. */
+    public static Set<String> mapPrefixes() {
+        Set<String> prefixes = new TreeSet<>();
+        all().stream().filter(KnownOptions::isMap).forEach(o -> prefixes.add(o.key() + "."));
+        return prefixes;
+    }
+
+    /** Whether {@code option} was declared as a {@code ConfigOption<Map<...>>}. */
+    private static boolean isMap(ConfigOption<?> option) {
+        for (Class<?> type : CLASSES) {
+            for (Field f : type.getDeclaredFields()) {
+                if (f.getType() == ConfigOption.class
+                        && f.getGenericType() instanceof ParameterizedType p
+                        && p.getActualTypeArguments()[0] instanceof ParameterizedType arg
+                        && arg.getRawType() == Map.class
+                        && option.key().equals(optionOf(f).key())) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static ConfigOption<?> optionOf(Field f) {
+        try {
+            return (ConfigOption<?>) f.get(null);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(f.toString(), e);
+        }
     }
 
     /**
@@ -63,9 +99,11 @@ public final class KnownOptions {
      */
     public static void checkKeys(Configuration conf) {
         Set<String> known = keys();
+        Set<String> prefixes = mapPrefixes();
         List<String> problems = new ArrayList<>();
         for (String key : new TreeSet<>(conf.keySet())) {
-            if (NAMESPACES.stream().anyMatch(key::startsWith) && !known.contains(key)) {
+            if (NAMESPACES.stream().anyMatch(key::startsWith) && !known.contains(key)
+                    && prefixes.stream().noneMatch(key::startsWith)) {
                 String closest =
                         known.stream()
                                 .min(Comparator.comparingInt(k -> distance(k, key)))

@@ -1,6 +1,8 @@
 package io.inferflow.jobs;
 
 import io.inferflow.jobs.control.ControlHistory;
+import io.inferflow.jobs.kafka.ClientRole;
+import io.inferflow.jobs.kafka.KafkaClients;
 import io.inferflow.jobs.control.ModelControlClient;
 import io.inferflow.jobs.ModelArg;
 import io.inferflow.model.Ed25519;
@@ -133,8 +135,8 @@ public record ModelSetup(List<ModelControl> initial, ModelProvider provider) {
         List<ModelControl> out = new ArrayList<>();
         try (ModelControlClient client =
                 new ModelControlClient(
-                        conf.get(JobOptions.BOOTSTRAP_SERVERS),
-                        conf.get(JobOptions.REGISTRY_URL),
+                        KafkaClients.of(conf, ClientRole.CONTROL),
+                        JobRegistry.settings(conf),
                         topic,
                         conf.get(JobOptions.MODEL_STATUS_TOPIC))) {
             ControlHistory history = client.history();

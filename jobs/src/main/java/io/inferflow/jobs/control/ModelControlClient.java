@@ -1,10 +1,13 @@
 package io.inferflow.jobs.control;
 
 import io.inferflow.jobs.kafka.AvroWireEncoder;
+import io.inferflow.jobs.kafka.ClientRole;
+import io.inferflow.jobs.kafka.KafkaClients;
 import io.inferflow.operators.serde.ConfluentAvroSchemas;
 import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.ModelState;
 import io.inferflow.schemas.avro.ModelStatus;
+import io.inferflow.schemas.registry.RegistrySettings;
 import io.inferflow.schemas.registry.SchemaRegistryClient;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -36,7 +39,7 @@ import java.util.function.Consumer;
  */
 public final class ModelControlClient implements AutoCloseable {
 
-    private final String bootstrap;
+    private final KafkaClients kafka;
     private final String controlTopic;
     private final String statusTopic;
     private final SchemaRegistryClient registry;
@@ -44,14 +47,18 @@ public final class ModelControlClient implements AutoCloseable {
     private final DeserializationSchema<ModelStatus> statusDecoder;
     private KafkaProducer<byte[], byte[]> producer;
 
+    /**
+     * @param kafka the control clients' connection ({@link ClientRole#CONTROL} in a job)
+     */
     public ModelControlClient(
-            String bootstrap, String registryUrl, String controlTopic, String statusTopic) {
-        this.bootstrap = bootstrap;
+            KafkaClients kafka, RegistrySettings registry, String controlTopic,
+            String statusTopic) {
+        this.kafka = kafka;
         this.controlTopic = controlTopic;
         this.statusTopic = statusTopic;
-        this.registry = new SchemaRegistryClient(registryUrl);
-        this.controlDecoder = ConfluentAvroSchemas.deserializer(ModelControl.class, registryUrl);
-        this.statusDecoder = ConfluentAvroSchemas.deserializer(ModelStatus.class, registryUrl);
+        this.registry = new SchemaRegistryClient(registry);
+        this.controlDecoder = ConfluentAvroSchemas.deserializer(ModelControl.class, registry);
+        this.statusDecoder = ConfluentAvroSchemas.deserializer(ModelStatus.class, registry);
     }
 
     /** Every record of the control topic, read from the start to the current end. */
@@ -139,10 +146,9 @@ public final class ModelControlClient implements AutoCloseable {
         if (producer == null) {
             producer =
                     new KafkaProducer<>(
-                            Map.of(
-                                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                            kafka.with(Map.of(
                                     ProducerConfig.ACKS_CONFIG, "all",
-                                    ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true"),
+                                    ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true")),
                             new ByteArraySerializer(),
                             new ByteArraySerializer());
         }
@@ -156,7 +162,8 @@ public final class ModelControlClient implements AutoCloseable {
                     .get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
             throw new IOException(
-                    "could not write to control topic '" + controlTopic + "' at " + bootstrap
+                    "could not write to control topic '" + controlTopic + "' at "
+                            + kafka.bootstrapServers()
                             + ": " + e.getMessage(),
                     e);
         }
@@ -199,10 +206,9 @@ public final class ModelControlClient implements AutoCloseable {
 
     private KafkaConsumer<byte[], byte[]> consumer() {
         return new KafkaConsumer<>(
-                Map.of(
-                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                kafka.with(Map.of(
                         ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"),
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false")),
                 new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
     }

@@ -1,6 +1,7 @@
 package io.inferflow.jobs.kafka;
 
 import io.inferflow.operators.serde.ConfluentAvroSchemas;
+import io.inferflow.schemas.registry.RegistrySettings;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -28,9 +29,9 @@ public final class AvroRecordDeserializer<T extends SpecificRecordBase>
     private final Class<T> type;
     private final DeserializationSchema<T> value;
 
-    public AvroRecordDeserializer(Class<T> type, String registryUrl) {
+    public AvroRecordDeserializer(Class<T> type, RegistrySettings registry) {
         this.type = type;
-        this.value = ConfluentAvroSchemas.deserializer(type, registryUrl);
+        this.value = ConfluentAvroSchemas.deserializer(type, registry);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.inferflow.jobs.kafka;
 
 import io.inferflow.operators.serde.ConfluentAvroSchemas;
+import io.inferflow.schemas.registry.RegistrySettings;
 import io.inferflow.schemas.avro.DeadLetter;
 import io.inferflow.schemas.avro.DriftCounts;
 import io.inferflow.schemas.avro.DriftReport;
@@ -32,40 +33,40 @@ public final class ConfluentRecordSerializer<T extends SpecificRecord>
     private final KeyOf<T> key;
     private final SerializationSchema<T> value;
 
-    public ConfluentRecordSerializer(Class<T> type, String topic, String registryUrl, KeyOf<T> key) {
+    public ConfluentRecordSerializer(Class<T> type, String topic, RegistrySettings registry, KeyOf<T> key) {
         this.topic = topic;
         this.key = key;
-        this.value = ConfluentAvroSchemas.serializer(type, registryUrl, topic);
+        this.value = ConfluentAvroSchemas.serializer(type, registry, topic);
     }
 
     /** Predictions keyed by their entity id. */
-    public static ConfluentRecordSerializer<Prediction> predictions(String topic, String registry) {
+    public static ConfluentRecordSerializer<Prediction> predictions(String topic, RegistrySettings registry) {
         return new ConfluentRecordSerializer<>(
                 Prediction.class, topic, registry,
                 p -> p.getEntityId().getBytes(StandardCharsets.UTF_8));
     }
 
     /** Dead letters keyed by the key of the record that failed. */
-    public static ConfluentRecordSerializer<DeadLetter> deadLetters(String topic, String registry) {
+    public static ConfluentRecordSerializer<DeadLetter> deadLetters(String topic, RegistrySettings registry) {
         return new ConfluentRecordSerializer<>(
                 DeadLetter.class, topic, registry, d -> bytes(d.getKey()));
     }
 
     /** Model statuses keyed by model name. */
-    public static ConfluentRecordSerializer<ModelStatus> modelStatus(String topic, String registry) {
+    public static ConfluentRecordSerializer<ModelStatus> modelStatus(String topic, RegistrySettings registry) {
         return new ConfluentRecordSerializer<>(
                 ModelStatus.class, topic, registry,
                 s -> s.getModel().getBytes(StandardCharsets.UTF_8));
     }
 
     /** Drift counts keyed by model and version, so a version's partials keep their order. */
-    public static ConfluentRecordSerializer<DriftCounts> driftCounts(String topic, String registry) {
+    public static ConfluentRecordSerializer<DriftCounts> driftCounts(String topic, RegistrySettings registry) {
         return new ConfluentRecordSerializer<>(
                 DriftCounts.class, topic, registry,
                 c -> (c.getModel() + '\n' + c.getModelVersion()).getBytes(StandardCharsets.UTF_8));
     }
 
-    public static ConfluentRecordSerializer<DriftReport> driftReport(String topic, String registry) {
+    public static ConfluentRecordSerializer<DriftReport> driftReport(String topic, RegistrySettings registry) {
         return new ConfluentRecordSerializer<>(
                 DriftReport.class, topic, registry,
                 r -> r.getModel().getBytes(StandardCharsets.UTF_8));
