@@ -110,6 +110,12 @@ final class BenchCommand implements Callable<Integer> {
                     + " then fails the run.")
     RuntimeSettings.Device device;
 
+    @Option(names = "--compression", paramLabel = "CODEC", split = ",",
+            description = "Instead of the configurations: the micro-batched job once per sink"
+                    + " compression.type (none, gzip, snappy, lz4, zstd), reporting events/s and"
+                    + " the predictions' bytes on the broker.")
+    List<String> compression = new ArrayList<>();
+
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
     Path json;
 
@@ -127,6 +133,9 @@ final class BenchCommand implements Callable<Integer> {
         BenchSettings settings = settings();
         Instant date = Instant.now();
         System.err.println("logs: " + PipelineCommand.logFile());
+        if (!compression.isEmpty()) {
+            return compression(settings, date);
+        }
         Path workDir = Files.createTempDirectory("inferflow-bench-");
         ResultTable table;
         try {
@@ -160,6 +169,53 @@ final class BenchCommand implements Callable<Integer> {
         table.formatAcceptance().lines().forEach(l -> System.out.println("  " + l));
         if (json != null) {
             BenchReport.write(json, settings, table, date);
+            System.err.println("wrote " + json);
+        }
+        return 0;
+    }
+
+    private Integer compression(BenchSettings settings, Instant date) throws Exception {
+        for (String codec : compression) {
+            if (!List.of("none", "gzip", "snappy", "lz4", "zstd").contains(codec)) {
+                throw new ParameterException(spec.commandLine(), "--compression: '" + codec
+                        + "' is not one of none, gzip, snappy, lz4, zstd");
+            }
+        }
+        Path workDir = Files.createTempDirectory("inferflow-bench-");
+        List<Benchmark.CompressionResult> results;
+        try {
+            results = new Benchmark(settings, System.err).runCompression(workDir, compression);
+        } catch (IllegalStateException e) {
+            System.err.println("error: " + e.getMessage());
+            return 1;
+        } finally {
+            deleteQuietly(workDir);
+        }
+        Benchmark.CompressionResult first = results.get(0);
+        System.out.println();
+        System.out.printf("%-8s %12s %16s %12s %14s %12s%n", "codec", "events/s",
+                "prediction bytes", "bytes/pred", "bytes vs " + first.codec(),
+                "ev/s vs " + first.codec());
+        for (Benchmark.CompressionResult r : results) {
+            System.out.printf(java.util.Locale.ROOT, "%-8s %,12.0f %,16d %12.1f %14.2f %12.2f%n",
+                    r.codec(), r.eventsPerSecond(), r.predictionBytes(),
+                    r.bytesPerPrediction(),
+                    (double) r.predictionBytes() / first.predictionBytes(),
+                    r.eventsPerSecond() / first.eventsPerSecond());
+        }
+        System.out.println();
+        System.out.println("events/s: events / (last scored_at - first scored_at) of the"
+                + " micro-batched job; prediction bytes: the predictions topic's log on the"
+                + " broker (record batches as the sinks wrote them).");
+        if (json != null) {
+            com.fasterxml.jackson.databind.ObjectMapper mapper =
+                    new com.fasterxml.jackson.databind.ObjectMapper();
+            var root = mapper.createObjectNode();
+            root.put("command", command());
+            root.put("date", date.toString());
+            root.put("cores", Runtime.getRuntime().availableProcessors());
+            root.set("results", mapper.valueToTree(results));
+            mapper.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), root);
             System.err.println("wrote " + json);
         }
         return 0;

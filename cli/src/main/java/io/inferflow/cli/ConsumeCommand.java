@@ -1,7 +1,7 @@
 package io.inferflow.cli;
 
 import io.inferflow.cli.io.AvroJson;
-import io.inferflow.schemas.registry.SchemaRegistryClient;
+import io.inferflow.jobs.kafka.KafkaClients;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -49,19 +49,19 @@ final class ConsumeCommand implements Callable<Integer> {
         if (!from.equals("earliest") && !from.equals("latest")) {
             throw new IllegalArgumentException("--from must be earliest or latest, got " + from);
         }
-        AvroJson avro = new AvroJson(new SchemaRegistryClient(kafka.registry));
+        AvroJson avro = new AvroJson(kafka.registryClient());
+        KafkaClients clients = kafka.checkedClients();
         PrintStream out = System.out;
         long n = 0;
         long undecodable = 0;
         long quietSince = System.nanoTime();
         try (KafkaConsumer<byte[], byte[]> consumer =
                 new KafkaConsumer<>(
-                        Map.of(
-                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap,
+                        clients.with(Map.of(
                                 ConsumerConfig.GROUP_ID_CONFIG, "inferflow-consume-" + UUID.randomUUID(),
                                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, from,
-                                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"),
+                                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false")),
                         new ByteArrayDeserializer(),
                         new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(topic));

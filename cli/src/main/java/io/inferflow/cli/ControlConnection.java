@@ -2,6 +2,8 @@ package io.inferflow.cli;
 
 import io.inferflow.jobs.control.ModelControlClient;
 import picocli.CommandLine.Mixin;
+
+import java.io.IOException;
 import picocli.CommandLine.Option;
 
 /** Options of the commands that talk to the control plane. */
@@ -18,7 +20,9 @@ final class ControlConnection {
             description = "Default: ${DEFAULT-VALUE}.")
     String statusTopic;
 
-    ModelControlClient client() {
-        return new ModelControlClient(kafka.bootstrap, kafka.registry, controlTopic, statusTopic);
+    /** A control client, after checking that Kafka answers and accepts the credentials. */
+    ModelControlClient client() throws IOException {
+        return new ModelControlClient(
+                kafka.checkedClients(), kafka.registrySettings(), controlTopic, statusTopic);
     }
 }

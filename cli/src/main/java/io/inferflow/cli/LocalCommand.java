@@ -64,6 +64,18 @@ final class LocalCommand implements Callable<Integer> {
     @Option(names = "--status-every-ms", defaultValue = "5000", description = "Default: ${DEFAULT-VALUE}.")
     long statusMillis;
 
+    @Option(names = "--secure",
+            description = "Secure the stack as a production cluster is: the broker's only client"
+                    + " listener is SASL_SSL (SCRAM-SHA-512/256, PLAIN, OAUTHBEARER), the registry"
+                    + " requires basic auth over HTTPS; a throw-away CA, passwords and a"
+                    + " client.properties for --command-config are written to --secure-dir.")
+    boolean secure;
+
+    @Option(names = "--secure-dir", paramLabel = "DIR",
+            description = "Where --secure writes its certificates, secrets.properties and"
+                    + " client.properties (default: secure/ in the run's work directory).")
+    Path secureDir;
+
     @Option(names = "-D", paramLabel = "KEY=VALUE",
             description = "Any job option, e.g. -Dinference.batch.max-size=128 (see docs/reference/configuration.md).")
     Map<String, String> overrides = new HashMap<>();
@@ -92,7 +104,10 @@ final class LocalCommand implements Callable<Integer> {
                         Duration.ofMillis(statusMillis),
                         workDir,
                         logFile,
-                        overrides);
+                        overrides,
+                        secure || secureDir != null
+                                ? (secureDir != null ? secureDir : workDir.resolve("secure"))
+                                : null);
         LocalMode local = new LocalMode(settings, System.out);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()

@@ -1,6 +1,8 @@
 package io.inferflow.cli;
 
 import io.inferflow.jobs.JobCommand;
+import io.inferflow.jobs.kafka.KafkaConnectionException;
+import io.inferflow.schemas.registry.SchemaRegistryException;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -20,6 +22,7 @@ import java.nio.file.Path;
             ConsumeCommand.class,
             BenchCommand.class,
             ModelCommand.class,
+            TopicsCommand.class,
             KeysCommand.class,
             CommandLine.HelpCommand.class
         })
@@ -33,11 +36,14 @@ public final class PipelineCommand {
                     "inferflow.log.file",
                     dir.resolve("pipeline-" + ProcessHandle.current().pid() + ".log").toString());
         }
-        int code = new CommandLine(new PipelineCommand())
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line {@code main} runs, with its error handling; for tests too. */
+    public static CommandLine commandLine() {
+        return new CommandLine(new PipelineCommand())
                 .setCaseInsensitiveEnumValuesAllowed(true)
-                .setExecutionExceptionHandler(PipelineCommand::handle)
-                .execute(args);
-        System.exit(code);
+                .setExecutionExceptionHandler(PipelineCommand::handle);
     }
 
     /** Bad input: one line naming it. Anything else: the message, the full trace in the log. */
@@ -45,6 +51,13 @@ public final class PipelineCommand {
         if (e instanceof IllegalArgumentException) {
             cmd.getErr().println("error: " + e.getMessage());
             return 2;
+        }
+        if (e instanceof KafkaConnectionException || e instanceof SchemaRegistryException) {
+            // Their messages say what failed and what to set; the trace is for the log file.
+            LoggerFactory.getLogger(PipelineCommand.class)
+                    .warn("{} failed", cmd.getCommandName(), e);
+            cmd.getErr().println("error: " + e.getMessage());
+            return 1;
         }
         LoggerFactory.getLogger(PipelineCommand.class).error("{} failed", cmd.getCommandName(), e);
         cmd.getErr().println("error: " + e + " (details in " + logFile() + ")");

@@ -70,14 +70,15 @@ final class ProduceCommand implements Callable<Integer> {
         long n = 0;
         long lastReport = System.nanoTime();
         long labels = 0;
-        try (FeatureProducer producer = new FeatureProducer(kafka.bootstrap, kafka.registry, topic)) {
+        try (FeatureProducer producer = new FeatureProducer(
+                kafka.checkedClients(), kafka.registryClient(), topic)) {
             while (events.hasNext()) {
                 pacer.awaitNext();
                 CsvFeatures.Row row = events.next();
                 producer.send(row.event());
                 if (row.label() != null) {
                     if (!producer.sendsLabels()) {
-                        producer.labelsTo(kafka.registry, labelsTopic);
+                        producer.labelsTo(labelsTopic);
                     }
                     producer.sendLabel(row.event().getEventId(), row.label());
                     labels++;

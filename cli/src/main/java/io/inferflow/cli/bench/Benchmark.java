@@ -65,6 +65,38 @@ public final class Benchmark {
         return new ResultTable(results, swaps);
     }
 
+    /** One codec's micro-batched throughput and the size of its predictions on the broker. */
+    public record CompressionResult(String codec, long events, double eventsPerSecond,
+            long predictionBytes, double bytesPerPrediction) {}
+
+    /**
+     * The micro-batched job on the first model once per sink {@code compression.type} in {@code
+     * codecs}, each on fresh topics after one shared warm-up: events/s and bytes on the wire.
+     */
+    public List<CompressionResult> runCompression(Path workDir, List<String> codecs)
+            throws Exception {
+        BenchModel model = resolveModels(workDir).get(0);
+        long events = settings.eventsFor(model.defaultEvents());
+        List<CompressionResult> results = new ArrayList<>();
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(0);
+                LocalSchemaRegistry registry = LocalSchemaRegistry.start("127.0.0.1", 0)) {
+            JobBench jobs = new JobBench(
+                    kafka.bootstrapServers(), registry.url(), settings, runId(), progress);
+            jobs.warmUp(model, WARM_UP_EVENTS);
+            for (String codec : codecs) {
+                jobs.override("kafka.sink.properties.compression.type", codec);
+                progress.printf("[%s] compression.type=%s%n", model.name(), codec);
+                JobBench.Throughput t = jobs.throughput(model, BenchConfig.BATCHED, events);
+                progress.printf(Locale.ROOT, "[%s] compression.type=%s: %,d bytes of predictions,"
+                                + " %.1f per prediction%n", model.name(), codec,
+                        t.predictionBytes(), t.bytesPerPrediction());
+                results.add(new CompressionResult(codec, t.events(), t.eventsPerSecond(),
+                        t.predictionBytes(), t.bytesPerPrediction()));
+            }
+        }
+        return results;
+    }
+
     private List<BenchResult> runModel(
             BenchModel model, List<BenchConfig> configs, JobBench jobs, List<SwapResult> swaps)
             throws Exception {

@@ -34,6 +34,8 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import io.inferflow.jobs.kafka.KafkaClients;
+import io.inferflow.schemas.registry.RegistrySettings;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -68,7 +70,14 @@ final class JobBench {
     private static final Duration WARM_UP_AFTER_FIRST = Duration.ofSeconds(1);
 
     /** What the throughput phase measured. */
-    record Throughput(long events, double eventsPerSecond, double spanSeconds, double jobSeconds) {}
+    record Throughput(long events, double eventsPerSecond, double spanSeconds, double jobSeconds,
+            long predictionBytes) {
+
+        /** Bytes the predictions take on the broker (record batches as written) per prediction. */
+        double bytesPerPrediction() {
+            return (double) predictionBytes / events;
+        }
+    }
 
     /** What the latency phase measured. */
     record Latency(
@@ -83,6 +92,7 @@ final class JobBench {
     private final BenchSettings settings;
     private final String runId;
     private final PrintStream progress;
+    private final Map<String, String> overrides = new java.util.TreeMap<>();
     private int jobs;
 
     JobBench(
@@ -102,6 +112,11 @@ final class JobBench {
      * Runs one unreported throughput phase, so that the first measured configuration does not
      * pay for JIT compilation of the Kafka, Avro and Flink code paths.
      */
+    /** Sets a job option on every job that starts from now on (e.g. the sinks' compression). */
+    void override(String key, String value) {
+        overrides.put(key, value);
+    }
+
     void warmUp(BenchModel model, long events) throws Exception {
         progress.printf(
                 Locale.ROOT,
@@ -163,7 +178,8 @@ final class JobBench {
                             + " raise --events to time them");
         }
         double span = (last - first) / 1000.0;
-        Throughput result = new Throughput(events, events / span, span, jobSeconds);
+        Throughput result = new Throughput(events, events / span, span, jobSeconds,
+                topicBytes(topics.predictions));
         out.printf(
                 Locale.ROOT,
                 "%s throughput %,.0f events/s (%,d predictions scored within %.2f s; the job"
@@ -199,7 +215,8 @@ final class JobBench {
                         swapEvery > 0
                                 ? new Swapper(
                                         new ModelControlClient(
-                                                bootstrap, registryUrl, topics.control,
+                                                KafkaClients.plain(bootstrap),
+                                                RegistrySettings.of(registryUrl), topics.control,
                                                 topics.status),
                                         model, swapEvery)
                                 : null) {
@@ -398,6 +415,26 @@ final class JobBench {
         return env;
     }
 
+    /** The size of {@code topic}'s log on the broker: what its producers put on the wire. */
+    private long topicBytes(String topic) throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin
+                .create(Map.of("bootstrap.servers", bootstrap))) {
+            List<Integer> brokers = admin.describeCluster().nodes().get().stream()
+                    .map(org.apache.kafka.common.Node::id).toList();
+            long bytes = 0;
+            for (var byBroker : admin.describeLogDirs(brokers).allDescriptions().get().values()) {
+                for (var dir : byBroker.values()) {
+                    for (var replica : dir.replicaInfos().entrySet()) {
+                        if (replica.getKey().topic().equals(topic)) {
+                            bytes += replica.getValue().size();
+                        }
+                    }
+                }
+            }
+            return bytes;
+        }
+    }
+
     private Configuration jobConf(BenchModel model, BenchConfig config, Topics topics)
             throws Exception {
         Configuration conf = new Configuration();
@@ -443,6 +480,7 @@ final class JobBench {
                     "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
             conf.setString("metrics.reporter.prom.port", String.valueOf(freePort()));
         }
+        overrides.forEach(conf::setString);
         return conf;
     }
 

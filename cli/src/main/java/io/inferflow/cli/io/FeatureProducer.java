@@ -3,6 +3,7 @@ package io.inferflow.cli.io;
 import io.inferflow.jobs.kafka.AvroWireEncoder;
 import io.inferflow.schemas.avro.FeatureEvent;
 import io.inferflow.schemas.avro.Label;
+import io.inferflow.jobs.kafka.KafkaClients;
 import io.inferflow.schemas.registry.SchemaRegistryClient;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -25,6 +26,7 @@ public final class FeatureProducer implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final AvroWireEncoder<FeatureEvent> encoder;
     private final String topic;
+    private final SchemaRegistryClient registry;
     private AvroWireEncoder<Label> labelEncoder;
     private String labelsTopic;
     private final AtomicLong sent = new AtomicLong();
@@ -32,18 +34,22 @@ public final class FeatureProducer implements AutoCloseable {
     private volatile Exception lastError;
 
     public FeatureProducer(String bootstrap, String registryUrl, String topic) throws IOException {
+        this(KafkaClients.plain(bootstrap), new SchemaRegistryClient(registryUrl), topic);
+    }
+
+    /** A producer with {@code kafka}'s credentials, registering schemas with {@code registry}. */
+    public FeatureProducer(KafkaClients kafka, SchemaRegistryClient registry, String topic)
+            throws IOException {
         this.topic = topic;
-        this.encoder =
-                new AvroWireEncoder<>(
-                        new SchemaRegistryClient(registryUrl), topic, new FeatureEvent());
+        this.registry = registry;
+        this.encoder = new AvroWireEncoder<>(registry, topic, new FeatureEvent());
         this.producer =
                 new KafkaProducer<>(
-                        Map.of(
-                                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                        kafka.with(Map.of(
                                 ProducerConfig.ACKS_CONFIG, "all",
                                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
                                 ProducerConfig.LINGER_MS_CONFIG, "5",
-                                ProducerConfig.CLIENT_ID_CONFIG, "inferflow-producer"),
+                                ProducerConfig.CLIENT_ID_CONFIG, "inferflow-producer")),
                         new ByteArraySerializer(),
                         new ByteArraySerializer());
     }
@@ -68,10 +74,8 @@ public final class FeatureProducer implements AutoCloseable {
      * From now on {@link #sendLabel} writes {@link Label}s (keyed by event id) to {@code
      * labelsTopic}, registering its schema there.
      */
-    public FeatureProducer labelsTo(String registryUrl, String labelsTopic) throws IOException {
-        this.labelEncoder =
-                new AvroWireEncoder<>(
-                        new SchemaRegistryClient(registryUrl), labelsTopic, new Label());
+    public FeatureProducer labelsTo(String labelsTopic) throws IOException {
+        this.labelEncoder = new AvroWireEncoder<>(registry, labelsTopic, new Label());
         this.labelsTopic = labelsTopic;
         return this;
     }

@@ -1,9 +1,9 @@
 package io.inferflow.cli.local;
 
+import io.inferflow.jobs.kafka.KafkaClients;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Uuid;
@@ -48,15 +48,26 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final KafkaRaftServer server;
     private final Path dir;
     private final int port;
+    private final KafkaClients clients;
 
-    private EmbeddedKafka(KafkaRaftServer server, Path dir, int port) {
+    private EmbeddedKafka(KafkaRaftServer server, Path dir, int port, KafkaClients clients) {
         this.server = server;
         this.dir = dir;
         this.port = port;
+        this.clients = clients;
     }
 
     /** Starts a broker on {@code port} (0 picks a free one) with a fresh temporary log dir. */
     public static EmbeddedKafka start(int port) throws Exception {
+        return start(port, null);
+    }
+
+    /**
+     * Starts a broker whose only client listener is secured by {@code security} (null: one
+     * PLAINTEXT listener): SASL_SSL with its SCRAM users created at format time, or TLS with
+     * required client certificates. The controller listener stays PLAINTEXT on a free port.
+     */
+    public static EmbeddedKafka start(int port, LocalSecurity security) throws Exception {
         int brokerPort = port == 0 ? freePort() : checkFree(port, "Kafka", "--kafka-port");
         int controllerPort = freePort();
         Path dir = Files.createTempDirectory("inferflow-kafka-");
@@ -70,6 +81,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
         props.put("controller.listener.names", "CONTROLLER");
         props.put("inter.broker.listener.name", "PLAINTEXT");
+        if (security != null) {
+            props.putAll(security.brokerProperties(brokerPort, controllerPort));
+        }
         props.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
         props.put("log.dirs", dir.resolve("data").toString());
         props.put("metadata.log.dir", dir.resolve("meta").toString());
@@ -94,11 +108,16 @@ public final class EmbeddedKafka implements AutoCloseable {
                 .setMetadataLogDirectory(dir.resolve("meta").toString())
                 .setControllerListenerName("CONTROLLER")
                 .setReleaseVersion(MetadataVersion.latestProduction())
+                .setScramArguments(security == null ? List.of() : security.scramArguments())
                 .run();
 
         KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
         server.startup();
-        EmbeddedKafka kafka = new EmbeddedKafka(server, dir, brokerPort);
+        String bootstrap = "127.0.0.1:" + brokerPort;
+        KafkaClients clients = security == null
+                ? KafkaClients.plain(bootstrap)
+                : new KafkaClients(bootstrap, security.kafkaProperties());
+        EmbeddedKafka kafka = new EmbeddedKafka(server, dir, brokerPort, clients);
         kafka.awaitReady(Duration.ofSeconds(60));
         LOG.info("Embedded Kafka broker ready at {}", kafka.bootstrapServers());
         return kafka;
@@ -112,8 +131,13 @@ public final class EmbeddedKafka implements AutoCloseable {
         return port;
     }
 
+    /** The bootstrap servers and the client properties that sign in to this broker. */
+    public KafkaClients clients() {
+        return clients;
+    }
+
     public Admin admin() {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()));
+        return Admin.create(clients.with(Map.of()));
     }
 
     private void awaitReady(Duration timeout) throws Exception {
@@ -139,21 +163,33 @@ public final class EmbeddedKafka implements AutoCloseable {
      * so that the first produce does not race topic creation (KAFKA-15591).
      */
     public void createTopics(int partitions, String... topics) throws Exception {
-        createTopics(bootstrapServers(), partitions, topics);
+        createTopics(clients, partitions, Map.of(), topics);
+    }
+
+    /** {@link #createTopics(int, String...)} with topic configs. */
+    public void createTopics(int partitions, Map<String, String> configs, String... topics)
+            throws Exception {
+        createTopics(clients, partitions, configs, topics);
     }
 
     /** {@link #createTopics(int, String...)} against any cluster. */
     public static void createTopics(String bootstrap, int partitions, String... topics)
             throws Exception {
-        createTopics(bootstrap, partitions, Map.of(), topics);
+        createTopics(KafkaClients.plain(bootstrap), partitions, Map.of(), topics);
     }
 
     /** Like {@link #createTopics(String, int, String...)}, with topic configs. */
     public static void createTopics(
             String bootstrap, int partitions, Map<String, String> configs, String... topics)
             throws Exception {
-        try (Admin admin =
-                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+        createTopics(KafkaClients.plain(bootstrap), partitions, configs, topics);
+    }
+
+    /** Like {@link #createTopics(String, int, String...)}, with topic configs and credentials. */
+    public static void createTopics(
+            KafkaClients clients, int partitions, Map<String, String> configs, String... topics)
+            throws Exception {
+        try (Admin admin = Admin.create(clients.with(Map.of()))) {
             for (String topic : topics) {
                 try {
                     admin.createTopics(

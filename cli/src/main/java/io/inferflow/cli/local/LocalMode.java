@@ -6,6 +6,11 @@ import io.inferflow.jobs.InferencePipeline;
 import io.inferflow.jobs.ModelSetup;
 import io.inferflow.jobs.KafkaPipelineIo;
 import io.inferflow.jobs.JobOptions;
+import io.inferflow.jobs.JobRegistry;
+import io.inferflow.jobs.SecretKeys;
+import io.inferflow.jobs.kafka.KafkaClients;
+import io.inferflow.schemas.registry.RegistrySettings;
+import io.inferflow.schemas.registry.SchemaRegistryClient;
 import io.inferflow.cli.io.FeatureProducer;
 import io.inferflow.model.Mlp;
 import io.inferflow.jobs.control.ControlRecords;
@@ -83,22 +88,30 @@ public final class LocalMode implements AutoCloseable {
         EmbeddedKafka.checkFree(settings.metricsPort(), "Prometheus metrics", "--metrics-port");
 
         List<LocalModel> models = models();
-        EmbeddedKafka kafka = EmbeddedKafka.start(settings.kafkaPort());
+        LocalSecurity security = settings.secureDir() == null ? null
+                : LocalSecurity.create(settings.secureDir(), LocalSecurity.Mode.SASL_SSL);
+        EmbeddedKafka kafka = EmbeddedKafka.start(settings.kafkaPort(), security);
         resources.add(kafka);
-        LocalSchemaRegistry registry =
-                LocalSchemaRegistry.start("0.0.0.0", settings.registryPort());
+        LocalSchemaRegistry registry = security == null
+                ? LocalSchemaRegistry.start("0.0.0.0", settings.registryPort())
+                : LocalSchemaRegistry.start("0.0.0.0", settings.registryPort(),
+                        security.registrySecurity());
         resources.add(registry);
-        String registryUrl = "http://localhost:" + registry.port();
+        String registryUrl = (security == null ? "http" : "https") + "://localhost:"
+                + registry.port();
+        if (security != null) {
+            security.writeClientProperties(kafka.bootstrapServers(), registryUrl);
+        }
 
         KeyPair key = localKey();
-        Configuration conf = jobConfiguration(kafka.bootstrapServers(), registryUrl, key);
+        Configuration conf = jobConfiguration(kafka.bootstrapServers(), registryUrl, key, security);
+        RegistrySettings registrySettings = JobRegistry.settings(conf);
         kafka.createTopics(
                 settings.parallelism(),
                 conf.get(JobOptions.FEATURES_TOPIC),
                 conf.get(JobOptions.PREDICTIONS_TOPIC),
                 conf.get(JobOptions.DEAD_LETTERS_TOPIC));
-        EmbeddedKafka.createTopics(
-                kafka.bootstrapServers(), 1, Map.of("cleanup.policy", "compact"),
+        kafka.createTopics(1, Map.of("cleanup.policy", "compact"),
                 conf.get(JobOptions.MODEL_CONTROL_TOPIC));
         kafka.createTopics(
                 1,
@@ -113,7 +126,7 @@ public final class LocalMode implements AutoCloseable {
         MiniCluster cluster =
                 new MiniCluster(
                         new MiniClusterConfiguration.Builder()
-                                .setConfiguration(conf)
+                                .setConfiguration(SecretKeys.redacted(conf))
                                 .setNumTaskManagers(1)
                                 .setNumSlotsPerTaskManager(2 * settings.parallelism())
                                 .build());
@@ -130,13 +143,13 @@ public final class LocalMode implements AutoCloseable {
             jobs.add(evaluation.executeAsync(EVALUATION_JOB_NAME));
         }
 
-        deploy(models, key, kafka.bootstrapServers(), registryUrl, conf);
-        banner(kafka, registryUrl, models);
+        deploy(models, key, kafka.clients(), registrySettings, conf);
+        banner(kafka, registryUrl, models, security);
 
         status =
                 new StatusReporter(
-                        kafka.bootstrapServers(),
-                        registryUrl,
+                        kafka.clients(),
+                        new SchemaRegistryClient(registrySettings),
                         conf.get(JobOptions.FEATURES_TOPIC),
                         conf.get(JobOptions.PREDICTIONS_TOPIC),
                         conf.get(JobOptions.DEAD_LETTERS_TOPIC),
@@ -152,12 +165,12 @@ public final class LocalMode implements AutoCloseable {
         if (settings.rate() > 0) {
             FeatureProducer producer =
                     new FeatureProducer(
-                            kafka.bootstrapServers(),
-                            registryUrl,
+                            kafka.clients(),
+                            new SchemaRegistryClient(registrySettings),
                             conf.get(JobOptions.FEATURES_TOPIC));
             resources.add(producer);
             if (conf.get(LabelOptions.ENABLED)) {
-                producer.labelsTo(registryUrl, conf.get(JobOptions.LABELS_TOPIC));
+                producer.labelsTo(conf.get(JobOptions.LABELS_TOPIC));
             }
             DemoProducer demo = new DemoProducer(producer, models, settings.rate());
             resources.add(demo);
@@ -196,12 +209,12 @@ public final class LocalMode implements AutoCloseable {
 
     /** Pushes the start-up models through the control topic and waits until they serve. */
     private void deploy(
-            List<LocalModel> models, KeyPair key, String bootstrap, String registryUrl,
+            List<LocalModel> models, KeyPair key, KafkaClients kafka, RegistrySettings registry,
             Configuration conf) throws Exception {
         ModelStore store = new ModelStore(Files.createDirectories(LocalPaths.store()));
         try (ModelControlClient control =
                 new ModelControlClient(
-                        bootstrap, registryUrl, conf.get(JobOptions.MODEL_CONTROL_TOPIC),
+                        kafka, registry, conf.get(JobOptions.MODEL_CONTROL_TOPIC),
                         conf.get(JobOptions.MODEL_STATUS_TOPIC))) {
             long generation = 1;
             for (LocalModel m : models) {
@@ -234,7 +247,7 @@ public final class LocalMode implements AutoCloseable {
     /** An environment that submits to {@code cluster} through its REST API. */
     private StreamExecutionEnvironment submitter(Configuration conf, MiniCluster cluster)
             throws Exception {
-        Configuration client = new Configuration(conf);
+        Configuration client = SecretKeys.redacted(conf);
         client.set(DeploymentOptions.TARGET, "remote");
         client.set(RestOptions.ADDRESS, "localhost");
         client.set(RestOptions.PORT, cluster.getRestAddress().get().getPort());
@@ -249,7 +262,8 @@ public final class LocalMode implements AutoCloseable {
      * under the work directory, then local mode's addresses, keys and demo settings, then the
      * user's {@code -D} overrides.
      */
-    private Configuration jobConfiguration(String bootstrap, String registryUrl, KeyPair key)
+    private Configuration jobConfiguration(
+            String bootstrap, String registryUrl, KeyPair key, LocalSecurity security)
             throws IOException {
         Configuration conf = ProductionSettings.load();
         // Local mode's checkpoints go when its jobs are cancelled at exit.
@@ -261,6 +275,14 @@ public final class LocalMode implements AutoCloseable {
                 settings.workDir().resolve("savepoints").toUri().toString());
         conf.set(JobOptions.BOOTSTRAP_SERVERS, bootstrap);
         conf.set(JobOptions.REGISTRY_URL, registryUrl);
+        if (security != null) {
+            // As a user would configure a secured cluster: secrets by reference, read by Kafka's
+            // FileConfigProvider where each client runs.
+            security.kafkaProperties().forEach(
+                    (k, v) -> conf.setString(KafkaClients.COMMON_PREFIX + k, v));
+            security.registryProperties().forEach(
+                    (k, v) -> conf.setString(JobRegistry.PREFIX + k, v));
+        }
         conf.set(JobOptions.ALLOWED_URI_ROOTS, List.of(LocalPaths.store().toUri().toString()));
         conf.set(JobOptions.REQUIRE_SIGNATURES, true);
         conf.set(
@@ -306,10 +328,20 @@ public final class LocalMode implements AutoCloseable {
         return LocalPaths.root().resolve("examples").resolve("demo-v2.onnx");
     }
 
-    private void banner(EmbeddedKafka kafka, String registryUrl, List<LocalModel> models) {
-        out.println("inferflow local mode");
-        out.printf("  Kafka            localhost:%d%n", kafka.port());
+    private void banner(EmbeddedKafka kafka, String registryUrl, List<LocalModel> models,
+            LocalSecurity security) {
+        out.println("inferflow local mode" + (security == null ? ""
+                : " (secured: SASL_SSL broker, registry with basic auth over HTTPS)"));
+        out.printf("  Kafka            localhost:%d%s%n", kafka.port(),
+                security == null ? "" : " (SASL_SSL; SCRAM-SHA-512, SCRAM-SHA-256, PLAIN,"
+                        + " OAUTHBEARER; user '" + LocalSecurity.USER + "')");
         out.printf("  Schema Registry  %s%n", registryUrl);
+        if (security != null) {
+            out.printf("  client config    %s (use with --command-config)%n",
+                    security.clientPropertiesFile());
+            out.printf("  secrets          %s; CA %s%n", security.secretsFile(),
+                    security.certificates().caPem());
+        }
         out.printf("  Flink web UI     http://localhost:%d%n", settings.webPort());
         out.printf("  Prometheus       http://localhost:%d/metrics%n", settings.metricsPort());
         for (LocalModel m : models) {

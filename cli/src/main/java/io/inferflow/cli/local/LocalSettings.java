@@ -7,7 +7,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-/** What {@code pipeline local} was asked for. */
+/**
+ * What {@code pipeline local} was asked for.
+ *
+ * @param secureDir where a secured stack's certificates, secrets and client.properties go;
+ *     null for the plaintext stack
+ */
 public record LocalSettings(
         Duration duration,
         double rate,
@@ -21,7 +26,17 @@ public record LocalSettings(
         Duration statusEvery,
         Path workDir,
         Path logFile,
-        Map<String, String> overrides) {
+        Map<String, String> overrides,
+        Path secureDir) {
+
+    /** A plaintext stack. */
+    public LocalSettings(Duration duration, double rate, List<ModelArg> models, int parallelism,
+            int kafkaPort, int registryPort, int webPort, int metricsPort,
+            Duration checkpointInterval, Duration statusEvery, Path workDir, Path logFile,
+            Map<String, String> overrides) {
+        this(duration, rate, models, parallelism, kafkaPort, registryPort, webPort, metricsPort,
+                checkpointInterval, statusEvery, workDir, logFile, overrides, null);
+    }
 
     public LocalSettings {
         if (rate < 0) {

@@ -1,10 +1,10 @@
 package io.inferflow.cli.local;
 
 import io.inferflow.cli.io.AvroJson;
+import io.inferflow.jobs.kafka.KafkaClients;
 import io.inferflow.schemas.registry.SchemaRegistryClient;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -37,7 +37,7 @@ final class StatusReporter implements Runnable, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(StatusReporter.class);
 
-    private final String bootstrap;
+    private final KafkaClients kafka;
     private final String featuresTopic;
     private final String predictionsTopic;
     private final String deadLettersTopic;
@@ -63,8 +63,8 @@ final class StatusReporter implements Runnable, AutoCloseable {
     private final Map<String, String> drift = new TreeMap<>();
 
     StatusReporter(
-            String bootstrap,
-            String registryUrl,
+            KafkaClients kafka,
+            SchemaRegistryClient registry,
             String featuresTopic,
             String predictionsTopic,
             String deadLettersTopic,
@@ -77,13 +77,13 @@ final class StatusReporter implements Runnable, AutoCloseable {
             PrintStream out) {
         this.jobs = jobs;
         this.jobNames = Map.copyOf(jobNames);
-        this.bootstrap = bootstrap;
+        this.kafka = kafka;
         this.featuresTopic = featuresTopic;
         this.predictionsTopic = predictionsTopic;
         this.deadLettersTopic = deadLettersTopic;
         this.statusTopic = statusTopic;
         this.driftTopic = driftTopic;
-        this.avro = new AvroJson(new SchemaRegistryClient(registryUrl));
+        this.avro = new AvroJson(registry);
         this.models = models;
         this.every = every;
         this.out = out;
@@ -100,17 +100,15 @@ final class StatusReporter implements Runnable, AutoCloseable {
     @Override
     public void run() {
         Map<String, Object> props =
-                Map.of(
-                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                kafka.with(Map.of(
                         ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                         ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
-                        ConsumerConfig.GROUP_ID_CONFIG, "inferflow-local-status");
+                        ConsumerConfig.GROUP_ID_CONFIG, "inferflow-local-status"));
         try (KafkaConsumer<byte[], byte[]> consumer =
                         new KafkaConsumer<>(
                                 props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-                Admin admin =
-                        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+                Admin admin = Admin.create(kafka.with(Map.of()))) {
             consumer.subscribe(
                     List.of(predictionsTopic, deadLettersTopic, statusTopic, driftTopic));
             List<Long> latencies = new ArrayList<>();
