@@ -7,6 +7,10 @@ Confluent wire format apart by hand: byte 0 is the magic byte 0, bytes 1-4 the b
 schema id, the rest Avro binary; the writer schema comes from GET /schemas/ids/{id}.
 
     interop/read-predictions.py --count 10 --timeout 60
+    interop/read-predictions.py --config librdkafka.properties --count 10
+
+--config takes librdkafka's properties (security.protocol, sasl.*, ssl.ca.location...) plus
+schema.registry.url and basic.auth.user.info, as `pipeline local --secure` writes them.
 
 Exits 0 once it decoded --count predictions, 1 when the timeout passes first, 2 on a
 record it cannot decode.
@@ -14,47 +18,17 @@ record it cannot decode.
 import argparse
 import base64
 import datetime
-import io
 import json
-import struct
+import pathlib
 import sys
 import time
-import urllib.request
 
-import avro.io
-import avro.schema
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
-HEADER_SIZE = 5
+from inferflow_interop import Registry, decode, kafka_config, load_properties
 
-
-class SchemaCache:
-    """Writer schemas by id, fetched once each from the registry."""
-
-    def __init__(self, registry_url):
-        self.registry_url = registry_url.rstrip("/")
-        self.schemas = {}
-
-    def get(self, schema_id):
-        if schema_id not in self.schemas:
-            url = "%s/schemas/ids/%d" % (self.registry_url, schema_id)
-            request = urllib.request.Request(
-                url, headers={"Accept": "application/vnd.schemaregistry.v1+json"})
-            with urllib.request.urlopen(request, timeout=10) as response:
-                text = json.load(response)["schema"]
-            self.schemas[schema_id] = avro.schema.parse(text)
-        return self.schemas[schema_id]
-
-
-def decode(value, schemas):
-    """Decodes one Confluent-framed Avro value into a dict."""
-    if value is None or len(value) < HEADER_SIZE:
-        raise ValueError("value has %s bytes, expected at least %d"
-                         % (None if value is None else len(value), HEADER_SIZE))
-    if value[0] != 0:
-        raise ValueError("magic byte is 0x%02x, expected 0x00" % value[0])
-    (schema_id,) = struct.unpack(">i", value[1:HEADER_SIZE])
-    reader = avro.io.DatumReader(schemas.get(schema_id))
-    return reader.read(avro.io.BinaryDecoder(io.BytesIO(value[HEADER_SIZE:])))
+# Kept for callers of the first version of this script.
+SchemaCache = Registry
 
 
 def to_json(record):
@@ -70,23 +44,31 @@ def to_json(record):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--topic", default="predictions")
-    parser.add_argument("--bootstrap", default="localhost:9092")
-    parser.add_argument("--registry", default="http://localhost:8085")
+    parser.add_argument("--bootstrap", default=None, help="default: localhost:9092")
+    parser.add_argument("--registry", default=None, help="default: http://localhost:8085")
+    parser.add_argument("--config", help="librdkafka properties with the registry's settings")
     parser.add_argument("--count", type=int, default=10, help="predictions to read")
     parser.add_argument("--timeout", type=float, default=60, help="seconds to wait for them")
     args = parser.parse_args()
 
     from confluent_kafka import Consumer  # here, so that decode() works without librdkafka
 
-    consumer = Consumer({
-        "bootstrap.servers": args.bootstrap,
+    props = load_properties(args.config) if args.config else {}
+    if args.bootstrap:
+        props["bootstrap.servers"] = args.bootstrap
+    props.setdefault("bootstrap.servers", "localhost:9092")
+    if args.registry:
+        props["schema.registry.url"] = args.registry
+    config = kafka_config(props)
+    config.update({
         "group.id": "inferflow-interop-%d" % time.time_ns(),
         "auto.offset.reset": "earliest",
         "enable.auto.commit": False,
         "isolation.level": "read_committed",
     })
+    consumer = Consumer(config)
     consumer.subscribe([args.topic])
-    schemas = SchemaCache(args.registry)
+    schemas = Registry.from_properties(props)
     decoded = 0
     deadline = time.monotonic() + args.timeout
     try:
@@ -109,7 +91,8 @@ def main():
         consumer.close()
     if decoded < args.count:
         print("decoded %d of %d predictions from topic '%s' at %s within %.0f s"
-              % (decoded, args.count, args.topic, args.bootstrap, args.timeout), file=sys.stderr)
+              % (decoded, args.count, args.topic, props["bootstrap.servers"], args.timeout),
+              file=sys.stderr)
         return 1
     return 0
 

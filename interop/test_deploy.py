@@ -153,6 +153,29 @@ class ConfigFilesTest(unittest.TestCase):
         # CPU and GPU inference jobs, and the evaluation job beside either.
         self.assertEqual(kinds.count("FlinkDeployment"), 3)
 
+    def test_kubernetes_secrets_are_mounted_files_read_by_the_file_config_provider(self):
+        docs = [d for p in sorted((ROOT / "deploy/k8s").glob("*.yaml"))
+                for d in yaml.safe_load_all(p.read_text())]
+        secret = next(d for d in docs if d["kind"] == "Secret")
+        files = secret["stringData"]
+        job = yaml.safe_load(next(d for d in docs if d["kind"] == "ConfigMap"
+                                  and d["metadata"]["name"] == "inferflow-job")["data"]["job.yaml"])
+        text = yaml.safe_dump(job)
+        references = re.findall(r"\$\{file:/etc/inferflow/secrets/([^:}]+):([^}]+)\}", text)
+        self.assertGreaterEqual(len(references), 2, text)
+        for name, key in references:
+            self.assertIn(name, files)
+            self.assertIn(key + "=", files[name], f"{name} has no key {key}")
+        self.assertNotRegex(text, r'password="[^$]', "a password inline in job.yaml")
+        self.assertEqual(job["kafka"]["properties"]["config.providers"], "file")
+        for deployment in (d for d in docs if d["kind"] == "FlinkDeployment"):
+            pod = deployment["spec"]["podTemplate"]["spec"]
+            volumes = {v["name"]: v for v in pod["volumes"]}
+            self.assertEqual(volumes["credentials"]["secret"]["secretName"],
+                             secret["metadata"]["name"])
+            mounts = {m["name"]: m for m in pod["containers"][0]["volumeMounts"]}
+            self.assertEqual(mounts["credentials"]["mountPath"], "/etc/inferflow/secrets")
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -1,5 +1,6 @@
 package io.inferflow.cli.control;
 
+import io.inferflow.schemas.registry.RegistrySettings;
 import io.inferflow.jobs.control.ControlRecords;
 import io.inferflow.jobs.control.ModelControlClient;
 import io.inferflow.cli.EmbeddedStack;
@@ -74,7 +75,8 @@ final class ControlTestKit {
     }
 
     ModelControlClient client() {
-        return new ModelControlClient(kafka.bootstrapServers(), registryUrl, control, status);
+        return new ModelControlClient(kafka.clients(), RegistrySettings.of(registryUrl), control,
+                status);
     }
 
     /** Writes {@code mlp} into the store as {@code name} v{@code version}; returns the DEPLOY. */

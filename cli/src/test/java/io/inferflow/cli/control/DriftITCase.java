@@ -137,7 +137,7 @@ class DriftITCase {
                                 kit.features);
                 Reports reports = new Reports(kit.registryUrl, driftTopic);
                 OnnxModel scorer = OnnxModel.load("check", onnx, RuntimeSettings.defaults())) {
-            producer.labelsTo(kit.registryUrl, labelsTopic);
+            producer.labelsTo(labelsTopic);
             Labeller labeller = new Labeller(scorer);
             assertAllActive(control.send(deploy, Duration.ofSeconds(60), s -> {}), 1);
             Pacer pacer = new Pacer(20_000);

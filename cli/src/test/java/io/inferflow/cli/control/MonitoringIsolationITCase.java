@@ -104,7 +104,7 @@ class MonitoringIsolationITCase {
                                 kit.features, "fraud", ControlTestKit.WIDTH);
                 FeatureProducer labelProducer =
                         new FeatureProducer(STACK.kafka().bootstrapServers(), kit.registryUrl,
-                                kit.features).labelsTo(kit.registryUrl, labels)) {
+                                kit.features).labelsTo(labels)) {
             assertAllActive(control.send(kit.deploy("fraud", 1, 1, Mlp.random(3,
                     ControlTestKit.WIDTH, 16, 1)), Duration.ofSeconds(60), s -> {}), 1);
             // Read as a downstream service does, while the events stream.

@@ -270,7 +270,7 @@ class PrometheusScrapeITCase {
                         "127.0.0.1:" + settings.kafkaPort(),
                         "http://127.0.0.1:" + settings.registryPort(),
                         Topics.FEATURES)) {
-            producer.labelsTo("http://127.0.0.1:" + settings.registryPort(), Topics.LABELS);
+            producer.labelsTo(Topics.LABELS);
             for (int i = 0; i < GOOD + WRONG_WIDTH; i++) {
                 int width = i < GOOD ? WIDTH : 3;
                 List<Float> features = new ArrayList<>(width);
