@@ -28,9 +28,12 @@ import org.slf4j.LoggerFactory;
  * {@code client.properties} a Kafka client already uses works unchanged:
  *
  * <pre>{@code
- * Properties props = ...; // schema.registry.url, basic.auth.user.info, schema.registry.ssl.*, ...
- * RegistrySettings settings = RegistrySettings.fromProperties(null, Maps.fromProperties(props));
+ * Properties props = ...; // client.properties: schema.registry.url, basic.auth.user.info, ...
+ * Map<String, String> map = new HashMap<>();
+ * props.stringPropertyNames().forEach(key -> map.put(key, props.getProperty(key)));
+ * RegistrySettings settings = RegistrySettings.fromProperties(null, map);
  * var client = new SchemaRegistryClient(settings);
+ * var decoder = new ConfluentFeatureEventDecoder(settings); // serializable, no secrets resolved
  *
  * // the common case, no authentication:
  * var local = new SchemaRegistryClient(RegistrySettings.of("http://localhost:8085"));

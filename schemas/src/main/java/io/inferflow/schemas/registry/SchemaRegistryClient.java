@@ -343,7 +343,7 @@ public final class SchemaRegistryClient {
                 message = status == 401
                         ? registry + " refused user '" + credentials.user() + "' (" + http
                                 + "): check " + credentials.check()
-                        : registry + " does not allow user '" + credentials.user() + "' "
+                        : registry + " denied user '" + credentials.user() + "' access to "
                                 + what + " (" + http + ")" + says + ": grant the user access"
                                 + " in the registry, or use another user in "
                                 + credentials.check();
@@ -352,13 +352,13 @@ public final class SchemaRegistryClient {
                 message = status == 401
                         ? registry + " refused the bearer token (" + http + "): check "
                                 + credentials.check() + " (has the token expired?)"
-                        : registry + " does not allow the bearer token's principal " + what
-                                + " (" + http + ")" + says + ": grant it access in the"
+                        : registry + " denied the bearer token access to " + what + " ("
+                                + http + ")" + says + ": grant its principal access in the"
                                 + " registry";
                 break;
             default:
                 message = registry + (status == 401 ? " requires authentication"
-                        : " refuses anonymous access to " + what) + " (" + http
+                        : " denied anonymous access to " + what) + " (" + http
                         + ") but no credentials are configured: set "
                         + RegistrySettings.BASIC_AUTH_CREDENTIALS_SOURCE + " and "
                         + RegistrySettings.BASIC_AUTH_USER_INFO + " (or "
@@ -394,12 +394,12 @@ public final class SchemaRegistryClient {
             SSLContext context = RegistryTls.context(settings.truststore(), settings.keystore(),
                     settings.verifyHostname(), certificateRequested);
             int timeout = (int) CONNECT_TIMEOUT.toMillis();
-            java.net.Socket plain = new java.net.Socket();
-            plain.connect(new java.net.InetSocketAddress(uri.getHost(), port), timeout);
-            plain.setSoTimeout(timeout);
-            // Layered with the URL's host: SNI and hostname verification as HttpClient does.
-            try (SSLSocket socket = (SSLSocket) context.getSocketFactory()
-                    .createSocket(plain, uri.getHost(), port, true)) {
+            try (java.net.Socket plain = new java.net.Socket()) {
+                plain.connect(new java.net.InetSocketAddress(uri.getHost(), port), timeout);
+                plain.setSoTimeout(timeout);
+                // Layered with the URL's host: SNI and hostname verification as HttpClient does.
+                SSLSocket socket = (SSLSocket) context.getSocketFactory()
+                        .createSocket(plain, uri.getHost(), port, true);
                 SSLParameters parameters = socket.getSSLParameters();
                 parameters.setEndpointIdentificationAlgorithm("HTTPS");
                 socket.setSSLParameters(parameters);

@@ -131,6 +131,37 @@ class SchemaRegistryClientTest extends SchemaRegistryClientContract {
     }
 
     @Test
+    void redirectsAreNotFollowedWithCredentials() throws Exception {
+        AtomicInteger redirected = new AtomicInteger();
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", exchange -> {
+            redirected.incrementAndGet();
+            exchange.getResponseHeaders().set("Location", registry.url()
+                    + exchange.getRequestURI().getPath());
+            exchange.sendResponseHeaders(307, -1);
+            exchange.close();
+        });
+        server.start();
+        try {
+            String url = "http://127.0.0.1:" + server.getAddress().getPort();
+            int id = newClient().register(subject, V1);
+            assertEquals(V1, new SchemaRegistryClient(url).getById(id));
+            SchemaRegistryClient withCredentials = new SchemaRegistryClient(
+                    RegistrySettings.fromProperties(url,
+                            java.util.Map.of("basic.auth.user.info", "alice:secret")));
+            SchemaRegistryException e = assertThrows(SchemaRegistryException.class,
+                    () -> withCredentials.getById(id));
+            assertEquals(307, e.httpStatus());
+            assertTrue(e.getMessage().contains("redirected (HTTP 307) to " + registry.url()
+                    + "/schemas/ids/" + id + "; redirects are not followed when credentials"
+                    + " are configured"), e.getMessage());
+            assertEquals(2, redirected.get());
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
     void aWrongBasePathIsNotAnUnknownSchemaId() throws Exception {
         int id = newClient().register(subject, V1);
         SchemaRegistryException e = assertThrows(SchemaRegistryException.class,

@@ -145,7 +145,7 @@ class SecuredSchemaRegistryClientTest {
         assertEquals(403, e.httpStatus());
         assertEquals(SchemaRegistryException.FORBIDDEN, e.errorCode());
         assertTrue(e.getMessage().startsWith("schema registry at " + registry.url()
-                + " does not allow user 'reader' subject 'other-value' (HTTP 403 Forbidden)"
+                + " denied user 'reader' access to subject 'other-value' (HTTP 403 Forbidden)"
                 + " (the registry says: User reader is denied operation Write on"
                 + " /subjects/other-value/versions)"), e.getMessage());
         assertNoSecret(e);
