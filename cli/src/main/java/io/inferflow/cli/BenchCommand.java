@@ -193,20 +193,22 @@ final class BenchCommand implements Callable<Integer> {
         }
         Benchmark.CompressionResult first = results.get(0);
         System.out.println();
-        System.out.printf("%-8s %12s %16s %12s %14s %12s%n", "codec", "events/s",
-                "prediction bytes", "bytes/pred", "bytes vs " + first.codec(),
+        System.out.printf("%-8s %12s %9s %16s %11s %14s %12s%n", "codec", "events/s",
+                "job s", "prediction bytes", "bytes/pred", "bytes vs " + first.codec(),
                 "ev/s vs " + first.codec());
         for (Benchmark.CompressionResult r : results) {
-            System.out.printf(java.util.Locale.ROOT, "%-8s %,12.0f %,16d %12.1f %14.2f %12.2f%n",
-                    r.codec(), r.eventsPerSecond(), r.predictionBytes(),
+            System.out.printf(java.util.Locale.ROOT,
+                    "%-8s %,12.0f %9.1f %,16d %11.1f %14.2f %12.2f%n",
+                    r.codec(), r.eventsPerSecond(), r.jobSeconds(), r.predictionBytes(),
                     r.bytesPerPrediction(),
                     (double) r.predictionBytes() / first.predictionBytes(),
                     r.eventsPerSecond() / first.eventsPerSecond());
         }
         System.out.println();
         System.out.println("events/s: events / (last scored_at - first scored_at) of the"
-                + " micro-batched job; prediction bytes: the predictions topic's log on the"
-                + " broker (record batches as the sinks wrote them).");
+                + " micro-batched job; job s: the bounded job's run from submission to its end,");
+        System.out.println("  last transaction committed; prediction bytes: the predictions"
+                + " topic's log on the broker (record batches as the sinks wrote them).");
         if (json != null) {
             com.fasterxml.jackson.databind.ObjectMapper mapper =
                     new com.fasterxml.jackson.databind.ObjectMapper();

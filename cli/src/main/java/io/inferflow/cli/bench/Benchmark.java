@@ -67,7 +67,7 @@ public final class Benchmark {
 
     /** One codec's micro-batched throughput and the size of its predictions on the broker. */
     public record CompressionResult(String codec, long events, double eventsPerSecond,
-            long predictionBytes, double bytesPerPrediction) {}
+            double jobSeconds, long predictionBytes, double bytesPerPrediction) {}
 
     /**
      * The micro-batched job on the first model once per sink {@code compression.type} in {@code
@@ -91,7 +91,7 @@ public final class Benchmark {
                                 + " %.1f per prediction%n", model.name(), codec,
                         t.predictionBytes(), t.bytesPerPrediction());
                 results.add(new CompressionResult(codec, t.events(), t.eventsPerSecond(),
-                        t.predictionBytes(), t.bytesPerPrediction()));
+                        t.jobSeconds(), t.predictionBytes(), t.bytesPerPrediction()));
             }
         }
         return results;
