@@ -34,6 +34,7 @@ public final class EvaluationJob {
         }
         InferenceJob.checkExactlyOnceHasCheckpoints(conf);
         InferenceJob.checkTopicsExist(conf, topics(conf));
+        InferenceJob.checkRegistry(conf);
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.getExecutionEnvironment(SecretKeys.redacted(conf));
         EvaluationPipeline.build(env, KafkaPipelineIo.unbounded(conf), conf);

@@ -8,6 +8,9 @@ import org.apache.flink.configuration.YamlParserUtils;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import io.inferflow.jobs.kafka.KafkaClients;
+import io.inferflow.schemas.registry.RegistrySettings;
+import io.inferflow.schemas.registry.SchemaRegistryClient;
+import io.inferflow.schemas.registry.SchemaRegistryException;
 import io.inferflow.jobs.kafka.KafkaProbe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +55,7 @@ public final class InferenceJob {
     public static void run(Configuration conf) throws Exception {
         checkExactlyOnceHasCheckpoints(conf);
         checkTopicsExist(conf, topics(conf));
+        checkRegistry(conf);
         ModelSetup models = ModelSetup.resolve(conf);
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.getExecutionEnvironment(SecretKeys.redacted(conf));
@@ -119,6 +123,29 @@ public final class InferenceJob {
                             + " --bootstrap " + clients.bootstrapServers()
                             + (clients.properties().isEmpty() ? "" : " --command-config FILE")
                             + "' (docs/reference/topics-and-schemas.md)");
+        }
+    }
+
+    /**
+     * Fails when the registry refuses the job's credentials or its TLS settings, with the
+     * registry client's one-line message; a registry that does not answer is only a warning
+     * (the tasks retry with backoff until it does).
+     */
+    static void checkRegistry(Configuration conf) {
+        RegistrySettings settings = JobRegistry.settings(conf).validate();
+        try {
+            new SchemaRegistryClient(settings).subjects();
+        } catch (SchemaRegistryException e) {
+            int code = e.errorCode();
+            if (code == SchemaRegistryException.UNAUTHORIZED
+                    || code == SchemaRegistryException.FORBIDDEN
+                    || code == SchemaRegistryException.TLS_FAILED) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+            LOG.warn("schema registry check at start failed; the tasks retry: {}",
+                    e.getMessage());
+        } catch (java.io.IOException e) {
+            LOG.warn("schema registry check at start failed; the tasks retry: {}", e.toString());
         }
     }
 

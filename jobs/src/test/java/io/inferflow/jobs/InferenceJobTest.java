@@ -1,6 +1,8 @@
 package io.inferflow.jobs;
 
 import io.inferflow.operators.InferenceOptions;
+import io.inferflow.schemas.registry.LocalRegistrySecurity;
+import io.inferflow.schemas.registry.LocalSchemaRegistry;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -29,6 +31,23 @@ class InferenceJobTest {
         assertEquals(Duration.ofMillis(5), conf.get(InferenceOptions.BATCH_MAX_DELAY));
         assertEquals(Duration.ofSeconds(5), conf.get(CheckpointingOptions.CHECKPOINTING_INTERVAL));
         InferenceJob.checkExactlyOnceHasCheckpoints(conf);
+    }
+
+    @Test
+    void theStartUpCheckFailsWhenTheRegistryRefusesTheJobsUserAndNamesIt() throws Exception {
+        try (LocalSchemaRegistry registry = LocalSchemaRegistry.start("127.0.0.1", 0,
+                LocalRegistrySecurity.none().withUser("inferflow", "right-password"))) {
+            Configuration conf = new Configuration();
+            conf.set(JobOptions.REGISTRY_URL, registry.url());
+            conf.setString("registry.properties.basic.auth.user.info", "inferflow:wrong-one");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> InferenceJob.checkRegistry(conf));
+            assertTrue(e.getMessage().contains("refused user 'inferflow'"), e.getMessage());
+            assertTrue(!e.getMessage().contains("wrong-one"), e.getMessage());
+
+            conf.setString("registry.properties.basic.auth.user.info", "inferflow:right-password");
+            InferenceJob.checkRegistry(conf);
+        }
     }
 
     @Test
