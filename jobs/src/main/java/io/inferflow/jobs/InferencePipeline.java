@@ -107,6 +107,7 @@ public final class InferencePipeline {
                         batching,
                         conf.get(InferenceOptions.MODEL_LOAD_TIMEOUT),
                         DriftOptions.settings(conf))
-                .withHistograms(conf.get(InferenceOptions.METRICS_HISTOGRAMS));
+                .withHistograms(conf.get(InferenceOptions.METRICS_HISTOGRAMS))
+                .withWaiting(InferenceOptions.waiting(conf));
     }
 }

@@ -6,6 +6,8 @@ import io.inferflow.operators.inference.NonFiniteFeaturePolicy;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 
+import io.inferflow.operators.inference.WaitingSettings;
+
 import java.time.Duration;
 import java.util.List;
 
@@ -59,9 +61,34 @@ public final class InferenceOptions {
                     .durationType()
                     .defaultValue(Duration.ofSeconds(60))
                     .withDescription(
-                            "Longest time a checkpoint barrier or the end of input waits for the"
-                                    + " first version of a model that events are waiting for;"
-                                    + " after it those events go to dead letters.");
+                            "Longest time a load may take (after it the version is REJECTED"
+                                    + " and the events waiting for it go to dead letters), and"
+                                    + " that the end of input waits for loads events wait for.");
+
+    public static final ConfigOption<Duration> UNKNOWN_MODEL_GRACE =
+            ConfigOptions.key("inference.unknown-model.grace")
+                    .durationType()
+                    .defaultValue(WaitingSettings.DEFAULTS.unknownModelGrace())
+                    .withDescription(
+                            "How long events of a model that no control record has named yet"
+                                    + " wait (from that model's first event on the subtask since"
+                                    + " it started) before they go to dead letters as"
+                                    + " UNKNOWN_MODEL. Waiting events are kept in checkpoints.");
+
+    public static final ConfigOption<Integer> WAITING_MAX_EVENTS =
+            ConfigOptions.key("inference.waiting.max-events")
+                    .intType()
+                    .defaultValue(WaitingSettings.DEFAULTS.maxEvents())
+                    .withDescription(
+                            "Most events a subtask holds while they wait for a first version"
+                                    + " or for an unknown model; at this bound it stops taking"
+                                    + " events (backpressure) until loads finish or a grace"
+                                    + " ends.");
+
+    /** The waiting settings of {@code conf}. */
+    public static WaitingSettings waiting(org.apache.flink.configuration.Configuration conf) {
+        return new WaitingSettings(conf.get(UNKNOWN_MODEL_GRACE), conf.get(WAITING_MAX_EVENTS));
+    }
 
     public static final ConfigOption<List<String>> MODELS =
             ConfigOptions.key("inference.models")

@@ -14,7 +14,13 @@ import io.inferflow.schemas.avro.ModelStatus;
 import io.inferflow.schemas.avro.Prediction;
 import org.apache.flink.api.common.TaskInfo;
 import org.apache.flink.api.common.operators.ProcessingTimeService.ProcessingTimeCallback;
+import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.streaming.runtime.tasks.mailbox.TaskMailbox;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedMultiInput;
@@ -27,6 +33,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,8 +46,9 @@ import java.util.Objects;
  * <p><b>Batching.</b> One batch per model version, each holding events of many keys. A batch is
  * flushed when it reaches {@link BatchingSettings#maxSize()}, when its oldest event has waited
  * {@link BatchingSettings#maxDelay()} in processing time, before every checkpoint barrier, before
- * every watermark of input 1 and at end of input. Nothing is buffered across a checkpoint, so
- * nothing is lost on failure and, after restore, nothing is emitted twice.
+ * every watermark of input 1 and at end of input. No batch spans a checkpoint; the events that
+ * wait for a first version or for an unknown model (below) are kept in operator state at a
+ * checkpoint, so nothing is lost on failure and, after restore, nothing is emitted twice.
  *
  * <p><b>Control.</b> For each model the control record with the highest generation is its desired
  * state (see {@link ControlState}); stale and duplicate records are ignored, so the outcome does
@@ -50,9 +58,16 @@ import java.util.Objects;
  * ms while loads are pending), which flushes the old version's batch, installs the new version,
  * reports ACTIVE and closes the old handle: the swap falls between two batches. A version that
  * fails to load is REJECTED with its reason and the previous version keeps serving. A RETIRE
- * flushes, closes and stops serving the model. Events for a model whose first version is still
- * loading wait (outside any batch); before a barrier and at end of input the operator waits, at
- * most the load timeout, for their loads, then scores them or sends them to dead letters.
+ * flushes, closes and stops serving the model.
+ *
+ * <p><b>Waiting.</b> Events for a model whose first version is still loading wait (outside any
+ * batch), and so do events of a model that no control record has named yet, for {@link
+ * WaitingSettings#unknownModelGrace()} from that model's first event on the subtask; after the
+ * grace they go to dead letters as UNKNOWN_MODEL. At most {@link WaitingSettings#maxEvents()}
+ * wait: at the bound the operator yields to its mailbox (timers install finished loads and end
+ * graces) instead of taking the next event, which backpressures the source. At end of input the
+ * operator waits, at most the load timeout, for the loads events wait for, then scores them or
+ * sends them to dead letters.
  *
  * <p><b>Restore.</b> The desired records live in broadcast state ({@link ControlState#DESIRED}),
  * the last version made active in {@link ControlState#SERVED}. open() loads each desired version
@@ -117,6 +132,7 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
     private final Duration loadTimeout;
     private final DriftSettings drift;
     private boolean histograms = true;
+    private WaitingSettings waiting = WaitingSettings.DEFAULTS;
 
     private transient BroadcastState<String, ModelControl> desiredState;
     private transient BroadcastState<String, ModelControl> servedState;
@@ -125,6 +141,9 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
     private transient BatchEmitter emitter;
     private transient EventRouter router;
     private transient ModelLoads loads;
+    private transient ListState<WaitingEvent> waitingState;
+    private transient List<WaitingEvent> restoredWaiting;
+    private transient MailboxExecutor mailbox;
 
     /** With the {@linkplain #DEFAULT_LOAD_TIMEOUT default load timeout}. */
     public MicroBatchInferenceOperator(
@@ -178,9 +197,25 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
         return this;
     }
 
+    /**
+     * How long events wait for an unknown model and how many may wait ({@code
+     * inference.unknown-model.grace}, {@code inference.waiting.max-events}). Call before the job
+     * is built.
+     */
+    public MicroBatchInferenceOperator withWaiting(WaitingSettings waiting) {
+        this.waiting = Objects.requireNonNull(waiting, "waiting");
+        return this;
+    }
+
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
+        waitingState = context.getOperatorStateStore().getListState(
+                new ListStateDescriptor<>("waiting-events", TypeInformation.of(WaitingEvent.class)));
+        restoredWaiting = new ArrayList<>();
+        if (context.isRestored()) {
+            waitingState.get().forEach(restoredWaiting::add);
+        }
         desiredState = context.getOperatorStateStore().getBroadcastState(ControlState.DESIRED);
         servedState = context.getOperatorStateStore().getBroadcastState(ControlState.SERVED);
         for (ModelControl initial : initialModels) {
@@ -209,7 +244,9 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
                         subtask,
                         drift.flushEvents(parallelism));
         StatusEmitter statuses = new StatusEmitter(output, timers, subtask, parallelism);
-        router = new EventRouter(slots, emitter);
+        router = new EventRouter(slots, emitter, waiting, time -> timers.registerTimer(time, this));
+        mailbox = getContainingTask().getMailboxExecutorFactory()
+                .createExecutor(TaskMailbox.MIN_PRIORITY);
         loads =
                 new ModelLoads(
                         new BackgroundLoader(provider, loadTimeout, subtask, drift.enabled()),
@@ -223,6 +260,15 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
                         new LoadPoll(timers, this));
         for (Map.Entry<String, ModelControl> entry : desiredState.entries()) {
             loads.restore(slot(entry.getKey()), entry.getValue());
+        }
+        if (!restoredWaiting.isEmpty()) {
+            LOG.info("{} events that waited at the checkpoint wait or are scored again",
+                    restoredWaiting.size());
+            long now = emitter.now();
+            for (WaitingEvent event : restoredWaiting) {
+                router.route(event.pending(now));
+            }
+            restoredWaiting.clear();
         }
         LOG.info("serving models {} with {}", router.servedNames(), batching);
         statuses.opened();
@@ -240,6 +286,12 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
     @Override
     public void processElement1(StreamRecord<DecodedEvent> element) throws Exception {
         loads.installFinishedLoads();
+        // Backpressure: while the waiting events fill their bound, take no more; the mailbox
+        // runs the timers that install finished loads and end graces meanwhile.
+        while (router.full()) {
+            mailbox.yield();
+            loads.installFinishedLoads();
+        }
         metrics.eventIn();
         router.route(
                 new Pending(
@@ -266,6 +318,7 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
         }
         desiredState.put(name, control);
         loads.apply(slot(name), control);
+        router.known(name);
     }
 
     /** A batch's timer or the poll for finished loads. */
@@ -273,6 +326,7 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
     public void onProcessingTime(long time) throws Exception {
         loads.onTimer(time);
         loads.installFinishedLoads();
+        router.expire(time);
         emitter.flushDue(slots.values(), time);
         loads.pollWhileLoading();
     }
@@ -297,10 +351,23 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
 
     @Override
     public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
-        drainEverything();
+        // Batches are scored before the barrier; events that wait for a first version or an
+        // unknown model go into the checkpoint instead (snapshotState) and keep waiting.
+        loads.installFinishedLoads();
+        emitter.flushAll(slots.values());
         // The aggregator's state then holds every count of the events before the barrier.
         emitter.sendDriftCounts(slots.values());
         super.prepareSnapshotPreBarrier(checkpointId);
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        List<WaitingEvent> events = new ArrayList<>();
+        for (Pending pending : router.allWaiting()) {
+            events.add(new WaitingEvent(pending));
+        }
+        waitingState.update(events);
     }
 
     @Override
@@ -334,6 +401,7 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
      */
     private void drainEverything() throws InterruptedException {
         loads.settleWaiting();
+        router.deadLetterUnknown();
         emitter.flushAll(slots.values());
     }
 

@@ -60,10 +60,16 @@ class MicroBatchDeadLettersTest {
     }
 
     @Test
-    void deadLettersUnknownModel() throws Exception {
+    void deadLettersUnknownModelOnceItsGraceHasPassed() throws Exception {
         try (var harness = open(batching(100, LONG))) {
+            harness.setProcessingTime(1_000);
             harness.processElement1(event("e1", "spam", 1f, 2f), 0L);
+            harness.setProcessingTime(1_000 + WaitingSettings.DEFAULTS.unknownModelGrace()
+                    .toMillis() - 1);
+            assertEquals(List.of(), deadLetters(harness), "still within the grace");
 
+            harness.setProcessingTime(1_000 + WaitingSettings.DEFAULTS.unknownModelGrace()
+                    .toMillis());
             DeadLetter dl = single(deadLetters(harness));
             assertEquals(ErrorTypes.UNKNOWN_MODEL, dl.getErrorType());
             assertEquals(

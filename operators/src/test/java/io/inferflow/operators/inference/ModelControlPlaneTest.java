@@ -180,7 +180,7 @@ class ModelControlPlaneTest {
     }
 
     @Test
-    void waitsForFirstLoadBeforeBarrier() throws Exception {
+    void scoresEventsThatWaitedOnceTheFirstLoadFinished() throws Exception {
         provider.block("fraud", 1);
         try (var harness = open(List.of(), provider, 100)) {
             harness.processElement2(deploy("fraud", 1, 1), 0L);
@@ -190,6 +190,7 @@ class ModelControlPlaneTest {
             assertEquals(2, operator(harness).bufferedRecords());
 
             provider.release("fraud", 1);
+            awaitFinishedLoads(harness, 1);
             harness.prepareSnapshotPreBarrier(1L);
 
             List<Prediction> out = harness.extractOutputValues();
@@ -201,7 +202,7 @@ class ModelControlPlaneTest {
     }
 
     @Test
-    void deadLettersWaitingEventsWhenFirstLoadTimesOut() throws Exception {
+    void deadLettersWaitingEventsWhenFirstLoadTimesOutAtEndOfInput() throws Exception {
         provider.block("fraud", 1);
         var operator =
                 new MicroBatchInferenceOperator(
@@ -211,7 +212,7 @@ class ModelControlPlaneTest {
             harness.processElement2(deploy("fraud", 1, 1), 0L);
             harness.processElement1(event("e1", "fraud", 1f, 2f), 0L);
 
-            harness.prepareSnapshotPreBarrier(1L);
+            harness.endInput1();
 
             assertEquals(List.of(), harness.extractOutputValues());
             DeadLetter dl = single(deadLetters(harness));
