@@ -33,6 +33,8 @@ final class BackgroundLoader {
     private final boolean drift;
     private final ExecutorService executor;
     private final BlockingQueue<LoadResult> completed = new LinkedBlockingQueue<>();
+    /** Set by {@link #stop()}: a load finishing after it is released at once. */
+    private boolean stopped;
 
     /**
      * Starts the loader thread {@code model-loader-<subtask>}.
@@ -54,7 +56,24 @@ final class BackgroundLoader {
 
     /** Loads on the loader thread; the result is queued for {@link #poll()}. */
     void submit(ModelControl control, ModelDescriptor descriptor) {
-        executor.execute(() -> completed.add(load(control, descriptor)));
+        executor.execute(() -> hand(load(control, descriptor)));
+    }
+
+    /**
+     * Queues a finished load for the task thread, or releases it when the loader has stopped:
+     * a load that outlives the operator (a session creation does not heed interrupts) must not
+     * keep its session, and its native memory, in the TaskManager.
+     */
+    private void hand(LoadResult result) {
+        synchronized (completed) {
+            if (!stopped) {
+                completed.add(result);
+                return;
+            }
+        }
+        LOG.info("releasing {} v{}: its load finished after the operator closed",
+                result.control().getName(), result.control().getVersion());
+        result.discard();
     }
 
     /** Loads on the calling thread: at restore, before anything is scored. */
@@ -117,8 +136,14 @@ final class BackgroundLoader {
         return completed.size();
     }
 
-    /** Stops the thread (waiting at most the load timeout) and closes results nobody took. */
+    /**
+     * Stops the thread (waiting at most the load timeout) and closes results nobody took; a load
+     * still running then is released when it finishes.
+     */
     void stop() throws InterruptedException {
+        synchronized (completed) {
+            stopped = true;
+        }
         executor.shutdownNow();
         if (!executor.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             LOG.warn("the model loader thread did not stop within {} ms", timeout.toMillis());

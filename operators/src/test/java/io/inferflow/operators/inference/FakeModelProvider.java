@@ -38,6 +38,8 @@ final class FakeModelProvider implements ModelProvider {
     private final transient List<ModelDescriptor> acquired = new CopyOnWriteArrayList<>();
     private final transient List<FakeScorer> created = new CopyOnWriteArrayList<>();
     private final transient AtomicInteger openHandles = new AtomicInteger();
+    private final transient java.util.Set<String> uninterruptible =
+            java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     FakeModelProvider(Map<String, Integer> widths) {
         this.widths = new HashMap<>(widths);
@@ -47,6 +49,15 @@ final class FakeModelProvider implements ModelProvider {
     FakeModelProvider block(String name, long version) {
         blocked.put(key(name, version), new CountDownLatch(1));
         return this;
+    }
+
+    /**
+     * Like {@link #block}, and the load does not heed interrupts (as ONNX Runtime's session
+     * creation does not): it finishes once released, even after the operator closed.
+     */
+    FakeModelProvider blockUninterruptibly(String name, long version) {
+        uninterruptible.add(key(name, version));
+        return block(name, version);
     }
 
     void release(String name, long version) {
@@ -77,13 +88,24 @@ final class FakeModelProvider implements ModelProvider {
         acquired.add(d);
         CountDownLatch latch = blocked.get(key(d.name(), d.version()));
         if (latch != null) {
-            try {
-                if (!latch.await(30, TimeUnit.SECONDS)) {
-                    throw new AssertionError("load of " + d + " was never released");
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    if (!latch.await(30, TimeUnit.SECONDS)) {
+                        throw new AssertionError("load of " + d + " was never released");
+                    }
+                    break;
+                } catch (InterruptedException e) {
+                    if (!uninterruptible.contains(key(d.name(), d.version()))) {
+                        Thread.currentThread().interrupt();
+                        throw new ModelException(
+                                LoadFailure.FETCH_FAILED, "interrupted loading " + d);
+                    }
+                    interrupted = true;
                 }
-            } catch (InterruptedException e) {
+            }
+            if (interrupted) {
                 Thread.currentThread().interrupt();
-                throw new ModelException(LoadFailure.FETCH_FAILED, "interrupted loading " + d);
             }
         }
         ModelException failure = failures.get(key(d.name(), d.version()));

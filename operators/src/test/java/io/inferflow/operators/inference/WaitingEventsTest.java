@@ -155,4 +155,26 @@ class WaitingEventsTest {
                     .anyMatch(d -> d.getEventId().equals("e3")));
         }
     }
+
+    @Test
+    void aLoadThatFinishesAfterCloseIsReleased() throws Exception {
+        provider.blockUninterruptibly("fraud", 1);
+        var operator = new MicroBatchInferenceOperator(
+                List.of(), provider, batching(100, LONG), Duration.ofMillis(100));
+        try (var harness = opened(operator)) {
+            harness.processElement2(deploy("fraud", 1, 1), 0L);
+            harness.processElement1(event("e1", "fraud", 1f, 2f), 0L);
+        }
+        // The operator closed while the load ran; it finishes now, on the loader thread.
+        provider.release("fraud", 1);
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (provider.created().isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(1, provider.created().size(), "the late load made its session");
+        while (provider.openHandles() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(0, provider.openHandles(), "and released it");
+    }
 }
