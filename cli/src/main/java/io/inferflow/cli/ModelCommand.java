@@ -130,10 +130,10 @@ final class ModelCommand {
         URI profileUri;
 
         @Option(names = "--allow-signature-change",
-                description = "Change the model's input contract on purpose: push a version"
-                        + " whose input name or width (or outputs) differ from the version"
-                        + " serving now. Without it the push is refused here, and the job"
-                        + " rejects such a version (INCOMPATIBLE_SIGNATURE).")
+                description = "Change the model's input contract on purpose. Without it a version"
+                        + " whose input name or width differ from the desired record's is"
+                        + " refused here, and one whose outputs differ from the serving"
+                        + " version's is rejected by the job (INCOMPATIBLE_SIGNATURE).")
         boolean allowSignatureChange;
 
         @Override
