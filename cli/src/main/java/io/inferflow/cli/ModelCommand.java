@@ -129,6 +129,13 @@ final class ModelCommand {
                         + " --profile, the local copy that is checked against the model.")
         URI profileUri;
 
+        @Option(names = "--allow-signature-change",
+                description = "Change the model's input contract on purpose. Without it a version"
+                        + " whose input name or width differ from the desired record's is"
+                        + " refused here, and one whose outputs differ from the serving"
+                        + " version's is rejected by the job (INCOMPATIBLE_SIGNATURE).")
+        boolean allowSignatureChange;
+
         @Override
         public Integer call() throws Exception {
             if (!Files.isRegularFile(file)) {
@@ -159,6 +166,10 @@ final class ModelCommand {
                             "--version " + version + ": model '" + name + "' already has v"
                                     + highest + "; versions must increase");
                 }
+                if (!allowSignatureChange
+                        && refused(history, name, version, inputName, inputWidth, "push")) {
+                    return 1;
+                }
                 URI location = uri != null ? uri : new ModelStore(store).put(file, name, version, sha256);
                 ModelControl record =
                         ControlRecords.deploy(
@@ -169,6 +180,7 @@ final class ModelCommand {
                 } else {
                     record.setProfile(profileJson);
                 }
+                record.setAllowSignatureChange(allowSignatureChange);
                 return send(record, client, ModelState.ACTIVE);
             }
         }
@@ -234,6 +246,11 @@ final class ModelCommand {
         @Option(names = "--to", required = true, description = "The version to serve.")
         long to;
 
+        @Option(names = "--allow-signature-change",
+                description = "Roll back across a change of the model's input contract: to a"
+                        + " version whose input name or width differ from the desired one's.")
+        boolean allowSignatureChange;
+
         @Override
         public Integer call() throws Exception {
             try (ModelControlClient client = control.client()) {
@@ -243,9 +260,15 @@ final class ModelCommand {
                                 .orElseThrow(() -> new IllegalArgumentException(
                                         "model '" + name + "' has no deployed v" + to
                                                 + " to roll back to"));
+                if (!allowSignatureChange
+                        && refused(history, name, to, target.getInputName(),
+                                target.getInputWidth(), "roll back")) {
+                    return 1;
+                }
                 ModelControl record =
                         ControlRecords.reissue(
                                 target, ModelAction.ROLLBACK, history.nextGeneration(name), user());
+                record.setAllowSignatureChange(allowSignatureChange);
                 return send(record, client, ModelState.ACTIVE);
             }
         }
@@ -305,10 +328,11 @@ final class ModelCommand {
                     any = true;
                     ModelControl desired = history.desired(model).orElseThrow();
                     System.out.printf(
-                            "%s: desired %s v%d (generation %d, %s, by %s at %s)%n",
+                            "%s: desired %s v%d (generation %d, %s, by %s at %s%s)%n",
                             model, desired.getAction(), desired.getVersion(),
                             desired.getGeneration(), desired.getPrecision(),
-                            desired.getIssuedBy(), desired.getIssuedAt());
+                            desired.getIssuedBy(), desired.getIssuedAt(),
+                            desired.getAllowSignatureChange() ? ", signature change allowed" : "");
                     for (ModelStatus s : statuses.getOrDefault(model, Map.of()).values()) {
                         System.out.println("  " + line(s));
                     }
@@ -321,6 +345,28 @@ final class ModelCommand {
                 return 0;
             }
         }
+    }
+
+    /**
+     * Whether writing a record of {@code model} v{@code version} with this input would change the
+     * input its desired record declares; if so, says so on standard error ({@code verb} is what
+     * the user would do again with {@code --allow-signature-change}).
+     */
+    static boolean refused(
+            ControlHistory history,
+            String model,
+            long version,
+            String inputName,
+            int inputWidth,
+            String verb) {
+        return history.inputChange(model, version, inputName, inputWidth)
+                .map(change -> {
+                    System.err.println(
+                            "error: " + change + "; " + verb + " with --allow-signature-change"
+                                    + " to change the model's input on purpose");
+                    return true;
+                })
+                .orElse(false);
     }
 
     static String user() {

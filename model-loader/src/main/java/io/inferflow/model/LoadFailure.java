@@ -46,6 +46,14 @@ public enum LoadFailure implements ModelException.Reason {
      * providers or ONNX Runtime's error.
      */
     CUDA_UNAVAILABLE,
+    /**
+     * The version loaded but breaks its model's input contract: its input name or width, or its
+     * output names or per-row shapes, differ from those of the version serving now (or, with none
+     * serving, from the input the version served last declared). Checked by the job just before
+     * the swap, unless the control record sets {@code allow_signature_change}. The message names
+     * both sides, e.g. {@code model 'fraud' v7 takes 8 features, v3 serving now takes 16}.
+     */
+    INCOMPATIBLE_SIGNATURE,
     /** Scoring a batch: ONNX Runtime's run failed. */
     RUN_FAILED,
     /** Scoring a batch: the outputs hold another number of values than rows × output width. */

@@ -35,6 +35,11 @@ public final class LoadedModel implements Scorer {
     }
 
     @Override
+    public ModelSignature signature() {
+        return model.signature();
+    }
+
+    @Override
     public int inputWidth() {
         return model.inputWidth();
     }

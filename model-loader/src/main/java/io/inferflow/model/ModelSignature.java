@@ -17,11 +17,20 @@ import java.util.Objects;
  * What a servable model takes and gives: one float32 input {@code [batch, inputWidth]} named
  * {@code inputName}, with a dynamic batch, and numeric tensor outputs, in session order.
  *
+ * <p>It is also a model's <em>input contract</em>: a version that replaces a serving one must
+ * keep it ({@link #incompatibility}), since producers keep sending what the serving one takes and
+ * consumers keep reading what it gives. The element type is float32 by construction.
+ *
  * @param inputName the input's name in the graph
  * @param inputWidth the number of features per row
  * @param outputNames the outputs' names, flattened in this order by {@link OnnxModel#score}
+ * @param outputShapes each output's shape per row, in the order of {@code outputNames}: the
+ *     session's dimensions after the first (the batch), {@code -1} where a dimension is dynamic;
+ *     empty for a rank-1 output {@code [batch]} (one value per row) or one whose shape the graph
+ *     does not declare
  */
-public record ModelSignature(String inputName, int inputWidth, List<String> outputNames) {
+public record ModelSignature(
+        String inputName, int inputWidth, List<String> outputNames, List<List<Long>> outputShapes) {
 
     public ModelSignature {
         Objects.requireNonNull(inputName, "inputName");
@@ -30,6 +39,92 @@ public record ModelSignature(String inputName, int inputWidth, List<String> outp
                     "input width must be at least 1, got " + inputWidth);
         }
         outputNames = List.copyOf(outputNames);
+        List<List<Long>> shapes = new ArrayList<>(outputShapes.size());
+        for (List<Long> shape : outputShapes) {
+            shapes.add(List.copyOf(shape));
+        }
+        outputShapes = List.copyOf(shapes);
+        if (outputShapes.size() != outputNames.size()) {
+            throw new IllegalArgumentException(
+                    outputNames.size() + " output names " + outputNames + " but "
+                            + outputShapes.size() + " output shapes " + outputShapes);
+        }
+    }
+
+    /**
+     * Why a version with this signature cannot replace one whose signature is {@code serving}:
+     * every difference in input width, input name, output names and per-row output shapes, each
+     * naming both sides, joined by {@code "; "}; null when it keeps the contract.
+     *
+     * <pre>{@code
+     * v7.incompatibility("model 'fraud' v7", v3, "v3 serving now")
+     * // "model 'fraud' v7 takes 8 features, v3 serving now takes 16"
+     * }</pre>
+     *
+     * @param label how to name this version, e.g. {@code model 'fraud' v7}
+     * @param servingLabel how to name the other one, e.g. {@code v3 serving now}
+     */
+    public String incompatibility(String label, ModelSignature serving, String servingLabel) {
+        List<String> differences = new ArrayList<>();
+        String input =
+                inputIncompatibility(
+                        label, inputName, inputWidth,
+                        servingLabel, serving.inputName, serving.inputWidth);
+        if (input != null) {
+            differences.add(input);
+        }
+        if (!outputNames.equals(serving.outputNames)) {
+            differences.add(
+                    label + "'s outputs are " + outputNames + ", " + servingLabel + " gives "
+                            + serving.outputNames);
+        } else {
+            for (int i = 0; i < outputNames.size(); i++) {
+                if (!outputShapes.get(i).equals(serving.outputShapes.get(i))) {
+                    differences.add(
+                            label + "'s output '" + outputNames.get(i) + "' has per-row shape "
+                                    + shape(outputShapes.get(i)) + ", " + servingLabel
+                                    + " gives " + shape(serving.outputShapes.get(i)));
+                }
+            }
+        }
+        return differences.isEmpty() ? null : String.join("; ", differences);
+    }
+
+    /**
+     * Like {@link #incompatibility}, for the input alone where one side or both may be known
+     * only by what a control record declares: a null name or a width of 0 is not known and not
+     * compared. Null when nothing known differs.
+     */
+    public static String inputIncompatibility(
+            String label,
+            String inputName,
+            int inputWidth,
+            String servingLabel,
+            String servingInputName,
+            int servingInputWidth) {
+        List<String> differences = new ArrayList<>();
+        if (inputWidth > 0 && servingInputWidth > 0 && inputWidth != servingInputWidth) {
+            differences.add(
+                    label + " takes " + inputWidth + " features, " + servingLabel + " takes "
+                            + servingInputWidth);
+        }
+        if (inputName != null
+                && servingInputName != null
+                && !inputName.equals(servingInputName)) {
+            differences.add(
+                    label + "'s input is named '" + inputName + "', " + servingLabel
+                            + " reads '" + servingInputName + "'");
+        }
+        return differences.isEmpty() ? null : String.join("; ", differences);
+    }
+
+    /** {@code [4, ?]}: a per-row shape with its dynamic dimensions as {@code ?}. */
+    private static String shape(List<Long> dims) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < dims.size(); i++) {
+            sb.append(i == 0 ? "" : ", ").append(dims.get(i) < 0 ? "?" : dims.get(i).toString());
+        }
+        return sb.append(']').toString();
     }
 
     /**
@@ -48,7 +143,10 @@ public record ModelSignature(String inputName, int inputWidth, List<String> outp
         NodeInfo input = checkInput(label, session);
         int width = (int) ((TensorInfo) input.getInfo()).getShape()[1];
         checkExpected(label, input.getName(), width, expectedName, expectedWidth);
-        return new ModelSignature(input.getName(), width, checkOutputs(label, session));
+        List<String> outputNames = new ArrayList<>();
+        List<List<Long>> outputShapes = new ArrayList<>();
+        checkOutputs(label, session, outputNames, outputShapes);
+        return new ModelSignature(input.getName(), width, outputNames, outputShapes);
     }
 
     private static NodeInfo checkInput(String label, OrtSession session)
@@ -109,9 +207,10 @@ public record ModelSignature(String inputName, int inputWidth, List<String> outp
         }
     }
 
-    private static List<String> checkOutputs(String label, OrtSession session)
+    /** Checks the outputs and adds their names and per-row shapes to {@code names, shapes}. */
+    private static void checkOutputs(
+            String label, OrtSession session, List<String> names, List<List<Long>> shapes)
             throws OrtException, ModelException {
-        List<String> names = new ArrayList<>();
         for (NodeInfo output : session.getOutputInfo().values()) {
             ValueInfo info = output.getInfo();
             boolean numeric = info instanceof TensorInfo && isNumeric(((TensorInfo) info).type);
@@ -122,8 +221,17 @@ public record ModelSignature(String inputName, int inputWidth, List<String> outp
                                 + ", expected a numeric tensor");
             }
             names.add(output.getName());
+            shapes.add(perRow(((TensorInfo) info).getShape()));
         }
-        return names;
+    }
+
+    /** The dimensions after the batch, -1 for each dynamic one. */
+    private static List<Long> perRow(long[] shape) {
+        List<Long> dims = new ArrayList<>();
+        for (int i = 1; i < shape.length; i++) {
+            dims.add(shape[i] < 0 ? -1L : shape[i]);
+        }
+        return dims;
     }
 
     private static boolean isNumeric(OnnxJavaType type) {

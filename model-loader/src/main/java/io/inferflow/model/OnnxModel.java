@@ -117,6 +117,12 @@ public final class OnnxModel implements Scorer {
         return signature.outputNames();
     }
 
+    /** The signature read from the session: input name and width, outputs and their shapes. */
+    @Override
+    public ModelSignature signature() {
+        return signature;
+    }
+
     @Override
     public ExecutionProvider executionProvider() {
         return provider;

@@ -31,6 +31,15 @@ public interface Scorer extends AutoCloseable {
         return null;
     }
 
+    /**
+     * What the model takes and gives, the contract a later version of it must keep; null when
+     * the implementation does not know (test fakes, the identity scorer), in which case only
+     * {@link #inputWidth()} is compared.
+     */
+    default ModelSignature signature() {
+        return null;
+    }
+
     /** Scores {@code rows} rows from {@code input} (a direct buffer is fastest). */
     float[] score(FloatBuffer input, int rows) throws ModelException;
 

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,24 +19,104 @@ class ModelSignatureTest {
     @Test
     void readsInputNameWidthAndOutputs() throws Exception {
         assertEquals(
-                new ModelSignature("features", 6, List.of("score")), inspect(MLP, null, 0));
+                new ModelSignature("features", 6, List.of("score"), List.of(List.of(2L))),
+                inspect(MLP, null, 0));
         assertEquals(
-                new ModelSignature("features", 3, List.of("f", "d", "l", "i")),
+                new ModelSignature(
+                        "features", 3, List.of("f", "d", "l", "i"),
+                        List.of(List.of(3L), List.of(3L), List.of(3L), List.of(3L))),
                 inspect(TestModels.castOutputs(3), "features", 3));
+    }
+
+    @Test
+    void readsPerRowOutputShapesWithDynamicDimensionsAsMinusOne() throws Exception {
+        ModelSignature signature = inspect(TestModels.dynamicAndRank3Outputs(5), null, 0);
+        assertEquals(List.of("top", "cube"), signature.outputNames());
+        assertEquals(List.of(List.of(-1L), List.of(1L, 5L)), signature.outputShapes());
+        // An output whose graph declares no shape has no known per-row dimensions.
+        assertEquals(List.of(List.of()), inspect(TestModels.failsToRun(4), null, 0).outputShapes());
     }
 
     @Test
     void isAValueWithItsOwnCopyOfTheOutputs() {
         List<String> outputs = new ArrayList<>(List.of("score"));
-        ModelSignature signature = new ModelSignature("features", 6, outputs);
+        List<Long> shape = new ArrayList<>(List.of(1L));
+        ModelSignature signature =
+                new ModelSignature("features", 6, outputs, new ArrayList<>(List.of(shape)));
         outputs.add("other");
+        shape.add(2L);
         assertEquals(List.of("score"), signature.outputNames());
+        assertEquals(List.of(List.of(1L)), signature.outputShapes());
         assertThrows(UnsupportedOperationException.class,
                 () -> signature.outputNames().add("x"));
+        assertThrows(UnsupportedOperationException.class,
+                () -> signature.outputShapes().get(0).add(3L));
         IllegalArgumentException e =
                 assertThrows(IllegalArgumentException.class,
-                        () -> new ModelSignature("features", 0, List.of("score")));
+                        () -> new ModelSignature(
+                                "features", 0, List.of("score"), List.of(List.of(1L))));
         assertEquals("input width must be at least 1, got 0", e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> new ModelSignature("features", 6, List.of("score"), List.of()));
+    }
+
+    @Test
+    void aVersionWithTheSameSignatureKeepsTheContract() throws Exception {
+        ModelSignature v3 = inspect(MLP, null, 0);
+        ModelSignature v7 = inspect(Mlp.random(4, 6, 9, 2).toOnnx("features"), null, 0);
+        assertNull(v7.incompatibility("model 'fraud' v7", v3, "v3 serving now"));
+    }
+
+    @Test
+    void namesBothSidesOfAnInputThatChanged() throws Exception {
+        ModelSignature v3 = inspect(Mlp.random(1, 16, 4, 1).toOnnx("features"), null, 0);
+        ModelSignature narrow = inspect(Mlp.random(2, 8, 4, 1).toOnnx("features"), null, 0);
+        assertEquals(
+                "model 'fraud' v7 takes 8 features, v3 serving now takes 16",
+                narrow.incompatibility("model 'fraud' v7", v3, "v3 serving now"));
+        ModelSignature renamed = inspect(Mlp.random(2, 16, 4, 1).toOnnx("x"), null, 0);
+        assertEquals(
+                "model 'fraud' v7's input is named 'x', v3 serving now reads 'features'",
+                renamed.incompatibility("model 'fraud' v7", v3, "v3 serving now"));
+        ModelSignature both = inspect(Mlp.random(2, 7, 4, 1).toOnnx("x"), null, 0);
+        assertEquals(
+                "model 'fraud' v7 takes 7 features, v3 serving now takes 16; model 'fraud' v7's"
+                        + " input is named 'x', v3 serving now reads 'features'",
+                both.incompatibility("model 'fraud' v7", v3, "v3 serving now"));
+    }
+
+    @Test
+    void namesBothSidesOfOutputsThatChanged() throws Exception {
+        ModelSignature v3 = inspect(Mlp.random(1, 3, 4, 3).toOnnx("features"), null, 0);
+        ModelSignature twoScores = inspect(Mlp.random(2, 3, 4, 2).toOnnx("features"), null, 0);
+        assertEquals(
+                "model 'fraud' v7's output 'score' has per-row shape [2], v3 serving now gives [3]",
+                twoScores.incompatibility("model 'fraud' v7", v3, "v3 serving now"));
+        ModelSignature casts = inspect(TestModels.castOutputs(3), null, 0);
+        assertEquals(
+                "model 'fraud' v7's outputs are [f, d, l, i], v3 serving now gives [score]",
+                casts.incompatibility("model 'fraud' v7", v3, "v3 serving now"));
+        ModelSignature dynamic = inspect(TestModels.dynamicAndRank3Outputs(3), null, 0);
+        ModelSignature fixed =
+                new ModelSignature(
+                        "features", 3, List.of("top", "cube"),
+                        List.of(List.of(3L), List.of(1L, 3L)));
+        assertEquals(
+                "model 'fraud' v7's output 'top' has per-row shape [?], v3 serving now gives [3]",
+                dynamic.incompatibility("model 'fraud' v7", fixed, "v3 serving now"));
+    }
+
+    @Test
+    void comparesOnlyWhatADeclaredInputKnows() {
+        assertNull(ModelSignature.inputIncompatibility("model 'm' v2", "x", 8, "v1", null, 0));
+        assertNull(ModelSignature.inputIncompatibility("model 'm' v2", "x", 8, "v1", "x", 0));
+        assertEquals(
+                "model 'm' v2 takes 8 features, v1 served last takes 16",
+                ModelSignature.inputIncompatibility(
+                        "model 'm' v2", "x", 8, "v1 served last", null, 16));
+        assertEquals(
+                "model 'm' v2's input is named 'x', v1 reads 'features'",
+                ModelSignature.inputIncompatibility("model 'm' v2", "x", 8, "v1", "features", 8));
     }
 
     @Test

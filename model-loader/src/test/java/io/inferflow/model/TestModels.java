@@ -86,6 +86,63 @@ final class TestModels {
                                         .addOutput("score")));
     }
 
+    /**
+     * A graph with input {@code features} FLOAT [batch, width] and two outputs: {@code top}, the
+     * row's k largest features where k is the largest feature of the whole batch (so its second
+     * dimension is dynamic, declared {@code [batch, k]}), and {@code cube}, the input unsqueezed
+     * to {@code [batch, 1, width]}.
+     */
+    static byte[] dynamicAndRank3Outputs(int width) {
+        OnnxMl.ValueInfoProto.Builder top = Mlp.floatMatrix("top", width).toBuilder();
+        top.getTypeBuilder().getTensorTypeBuilder().getShapeBuilder().getDimBuilder(1)
+                .clearDimValue()
+                .setDimParam("k");
+        OnnxMl.ValueInfoProto.Builder cube = Mlp.floatMatrix("cube", width).toBuilder();
+        cube.getTypeBuilder().getTensorTypeBuilder().getShapeBuilder()
+                .addDim(1, OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(1));
+        return model(
+                OnnxMl.GraphProto.newBuilder()
+                        .setName("dynamic_and_rank3_outputs")
+                        .addInput(Mlp.floatMatrix("features", width))
+                        .addOutput(top)
+                        .addOutput(cube)
+                        .addInitializer(int64s("one", 1))
+                        .addNode(
+                                node("ReduceMax", "features", "max")
+                                        .addAttribute(
+                                                OnnxMl.AttributeProto.newBuilder()
+                                                        .setName("keepdims")
+                                                        .setType(
+                                                                OnnxMl.AttributeProto.AttributeType
+                                                                        .INT)
+                                                        .setI(0)))
+                        .addNode(cast("max", "k_scalar", OnnxMl.TensorProto.DataType.INT64))
+                        .addNode(node("Reshape", "k_scalar", "k").addInput("one"))
+                        .addNode(node("TopK", "features", "top").addInput("k").addOutput("idx"))
+                        .addNode(node("Unsqueeze", "features", "cube").addInput("one")));
+    }
+
+    private static OnnxMl.NodeProto.Builder node(String op, String input, String output) {
+        return OnnxMl.NodeProto.newBuilder()
+                .setName(op + "_" + output)
+                .setOpType(op)
+                .addInput(input)
+                .addOutput(output);
+    }
+
+    /** A 1-D INT64 initializer. */
+    private static OnnxMl.TensorProto int64s(String name, long... values) {
+        OnnxMl.TensorProto.Builder t =
+                OnnxMl.TensorProto.newBuilder()
+                        .setName(name)
+                        .setDataType(OnnxMl.TensorProto.DataType.INT64.getNumber())
+                        .addDims(values.length);
+        for (long v : values) {
+            t.addInt64Data(v);
+        }
+        return t.build();
+    }
+
     /** A graph whose input {@code features} has a fixed batch size: FLOAT [1, width]. */
     static byte[] fixedBatch(int width) {
         OnnxMl.ValueInfoProto.Builder input = Mlp.floatMatrix("features", width).toBuilder();

@@ -1,5 +1,6 @@
 package io.inferflow.jobs.control;
 
+import io.inferflow.model.ModelSignature;
 import io.inferflow.schemas.avro.ModelAction;
 import io.inferflow.schemas.avro.ModelControl;
 
@@ -46,6 +47,24 @@ public final class ControlHistory {
         return byModel.getOrDefault(model, List.of()).stream()
                 .filter(r -> r.getAction() == ModelAction.DEPLOY && r.getVersion() == version)
                 .max(Comparator.comparingLong(ModelControl::getGeneration));
+    }
+
+    /**
+     * How a version of {@code model} whose input is {@code inputName} with {@code inputWidth}
+     * features would change the input contract its desired DEPLOY or ROLLBACK declares, naming
+     * both sides ({@code model 'fraud' v7 takes 8 features, v3 serving now takes 16}); empty when
+     * it would not, when the model has no record or its desired one is a RETIRE, and for what the
+     * desired record does not declare (a null name, a width of 0). The job compares the same
+     * input, and the outputs too, against the version it serves.
+     */
+    public Optional<String> inputChange(
+            String model, long version, String inputName, int inputWidth) {
+        return desired(model)
+                .filter(d -> d.getAction() != ModelAction.RETIRE)
+                .map(d -> ModelSignature.inputIncompatibility(
+                        "model '" + model + "' v" + version, inputName, inputWidth,
+                        "v" + d.getVersion() + " serving now", d.getInputName(),
+                        d.getInputWidth()));
     }
 
     /** Highest version ever deployed for {@code model}, 0 if none. */

@@ -16,7 +16,8 @@ public final class ControlRecords {
 
     /**
      * A DEPLOY of {@code name} v{@code version} at {@code uri}, signed with {@code key} when it is
-     * not null.
+     * not null. It keeps the model's input contract ({@code allow_signature_change} false); set
+     * {@code setAllowSignatureChange(true)} on the record to change it on purpose.
      */
     public static ModelControl deploy(
             String name,
@@ -49,7 +50,11 @@ public final class ControlRecords {
         return record.build();
     }
 
-    /** The same descriptor under a new generation and action (ROLLBACK, RETIRE). */
+    /**
+     * The same descriptor under a new generation and action (ROLLBACK, RETIRE). {@code
+     * allow_signature_change} is not part of the descriptor: the new record does not allow a
+     * signature change unless the caller sets it ({@code setAllowSignatureChange(true)}).
+     */
     public static ModelControl reissue(
             ModelControl base, ModelAction action, long generation, String issuedBy) {
         return ModelControl.newBuilder(base)
@@ -57,6 +62,7 @@ public final class ControlRecords {
                 .setGeneration(generation)
                 .setIssuedAt(Instant.now())
                 .setIssuedBy(issuedBy)
+                .setAllowSignatureChange(false)
                 .build();
     }
 

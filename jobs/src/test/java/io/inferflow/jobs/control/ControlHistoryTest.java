@@ -29,6 +29,45 @@ class ControlHistoryTest {
         assertEquals(java.util.List.of("churn", "fraud"), history.models());
     }
 
+    @Test
+    void inputChangeComparesWithWhatTheDesiredRecordDeclares() {
+        ControlHistory history = new ControlHistory();
+        assertTrue(history.inputChange("fraud", 1, "features", 8).isEmpty(), "no record yet");
+
+        ModelControl v3 = record("fraud", 3, ModelAction.DEPLOY, 1);
+        v3.setInputName("features");
+        v3.setInputWidth(16);
+        history.add(v3);
+        assertTrue(history.inputChange("fraud", 7, "features", 16).isEmpty());
+        assertEquals(
+                "model 'fraud' v7 takes 8 features, v3 serving now takes 16",
+                history.inputChange("fraud", 7, "features", 8).orElseThrow());
+        assertEquals(
+                "model 'fraud' v7's input is named 'x', v3 serving now reads 'features'",
+                history.inputChange("fraud", 7, "x", 16).orElseThrow());
+        assertTrue(history.inputChange("churn", 1, "x", 3).isEmpty(), "another model");
+
+        // A ROLLBACK's declared input is the contract too; a RETIRE ends it.
+        ModelControl rollback = ControlRecords.reissue(v3, ModelAction.ROLLBACK, 2, "test");
+        rollback.setInputWidth(12);
+        history.add(rollback);
+        assertEquals(
+                "model 'fraud' v7 takes 16 features, v3 serving now takes 12",
+                history.inputChange("fraud", 7, "features", 16).orElseThrow());
+        history.add(ControlRecords.reissue(v3, ModelAction.RETIRE, 3, "test"));
+        assertTrue(history.inputChange("fraud", 7, "x", 8).isEmpty());
+    }
+
+    @Test
+    void aReissuedRecordDoesNotInheritTheAllowedSignatureChange() {
+        ModelControl deploy = record("fraud", 2, ModelAction.DEPLOY, 1);
+        deploy.setAllowSignatureChange(true);
+        ModelControl rollback = ControlRecords.reissue(deploy, ModelAction.ROLLBACK, 5, "test");
+        assertEquals(false, rollback.getAllowSignatureChange());
+        assertEquals(deploy.getSha256(), rollback.getSha256());
+        assertEquals(5, rollback.getGeneration());
+    }
+
     private static ModelControl record(String name, long version, ModelAction action, long gen) {
         return ModelControl.newBuilder()
                 .setName(name)

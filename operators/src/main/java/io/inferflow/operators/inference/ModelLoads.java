@@ -61,7 +61,7 @@ final class ModelLoads {
             slot.retired = true;
             return;
         }
-        LoadResult result = loader.loadNow(desired);
+        LoadResult result = keepingContract(slot, loader.loadNow(desired));
         if (result.ok()) {
             activate(slot, result);
             return;
@@ -69,7 +69,7 @@ final class ModelLoads {
         installer.reject(slot, desired, result.failure());
         ModelControl last = installer.lastServed(slot.name);
         if (last != null && last.getGeneration() != desired.getGeneration()) {
-            LoadResult fallback = loader.loadNow(last);
+            LoadResult fallback = keepingContract(slot, loader.loadNow(last));
             if (fallback.ok()) {
                 activate(slot, fallback);
             } else {
@@ -164,12 +164,29 @@ final class ModelLoads {
             return;
         }
         slot.loading = null;
+        result = keepingContract(slot, result);
         if (result.ok()) {
             activate(slot, result);
         } else {
             installer.reject(slot, control, result.failure());
             router.release(slot);
         }
+    }
+
+    /**
+     * {@code result}, or, when its version breaks the model's {@link InputContract}, a failed
+     * result saying why (the loaded version's handle closed): checked just before the swap.
+     */
+    private LoadResult keepingContract(ModelSlot slot, LoadResult result) {
+        if (!result.ok()) {
+            return result;
+        }
+        String broken = InputContract.violation(slot, result, installer.lastServed(slot.name));
+        if (broken == null) {
+            return result;
+        }
+        result.discard();
+        return LoadResult.failed(result.control(), broken, result.millis());
     }
 
     private void activate(ModelSlot slot, LoadResult result) {
