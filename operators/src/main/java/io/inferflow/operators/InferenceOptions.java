@@ -61,9 +61,9 @@ public final class InferenceOptions {
                     .durationType()
                     .defaultValue(Duration.ofSeconds(60))
                     .withDescription(
-                            "Longest time a load may take (after it the version is REJECTED"
-                                    + " and the events waiting for it go to dead letters), and"
-                                    + " that the end of input waits for loads events wait for.");
+                            "Longest time the end of input waits for the loads that events"
+                                    + " wait for; after it those events go to dead letters."
+                                    + " Checkpoints do not wait: waiting events go into them.");
 
     public static final ConfigOption<Duration> UNKNOWN_MODEL_GRACE =
             ConfigOptions.key("inference.unknown-model.grace")

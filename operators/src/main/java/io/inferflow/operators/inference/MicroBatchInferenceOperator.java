@@ -163,7 +163,7 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
     /**
      * @param initialModels versions served from the start (usually generation 0), at most one per
      *     name, may be empty; a control record with a higher generation replaces them
-     * @param loadTimeout how long a checkpoint barrier or the end of input waits for the loads
+     * @param loadTimeout how long the end of input waits for the loads
      *     that events are waiting for
      * @param drift whether and how often to send the drift counts of versions with a reference
      *     profile ({@link SideOutputs#DRIFT_COUNTS})
