@@ -10,6 +10,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -35,14 +37,22 @@ final class BackgroundLoader {
     private final BlockingQueue<LoadResult> completed = new LinkedBlockingQueue<>();
     /** Set by {@link #stop()}: a load finishing after it is released at once. */
     private boolean stopped;
+    /** Runs an action on the task thread (a mail of the operator's mailbox). */
+    private final Consumer<Runnable> taskThread;
+    /** What the task thread does when a load is handed over: take and install them. */
+    private volatile Runnable onFinished = () -> {};
 
     /**
      * Starts the loader thread {@code model-loader-<subtask>}.
      *
      * @param drift whether to read the reference profiles of loaded versions
+     * @param taskThread hands an action to the task thread: the operator's mailbox, so that a
+     *     finished load is installed between two records without the record path polling
      */
-    BackgroundLoader(ModelProvider provider, Duration timeout, int subtask, boolean drift) {
+    BackgroundLoader(ModelProvider provider, Duration timeout, int subtask, boolean drift,
+            Consumer<Runnable> taskThread) {
         this.provider = provider;
+        this.taskThread = taskThread;
         this.timeout = timeout;
         this.drift = drift;
         this.executor =
@@ -54,7 +64,15 @@ final class BackgroundLoader {
                         });
     }
 
-    /** Loads on the loader thread; the result is queued for {@link #poll()}. */
+    /** What the task thread runs after each hand-over (it takes the results with {@link #poll()}). */
+    void onFinished(Runnable action) {
+        this.onFinished = action;
+    }
+
+    /**
+     * Loads on the loader thread; the result is queued for {@link #poll()} and the task thread is
+     * told through its mailbox.
+     */
     void submit(ModelControl control, ModelDescriptor descriptor) {
         executor.execute(() -> hand(load(control, descriptor)));
     }
@@ -68,6 +86,11 @@ final class BackgroundLoader {
         synchronized (completed) {
             if (!stopped) {
                 completed.add(result);
+                try {
+                    taskThread.accept(onFinished);
+                } catch (RejectedExecutionException e) {
+                    // The mailbox is closed: the task is ending; stop() releases the result.
+                }
                 return;
             }
         }

@@ -53,9 +53,9 @@ import java.util.Objects;
  * <p><b>Control.</b> For each model the control record with the highest generation is its desired
  * state (see {@link ControlState}); stale and duplicate records are ignored, so the outcome does
  * not depend on arrival order. A DEPLOY or ROLLBACK starts a load on this operator's background
- * loader thread while the current version keeps scoring. The finished load is handed to the task
- * thread (checked at every event, control record and timer, polled every {@value #POLL_MILLIS}
- * ms while loads are pending), which flushes the old version's batch, installs the new version,
+ * loader thread while the current version keeps scoring. The finished load reaches the task
+ * thread as a mail of its mailbox (between two records; nothing polls from the record path),
+ * which flushes the old version's batch, installs the new version,
  * reports ACTIVE and closes the old handle: the swap falls between two batches. A version that
  * fails to load is REJECTED with its reason and the previous version keeps serving. A RETIRE
  * flushes, closes and stops serving the model.
@@ -122,9 +122,6 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
 
     /** The default of {@link io.inferflow.operators.InferenceOptions#MODEL_LOAD_TIMEOUT}. */
     public static final Duration DEFAULT_LOAD_TIMEOUT = Duration.ofSeconds(60);
-
-    /** How often the task thread looks for finished loads while some are pending. */
-    static final long POLL_MILLIS = 20;
 
     private final List<ModelControl> initialModels;
     private final ModelProvider provider;
@@ -247,17 +244,18 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
         router = new EventRouter(slots, emitter, waiting, time -> timers.registerTimer(time, this));
         mailbox = getContainingTask().getMailboxExecutorFactory()
                 .createExecutor(TaskMailbox.MIN_PRIORITY);
+        MailboxExecutor installs = mailbox;
         loads =
                 new ModelLoads(
-                        new BackgroundLoader(provider, loadTimeout, subtask, drift.enabled()),
+                        new BackgroundLoader(provider, loadTimeout, subtask, drift.enabled(),
+                                action -> installs.execute(action::run, "install model versions")),
                         loadTimeout,
                         slots,
                         new VersionInstaller(
                                 emitter, statuses, new ServedRecords(servedState),
                                 batching.maxSize()),
                         statuses,
-                        router,
-                        new LoadPoll(timers, this));
+                        router);
         for (Map.Entry<String, ModelControl> entry : desiredState.entries()) {
             loads.restore(slot(entry.getKey()), entry.getValue());
         }
@@ -273,7 +271,8 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
         LOG.info("serving models {} with {}", router.servedNames(), batching);
         statuses.opened();
         if (statuses.hasUnsent()) {
-            loads.schedulePoll();
+            // Emitted from the mailbox, once the task runs (not from open()).
+            mailbox.execute(loads::installFinishedLoads, "emit the statuses of open()");
         }
         if (drift.enabled()) {
             long interval = drift.flushInterval().toMillis();
@@ -285,12 +284,10 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
 
     @Override
     public void processElement1(StreamRecord<DecodedEvent> element) throws Exception {
-        loads.installFinishedLoads();
         // Backpressure: while the waiting events fill their bound, take no more; the mailbox
-        // runs the timers that install finished loads and end graces meanwhile.
+        // runs the mails that install finished loads and the timers that end graces meanwhile.
         while (router.full()) {
             mailbox.yield();
-            loads.installFinishedLoads();
         }
         metrics.eventIn();
         router.route(
@@ -303,7 +300,6 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
 
     @Override
     public void processElement2(StreamRecord<ModelControl> element) throws Exception {
-        loads.installFinishedLoads();
         ModelControl control = element.getValue();
         String name = control.getName();
         ModelControl current = desiredState.get(name);
@@ -321,14 +317,11 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
         router.known(name);
     }
 
-    /** A batch's timer or the poll for finished loads. */
+    /** A batch's timer or the end of an unknown model's grace. */
     @Override
     public void onProcessingTime(long time) throws Exception {
-        loads.onTimer(time);
-        loads.installFinishedLoads();
         router.expire(time);
         emitter.flushDue(slots.values(), time);
-        loads.pollWhileLoading();
     }
 
     /** Watermarks follow the events only; the control stream's are ignored. */
@@ -344,7 +337,6 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
     public void processWatermark(Watermark mark) throws Exception {
         // Batched events must not fall behind a watermark they arrived before. Events waiting
         // for a first version are not held back for it.
-        loads.installFinishedLoads();
         emitter.flushAll(slots.values());
         super.processWatermark(mark);
     }

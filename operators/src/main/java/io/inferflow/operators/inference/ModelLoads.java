@@ -13,7 +13,8 @@ import java.util.Objects;
 
 /**
  * Owns which load of a model is current in the inference operator: acts on control records by
- * starting loads on the {@link BackgroundLoader}, polls for the finished ones ({@link LoadPoll}),
+ * starting loads on the {@link BackgroundLoader}, which tells the task thread through its mailbox
+ * when one finished (no polling from the record path),
  * hands the current ones to the {@link VersionInstaller} (results of superseded records are
  * discarded), and re-routes through the {@link EventRouter} the events that waited for a load.
  * Every state change happens on the task thread, in {@link #installFinishedLoads()} and the other
@@ -30,7 +31,6 @@ final class ModelLoads {
     private final VersionInstaller installer;
     private final StatusEmitter statuses;
     private final EventRouter router;
-    private final LoadPoll poll;
 
     /**
      * @param loadTimeout how long {@link #settleWaiting()} waits for the loads events wait for
@@ -43,15 +43,14 @@ final class ModelLoads {
             Map<String, ModelSlot> slots,
             VersionInstaller installer,
             StatusEmitter statuses,
-            EventRouter router,
-            LoadPoll poll) {
+            EventRouter router) {
         this.loader = loader;
         this.loadTimeout = loadTimeout;
         this.slots = slots;
         this.installer = installer;
         this.statuses = statuses;
         this.router = router;
-        this.poll = poll;
+        loader.onFinished(this::installFinishedLoads);
     }
 
     /** Brings one model to its desired state synchronously, before anything is scored. */
@@ -110,15 +109,11 @@ final class ModelLoads {
         }
         slot.loading = control;
         loader.submit(control, descriptor);
-        poll.schedule();
     }
 
     /** Emits the statuses made in open() and installs every load the loader has finished. */
     void installFinishedLoads() {
-        if (statuses.emitUnsent() && !anyLoading()) {
-            // The poll only waited to emit these.
-            poll.cancel();
-        }
+        statuses.emitUnsent();
         LoadResult result;
         while ((result = loader.poll()) != null) {
             install(result);
@@ -194,28 +189,6 @@ final class ModelLoads {
         router.release(slot);
     }
 
-    // --- polling
-
-    /** Forgets the poll timer once its time has come; called by every processing-time timer. */
-    void onTimer(long now) {
-        poll.onTimer(now);
-    }
-
-    /** Polls again in {@value MicroBatchInferenceOperator#POLL_MILLIS} ms if a load is pending. */
-    void pollWhileLoading() {
-        if (anyLoading()) {
-            poll.schedule();
-        }
-    }
-
-    /** Polls once soon, for the statuses made in open(). */
-    void schedulePoll() {
-        poll.schedule();
-    }
-
-    private boolean anyLoading() {
-        return slots.values().stream().anyMatch(s -> s.loading != null);
-    }
 
     private boolean anyWaiting() {
         return slots.values().stream().anyMatch(s -> !s.waiting.isEmpty());

@@ -81,6 +81,35 @@ final class InferenceHarness {
         assertTimeoutPreemptively(
                 Duration.ofSeconds(10),
                 () -> CommonTestUtils.waitUntilCondition(() -> operator.finishedLoads() >= n, 1L));
+        // The loader posts its mail just after queueing the result: run mails until the task
+        // thread has taken every finished load.
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        do {
+            runMails(harness);
+            if (operator.finishedLoads() == 0) {
+                return;
+            }
+            Thread.onSpinWait();
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("finished loads were never installed through the mailbox");
+    }
+
+    /**
+     * Runs the mails the operator posted to its mailbox (finished loads, the statuses of open()),
+     * as the task's mailbox loop would between two records.
+     */
+    static void runMails(
+            TwoInputStreamOperatorTestHarness<DecodedEvent, ModelControl, Prediction> harness) {
+        try {
+            java.util.Optional<org.apache.flink.streaming.runtime.tasks.mailbox.Mail> mail;
+            while ((mail = harness.getTaskMailbox().tryTake(
+                    org.apache.flink.streaming.runtime.tasks.mailbox.TaskMailbox.MIN_PRIORITY))
+                    .isPresent()) {
+                mail.get().run();
+            }
+        } catch (Exception e) {
+            throw new AssertionError("a mail failed", e);
+        }
     }
 
     static int buffered(

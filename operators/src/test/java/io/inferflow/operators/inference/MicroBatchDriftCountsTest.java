@@ -28,6 +28,7 @@ import static io.inferflow.operators.inference.InferenceHarness.ids;
 import static io.inferflow.operators.inference.InferenceHarness.statuses;
 import static io.inferflow.operators.inference.Models.deploy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -88,13 +89,10 @@ class MicroBatchDriftCountsTest {
             }
             assertEquals(List.of(64L), events(drift(harness)));
 
+            harness.processElement1(event("x", "fraud", 0.5f, 0.5f), 0L);
             harness.processElement2(deploy("fraud", 2, 2), 0L);
-            CommonTestUtils.waitUntilCondition(
-                    () -> {
-                        harness.processElement1(event("x", "fraud", 0.5f, 0.5f), 0L);
-                        return versionsActive(harness).contains(2L);
-                    },
-                    5L);
+            InferenceHarness.awaitFinishedLoads(harness, 1);
+            assertTrue(versionsActive(harness).contains(2L));
             List<DriftCounts> sent = drift(harness);
             assertEquals(2, sent.size(), "v1 sends what it counted when v2 replaces it");
             assertEquals(1L, sent.get(1).getModelVersion());
@@ -187,16 +185,8 @@ class MicroBatchDriftCountsTest {
 
     private static void awaitActive(
             TwoInputStreamOperatorTestHarness<DecodedEvent, ModelControl, Prediction> harness) {
-        assertTimeoutPreemptively(
-                Duration.ofSeconds(10),
-                () ->
-                        CommonTestUtils.waitUntilCondition(
-                                () -> {
-                                    harness.setProcessingTime(
-                                            harness.getProcessingTime() + 100);
-                                    return !versionsActive(harness).isEmpty();
-                                },
-                                5L));
+        InferenceHarness.awaitFinishedLoads(harness, 1);
+        assertFalse(versionsActive(harness).isEmpty(), "no version went ACTIVE");
     }
 
     private static List<Long> versionsActive(

@@ -230,7 +230,7 @@ class ModelControlPlaneTest {
                         List.of(initial("fraud", 1)), provider, batching(100));
         try (var harness = new TwoInputStreamOperatorTestHarness<>(operator, 8, 3, 2)) {
             harness.open();
-            harness.setProcessingTime(500);
+            InferenceHarness.runMails(harness);
 
             List<ModelStatus> statuses = statuses(harness);
             assertEquals(List.of("LOADED v1 g0", "ACTIVE v1 g0"), describe(statuses));

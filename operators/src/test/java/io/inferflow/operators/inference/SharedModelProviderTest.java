@@ -160,7 +160,7 @@ class SharedModelProviderTest {
         try (var harness = new TwoInputStreamOperatorTestHarness<>(operator)) {
             harness.open();
             deploy(harness);
-            CommonTestUtils.waitUntilCondition(() -> operator.finishedLoads() >= 1, 1L);
+            InferenceHarness.awaitFinishedLoads(harness, 1);
             harness.processElement1(event("e1", "fraud", 0.1f, -0.2f, 0.3f, 0.4f), 0L);
             harness.endInput1();
 
