@@ -5,11 +5,18 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
+import io.inferflow.cli.io.AvroJson;
+import io.inferflow.schemas.registry.SchemaRegistryClient;
+import org.apache.avro.generic.GenericRecord;
+
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 /** Reads topics back the way downstream consumers do. */
 public final class KafkaTestUtils {
@@ -44,5 +51,27 @@ public final class KafkaTestUtils {
             }
         }
         return out;
+    }
+
+    /**
+     * The predictions of {@code topic} by event id, read with {@link #readCommitted} until
+     * {@code expected} came (then 2 s more); fails on a second prediction for any event.
+     */
+    public static Map<String, GenericRecord> predictionsOnce(
+            String bootstrap, String registryUrl, String topic, int expected) throws Exception {
+        AvroJson avro = new AvroJson(new SchemaRegistryClient(registryUrl));
+        Map<String, GenericRecord> out = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : readCommitted(bootstrap, topic, expected,
+                Duration.ofSeconds(120), Duration.ofSeconds(2))) {
+            GenericRecord p = avro.decode(r.value());
+            String id = p.get("event_id").toString();
+            assertNull(out.put(id, p), "second prediction for " + id);
+        }
+        return out;
+    }
+
+    /** The first score of a prediction read by {@link #predictionsOnce}. */
+    public static float firstScore(GenericRecord prediction) {
+        return (Float) ((List<?>) prediction.get("scores")).get(0);
     }
 }

@@ -35,6 +35,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import static io.inferflow.cli.KafkaTestUtils.firstScore;
+import static io.inferflow.cli.KafkaTestUtils.predictionsOnce;
 import static io.inferflow.cli.KafkaTestUtils.readCommitted;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -321,18 +323,10 @@ class InputContractITCase {
     private record Scored(long version, float score) {}
 
     private static Map<String, Scored> readPredictions(int expected) throws Exception {
-        AvroJson avro = new AvroJson(new SchemaRegistryClient(kit.registryUrl));
-        List<ConsumerRecord<byte[], byte[]>> records =
-                readCommitted(STACK.kafka().bootstrapServers(), kit.predictions, expected,
-                        Duration.ofSeconds(120), Duration.ofSeconds(2));
         Map<String, Scored> out = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> r : records) {
-            GenericRecord p = avro.decode(r.value());
-            String id = p.get("event_id").toString();
-            Scored previous = out.put(id, new Scored((Long) p.get("model_version"),
-                    (Float) ((List<?>) p.get("scores")).get(0)));
-            assertEquals(null, previous, "second prediction for " + id);
-        }
+        predictionsOnce(STACK.kafka().bootstrapServers(), kit.registryUrl, kit.predictions,
+                expected).forEach((id, p) -> out.put(id,
+                        new Scored((Long) p.get("model_version"), firstScore(p))));
         return out;
     }
 }

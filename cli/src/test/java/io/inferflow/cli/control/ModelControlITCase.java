@@ -43,6 +43,8 @@ import java.util.concurrent.TimeUnit;
 
 import io.inferflow.cli.TrackedProducer;
 
+import static io.inferflow.cli.KafkaTestUtils.firstScore;
+import static io.inferflow.cli.KafkaTestUtils.predictionsOnce;
 import static io.inferflow.cli.KafkaTestUtils.readCommitted;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -276,19 +278,11 @@ class ModelControlITCase {
 
     private static Map<String, Scored> readPredictions(ControlTestKit kit, int expected)
             throws Exception {
-        AvroJson avro = new AvroJson(new SchemaRegistryClient(kit.registryUrl));
-        List<ConsumerRecord<byte[], byte[]>> records =
-                readCommitted(STACK.kafka().bootstrapServers(), kit.predictions, expected,
-                        Duration.ofSeconds(120), Duration.ofSeconds(2));
         Map<String, Scored> out = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> r : records) {
-            GenericRecord p = avro.decode(r.value());
-            String id = p.get("event_id").toString();
-            Scored previous = out.put(id, new Scored((Long) p.get("model_version"),
-                    (Float) ((List<?>) p.get("scores")).get(0), (Long) p.get("scored_at"),
-                    String.valueOf(p.get("model_precision"))));
-            assertEquals(null, previous, "second prediction for " + id);
-        }
+        predictionsOnce(STACK.kafka().bootstrapServers(), kit.registryUrl, kit.predictions,
+                expected).forEach((id, p) -> out.put(id, new Scored(
+                        (Long) p.get("model_version"), firstScore(p), (Long) p.get("scored_at"),
+                        String.valueOf(p.get("model_precision")))));
         return out;
     }
 

@@ -1,5 +1,6 @@
 package io.inferflow.cli.control;
 
+import static io.inferflow.cli.KafkaTestUtils.predictionsOnce;
 import static io.inferflow.cli.KafkaTestUtils.readCommitted;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,7 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A job that starts with a backlog waiting for models whose control records arrive at the same
- * moment (or a few seconds later): no event is dead-lettered for being early. Events of a model
+ * moment (or once the first is ACTIVE): no event is dead-lettered for being early. Events of a model
  * that never comes still go to dead letters, once its grace has passed.
  */
 class StartRaceITCase {
@@ -86,13 +86,17 @@ class StartRaceITCase {
                 ModelSetup.resolve(conf));
         JobClient job = env.executeAsync("start-race-" + kit.run);
         try (ModelControlClient control = kit.client()) {
-            control.send(kit.deploy("fraud", 1, 1, Mlp.random(7, ControlTestKit.WIDTH, 16, 1)),
-                    Duration.ZERO, s -> {});
-            Thread.sleep(GRACE.toMillis() / 3);
+            // "late" is deployed only once "fraud" is ACTIVE on every subtask, so its events
+            // have been waiting for an unknown model by then.
+            ModelControlITCase.assertAllActive(control.send(
+                    kit.deploy("fraud", 1, 1, Mlp.random(7, ControlTestKit.WIDTH, 16, 1)),
+                    Duration.ofSeconds(60), s -> {}), 1);
             control.send(kit.deploy("late", 1, 1, Mlp.random(8, ControlTestKit.WIDTH, 16, 1)),
                     Duration.ZERO, s -> {});
 
-            Map<String, Long> scored = predictions(kit, expected.size());
+            Map<String, GenericRecord> scored = predictionsOnce(
+                    STACK.kafka().bootstrapServers(), kit.registryUrl, kit.predictions,
+                    expected.size());
             List<ConsumerRecord<byte[], byte[]>> deadLetters = readCommitted(
                     STACK.kafka().bootstrapServers(), kit.deadLetters, NEVER,
                     GRACE.multipliedBy(3), Duration.ofSeconds(2));
@@ -112,19 +116,5 @@ class StartRaceITCase {
     private static TrackedProducer producer(ControlTestKit kit, String model) throws Exception {
         return new TrackedProducer(STACK.kafka().bootstrapServers(), kit.registryUrl,
                 kit.features, model, ControlTestKit.WIDTH);
-    }
-
-    /** Event id to model version, each id read once (read_committed). */
-    private static Map<String, Long> predictions(ControlTestKit kit, int expected)
-            throws Exception {
-        AvroJson avro = new AvroJson(new SchemaRegistryClient(kit.registryUrl));
-        Map<String, Long> out = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> r : readCommitted(STACK.kafka().bootstrapServers(),
-                kit.predictions, expected, Duration.ofSeconds(120), Duration.ofSeconds(2))) {
-            GenericRecord p = avro.decode(r.value());
-            Long previous = out.put(p.get("event_id").toString(), (Long) p.get("model_version"));
-            assertEquals(null, previous, "second prediction for " + p.get("event_id"));
-        }
-        return out;
     }
 }

@@ -47,16 +47,18 @@ class KafkaSecurityITCase {
     private static final String JAAS_SCRAM =
             "org.apache.kafka.common.security.scram.ScramLoginModule required";
 
-    @Nested
+    /** A broker whose only client listener is secured by {@link #mode()}, per nested class. */
     @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-    class SaslSsl {
+    abstract static class SecuredBroker {
 
         LocalSecurity security;
         EmbeddedKafka kafka;
 
+        abstract LocalSecurity.Mode mode();
+
         @BeforeAll
         void start(@TempDir Path dir) throws Exception {
-            security = LocalSecurity.create(dir, LocalSecurity.Mode.SASL_SSL);
+            security = LocalSecurity.create(dir, mode());
             kafka = EmbeddedKafka.start(0, security);
         }
 
@@ -65,6 +67,15 @@ class KafkaSecurityITCase {
             if (kafka != null) {
                 kafka.close();
             }
+        }
+    }
+
+    @Nested
+    class SaslSsl extends SecuredBroker {
+
+        @Override
+        LocalSecurity.Mode mode() {
+            return LocalSecurity.Mode.SASL_SSL;
         }
 
         @ParameterizedTest
@@ -90,18 +101,12 @@ class KafkaSecurityITCase {
             LocalCertificates certs = security.certificates();
             Map<String, String> props = new LinkedHashMap<>(security.kafkaProperties());
             props.keySet().removeIf(k -> k.startsWith("ssl.truststore"));
-            props.put("ssl.truststore.type", type);
-            switch (type) {
-                case "PEM" -> props.put("ssl.truststore.location", certs.caPem().toString());
-                case "JKS" -> {
-                    props.put("ssl.truststore.location", certs.truststoreJks().toString());
-                    props.put("ssl.truststore.password", certs.password());
-                }
-                default -> {
-                    props.put("ssl.truststore.location", certs.truststoreP12().toString());
-                    props.put("ssl.truststore.password", certs.password());
-                }
-            }
+            store(props, "ssl.truststore.", type, certs.password(),
+                    switch (type) {
+                        case "PEM" -> certs.caPem();
+                        case "JKS" -> certs.truststoreJks();
+                        default -> certs.truststoreP12();
+                    });
             roundTrip(kafka, new KafkaClients(kafka.bootstrapServers(), props));
         }
 
@@ -119,23 +124,11 @@ class KafkaSecurityITCase {
     }
 
     @Nested
-    @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-    class MutualTls {
+    class MutualTls extends SecuredBroker {
 
-        LocalSecurity security;
-        EmbeddedKafka kafka;
-
-        @BeforeAll
-        void start(@TempDir Path dir) throws Exception {
-            security = LocalSecurity.create(dir, LocalSecurity.Mode.MUTUAL_TLS);
-            kafka = EmbeddedKafka.start(0, security);
-        }
-
-        @AfterAll
-        void stop() {
-            if (kafka != null) {
-                kafka.close();
-            }
+        @Override
+        LocalSecurity.Mode mode() {
+            return LocalSecurity.Mode.MUTUAL_TLS;
         }
 
         @ParameterizedTest
@@ -144,19 +137,14 @@ class KafkaSecurityITCase {
             LocalCertificates certs = security.certificates();
             Map<String, String> props = trustPkcs12(certs);
             props.put("security.protocol", "SSL");
-            props.put("ssl.keystore.type", type);
-            switch (type) {
-                case "PEM" -> props.put("ssl.keystore.location", certs.clientPem().toString());
-                case "JKS" -> {
-                    props.put("ssl.keystore.location", certs.clientJks().toString());
-                    props.put("ssl.keystore.password", certs.password());
-                    props.put("ssl.key.password", certs.password());
-                }
-                default -> {
-                    props.put("ssl.keystore.location", certs.clientP12().toString());
-                    props.put("ssl.keystore.password", certs.password());
-                    props.put("ssl.key.password", certs.password());
-                }
+            store(props, "ssl.keystore.", type, certs.password(),
+                    switch (type) {
+                        case "PEM" -> certs.clientPem();
+                        case "JKS" -> certs.clientJks();
+                        default -> certs.clientP12();
+                    });
+            if (!type.equals("PEM")) {
+                props.put("ssl.key.password", certs.password());
             }
             roundTrip(kafka, new KafkaClients(kafka.bootstrapServers(), props));
         }
@@ -171,6 +159,16 @@ class KafkaSecurityITCase {
                             Duration.ofSeconds(15))));
             assertTrue(e.getMessage().contains("TLS handshake with Kafka at "
                     + kafka.bootstrapServers() + " (SSL)"), e.getMessage());
+        }
+    }
+
+    /** {@code <prefix>type}, {@code location} and (but for PEM) {@code password}. */
+    private static void store(Map<String, String> props, String prefix, String type,
+            String password, Path location) {
+        props.put(prefix + "type", type);
+        props.put(prefix + "location", location.toString());
+        if (!type.equals("PEM")) {
+            props.put(prefix + "password", password);
         }
     }
 

@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.inferflow.schemas.wire.ErrorTypes;
+import org.apache.flink.core.testutils.CommonTestUtils;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.tasks.mailbox.Mail;
 import org.apache.flink.streaming.runtime.tasks.mailbox.TaskMailbox;
@@ -131,16 +132,22 @@ class WaitingEventsTest {
             AtomicBoolean graceEnded = new AtomicBoolean();
             AtomicInteger bufferedWhenBlocked = new AtomicInteger(-1);
             TaskMailbox mailbox = harness.getTaskMailbox();
+            Thread taskThread = Thread.currentThread();
             Thread later = new Thread(() -> {
                 try {
-                    Thread.sleep(300);
+                    // Once the task thread waits in the mailbox, not before.
+                    CommonTestUtils.waitUtil(
+                            () -> taskThread.getState() == Thread.State.WAITING
+                                    || taskThread.getState() == Thread.State.TIMED_WAITING,
+                            Duration.ofSeconds(10), Duration.ofMillis(5),
+                            "the task thread never blocked at the bound");
                     mailbox.put(new Mail(() -> {
                         bufferedWhenBlocked.set(operator(harness).bufferedRecords());
                         graceEnded.set(true);
                         harness.setProcessingTime(GRACE.toMillis());
                     }, TaskMailbox.MIN_PRIORITY, "end the grace"));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
                 }
             });
             later.start();
@@ -167,14 +174,9 @@ class WaitingEventsTest {
         }
         // The operator closed while the load ran; it finishes now, on the loader thread.
         provider.release("fraud", 1);
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (provider.created().isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertEquals(1, provider.created().size(), "the late load made its session");
-        while (provider.openHandles() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertEquals(0, provider.openHandles(), "and released it");
+        CommonTestUtils.waitUtil(() -> provider.created().size() == 1, Duration.ofSeconds(10),
+                Duration.ofMillis(5), "the late load never made its session");
+        CommonTestUtils.waitUtil(() -> provider.openHandles() == 0, Duration.ofSeconds(10),
+                Duration.ofMillis(5), "the late load's session was never released");
     }
 }
