@@ -138,6 +138,25 @@ public final class JobOptions {
                             "Topic of ModelStatus records: what each subtask did with a control"
                                     + " record (LOADED, ACTIVE, REJECTED with the reason, RETIRED).");
 
+    public static final ConfigOption<String> PREDICTIONS_SHADOW_TOPIC =
+            ConfigOptions.key("topics.predictions-shadow")
+                    .stringType()
+                    .defaultValue(Topics.PREDICTIONS_SHADOW)
+                    .withDescription(
+                            "Topic of the Prediction records of shadow candidates (pushed with"
+                                    + " --shadow), keyed by entity id, exactly once like"
+                                    + " predictions; downstream readers of predictions never see"
+                                    + " them.");
+
+    public static final ConfigOption<String> MODEL_ROLLOUTS_TOPIC =
+            ConfigOptions.key("topics.model-rollouts")
+                    .stringType()
+                    .defaultValue(Topics.MODEL_ROLLOUTS)
+                    .withDescription(
+                            "Topic of RolloutReport records, keyed by model name: the comparison"
+                                    + " of each canary or shadow candidate with the stable"
+                                    + " version, and the judge's decisions (PROMOTED, ABORTED).");
+
     public static final ConfigOption<List<String>> ALLOWED_URI_ROOTS =
             ConfigOptions.key("model.allowed-uri-roots")
                     .stringType()

@@ -11,6 +11,8 @@ public final class Topics {
     public static final String DRIFT = "drift";
     public static final String LABELS = "labels";
     public static final String DRIFT_COUNTS = "drift-counts";
+    public static final String PREDICTIONS_SHADOW = "predictions-shadow";
+    public static final String MODEL_ROLLOUTS = "model-rollouts";
 
     private Topics() {}
 
