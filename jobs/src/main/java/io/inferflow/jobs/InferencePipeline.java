@@ -9,6 +9,10 @@ import io.inferflow.operators.inference.MicroBatchInferenceOperator;
 import io.inferflow.schemas.avro.DeadLetter;
 import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.Prediction;
+import io.inferflow.schemas.avro.RolloutCounts;
+import io.inferflow.schemas.avro.RolloutReport;
+import io.inferflow.operators.rollout.RolloutJudge;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -18,6 +22,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import static io.inferflow.operators.SideOutputs.DEAD_LETTERS;
 import static io.inferflow.operators.SideOutputs.DRIFT_COUNTS;
 import static io.inferflow.operators.SideOutputs.MODEL_STATUS;
+import static io.inferflow.operators.SideOutputs.ROLLOUT_COUNTS;
+import static io.inferflow.operators.SideOutputs.SHADOW_PREDICTIONS;
 
 /**
  * The inference job, the serving path:
@@ -27,9 +33,17 @@ import static io.inferflow.operators.SideOutputs.MODEL_STATUS;
  *                 │          ▲      │        │
  *                 │          │      │        └──────▶ model-status
  *                 └──── dead letters┴───────────────▶ dead-letters
- *   model-control ─(broadcast)─┘    │
- *                                   └─ drift counts ──────────▶ drift-counts
+ *   model-control ─(broadcast)─┘    ├─ drift counts ──────────▶ drift-counts
+ *        ▲    │                     ├─ shadow predictions ────▶ predictions-shadow
+ *        │    └──(by model)─▶ rollout judge ◀─ rollout counts ┘
+ *        └──── promote / abort ──────┴──────── reports ───────▶ model-rollouts
  * </pre>
+ *
+ * <p>Rollouts: a control record with a candidate makes every subtask score a canary share of
+ * entities (or, in shadow mode, every event) with the candidate too, and count both versions;
+ * the {@link RolloutJudge} merges the counts per model, reports them and, when the guardrails
+ * pushed with the candidate say so, writes the promote or abort record back to the control
+ * topic, which every subtask acts on like any push.
  *
  * <p>Monitoring is not in this job: the labels join and the drift windows run in the {@link
  * EvaluationPipeline evaluation job}, which reads {@code predictions} and {@code drift-counts}
@@ -74,7 +88,8 @@ public final class InferencePipeline {
                                 conf.get(InferenceOptions.INPUT_BUFFER_TIMEOUT).toMillis());
 
         // Every subtask gets every control record; the operator keeps them in broadcast state.
-        DataStream<ModelControl> control = io.modelControl(env).broadcast();
+        DataStream<ModelControl> controlRecords = io.modelControl(env);
+        DataStream<ModelControl> control = controlRecords.broadcast();
 
         SingleOutputStreamOperator<Prediction> predictions =
                 events.connect(control)
@@ -92,6 +107,21 @@ public final class InferencePipeline {
         if (conf.get(DriftOptions.ENABLED)) {
             io.sinkDriftCounts(predictions.getSideOutput(DRIFT_COUNTS));
         }
+        io.sinkShadowPredictions(predictions.getSideOutput(SHADOW_PREDICTIONS));
+
+        // Rollouts: every subtask's counts and the control records meet per model in the judge,
+        // whose decisions go back to the control topic.
+        SingleOutputStreamOperator<RolloutReport> rollouts =
+                predictions.getSideOutput(ROLLOUT_COUNTS)
+                        .keyBy(RolloutCounts::getModel, Types.STRING)
+                        .connect(controlRecords.keyBy(ModelControl::getName, Types.STRING))
+                        .process(new RolloutJudge(
+                                conf.get(InferenceOptions.ROLLOUT_REPORT_INTERVAL)))
+                        .returns(new AvroTypeInfo<>(RolloutReport.class))
+                        .name("rollout-judge")
+                        .uid("rollout-judge");
+        io.sinkRolloutReports(rollouts);
+        io.sinkRolloutDecisions(rollouts.getSideOutput(RolloutJudge.DECISIONS));
     }
 
     private static MicroBatchInferenceOperator inference(Configuration conf, ModelSetup models) {
@@ -100,6 +130,7 @@ public final class InferencePipeline {
                         .maxSize(conf.get(InferenceOptions.BATCH_MAX_SIZE))
                         .maxDelay(conf.get(InferenceOptions.BATCH_MAX_DELAY))
                         .nonFinitePolicy(conf.get(InferenceOptions.NON_FINITE_FEATURES))
+                        .nonFiniteOutputs(conf.get(InferenceOptions.NON_FINITE_OUTPUTS))
                         .build();
         return new MicroBatchInferenceOperator(
                         models.initial(),
@@ -108,6 +139,7 @@ public final class InferencePipeline {
                         conf.get(InferenceOptions.MODEL_LOAD_TIMEOUT),
                         DriftOptions.settings(conf))
                 .withHistograms(conf.get(InferenceOptions.METRICS_HISTOGRAMS))
-                .withWaiting(InferenceOptions.waiting(conf));
+                .withWaiting(InferenceOptions.waiting(conf))
+                .withRolloutReports(conf.get(InferenceOptions.ROLLOUT_REPORT_INTERVAL));
     }
 }

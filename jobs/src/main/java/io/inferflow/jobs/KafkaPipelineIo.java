@@ -16,6 +16,7 @@ import io.inferflow.schemas.avro.DriftReport;
 import io.inferflow.schemas.avro.Label;
 import io.inferflow.schemas.avro.ModelStatus;
 import io.inferflow.schemas.avro.Prediction;
+import io.inferflow.schemas.avro.RolloutReport;
 import io.inferflow.schemas.registry.RegistrySettings;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -27,6 +28,7 @@ import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamSink;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
@@ -157,18 +159,46 @@ public final class KafkaPipelineIo implements PipelineIo, EvaluationIo {
     public void sinkModelStatus(DataStream<ModelStatus> statuses) {
         String topic = conf.get(JobOptions.MODEL_STATUS_TOPIC);
         // Not transactional: operators waiting on a push must see statuses at once.
-        statuses.sinkTo(atLeastOnce(ConfluentRecordSerializer.modelStatus(topic, registry())))
-                .name("model-status-sink")
-                .uid("model-status-sink");
+        named(statuses.sinkTo(atLeastOnce(ConfluentRecordSerializer.modelStatus(topic, registry()))),
+                "model-status-sink");
     }
 
     @Override
     public void sinkDrift(DataStream<DriftReport> reports) {
         String topic = conf.get(JobOptions.DRIFT_TOPIC);
         // Not transactional: a report is derived data, readers keep the last per window.
-        reports.sinkTo(atLeastOnce(ConfluentRecordSerializer.driftReport(topic, registry())))
-                .name("drift-sink")
-                .uid("drift-sink");
+        named(reports.sinkTo(atLeastOnce(ConfluentRecordSerializer.driftReport(topic, registry()))),
+                "drift-sink");
+    }
+
+    @Override
+    public void sinkShadowPredictions(DataStream<Prediction> predictions) {
+        String topic = conf.get(JobOptions.PREDICTIONS_SHADOW_TOPIC);
+        named(predictions.sinkTo(sink("predictions-shadow",
+                        ConfluentRecordSerializer.predictions(topic, registry()))),
+                "predictions-shadow-sink");
+    }
+
+    @Override
+    public void sinkRolloutReports(DataStream<RolloutReport> reports) {
+        String topic = conf.get(JobOptions.MODEL_ROLLOUTS_TOPIC);
+        // Not transactional: a report is derived data, readers keep the last per model.
+        named(reports.sinkTo(atLeastOnce(ConfluentRecordSerializer.rolloutReport(topic, registry()))),
+                "model-rollouts-sink");
+    }
+
+    @Override
+    public void sinkRolloutDecisions(DataStream<ModelControl> decisions) {
+        String topic = conf.get(JobOptions.MODEL_CONTROL_TOPIC);
+        // Not transactional, so a decision acts at once: a record written twice (a replay after
+        // a failure) carries the same generation, and subtasks ignore a generation they know.
+        named(decisions.sinkTo(atLeastOnce(ConfluentRecordSerializer.modelControl(topic, registry()))),
+                "rollout-decisions-sink");
+    }
+
+    /** Names the sink and gives it the same stable uid. */
+    private static void named(DataStreamSink<?> sink, String name) {
+        sink.name(name).uid(name);
     }
 
     /** A sink whose records are visible at once (no transactions), for derived topics. */
@@ -184,19 +214,16 @@ public final class KafkaPipelineIo implements PipelineIo, EvaluationIo {
     @Override
     public void sinkDriftCounts(DataStream<DriftCounts> counts) {
         String topic = conf.get(JobOptions.DRIFT_COUNTS_TOPIC);
-        counts.sinkTo(sink("drift-counts", ConfluentRecordSerializer.driftCounts(topic, registry())))
-                .name("drift-counts-sink")
-                .uid("drift-counts-sink");
+        named(counts.sinkTo(sink("drift-counts", ConfluentRecordSerializer.driftCounts(topic, registry()))),
+                "drift-counts-sink");
     }
 
     @Override
     public void sinkLabelDeadLetters(DataStream<DeadLetter> deadLetters) {
         String topic = conf.get(JobOptions.DEAD_LETTERS_TOPIC);
-        deadLetters
-                .sinkTo(sink("label-dead-letters",
-                        ConfluentRecordSerializer.deadLetters(topic, registry())))
-                .name("label-dead-letters-sink")
-                .uid("label-dead-letters-sink");
+        named(deadLetters.sinkTo(sink("label-dead-letters",
+                        ConfluentRecordSerializer.deadLetters(topic, registry()))),
+                "label-dead-letters-sink");
     }
 
     @Override
@@ -207,19 +234,15 @@ public final class KafkaPipelineIo implements PipelineIo, EvaluationIo {
     @Override
     public void sinkPredictions(DataStream<Prediction> predictions) {
         String topic = conf.get(JobOptions.PREDICTIONS_TOPIC);
-        predictions
-                .sinkTo(sink("predictions", ConfluentRecordSerializer.predictions(topic, registry())))
-                .name("predictions-sink")
-                .uid("predictions-sink");
+        named(predictions.sinkTo(sink("predictions", ConfluentRecordSerializer.predictions(topic, registry()))),
+                "predictions-sink");
     }
 
     @Override
     public void sinkDeadLetters(DataStream<DeadLetter> deadLetters) {
         String topic = conf.get(JobOptions.DEAD_LETTERS_TOPIC);
-        deadLetters
-                .sinkTo(sink("dead-letters", ConfluentRecordSerializer.deadLetters(topic, registry())))
-                .name("dead-letters-sink")
-                .uid("dead-letters-sink");
+        named(deadLetters.sinkTo(sink("dead-letters", ConfluentRecordSerializer.deadLetters(topic, registry()))),
+                "dead-letters-sink");
     }
 
     /** Bootstrap servers and client properties of {@code role} (checked once per IO). */

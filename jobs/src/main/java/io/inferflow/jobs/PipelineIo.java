@@ -7,6 +7,7 @@ import io.inferflow.schemas.avro.DriftCounts;
 import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.ModelStatus;
 import io.inferflow.schemas.avro.Prediction;
+import io.inferflow.schemas.avro.RolloutReport;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -36,4 +37,16 @@ public interface PipelineIo {
      * the predictions they count.
      */
     void sinkDriftCounts(DataStream<DriftCounts> counts);
+
+    /** The predictions of shadow candidates: exactly once, never on the predictions topic. */
+    void sinkShadowPredictions(DataStream<Prediction> predictions);
+
+    /** The rollout judge's reports, visible at once. */
+    void sinkRolloutReports(DataStream<RolloutReport> reports);
+
+    /**
+     * The rollout judge's promote and abort records, back to the control topic that every
+     * inference subtask (and the judge) reads.
+     */
+    void sinkRolloutDecisions(DataStream<ModelControl> decisions);
 }

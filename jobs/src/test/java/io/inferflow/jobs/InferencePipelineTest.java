@@ -12,6 +12,8 @@ import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.ModelPrecision;
 import io.inferflow.schemas.avro.ModelStatus;
 import io.inferflow.schemas.avro.Prediction;
+import io.inferflow.schemas.avro.RolloutReport;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import io.inferflow.schemas.wire.DecodeException;
 import io.inferflow.jobs.control.ControlRecords;
 import org.apache.flink.configuration.Configuration;
@@ -117,6 +119,7 @@ class InferencePipelineTest {
         CloseableIterator<Prediction> predictions;
         CloseableIterator<DeadLetter> deadLetters;
         CloseableIterator<ModelStatus> statuses;
+        CloseableIterator<Prediction> shadowPredictions;
 
         InMemoryIo(List<RawRecord> features) {
             this.features = features;
@@ -156,6 +159,21 @@ class InferencePipelineTest {
         @Override
         public void sinkDriftCounts(DataStream<DriftCounts> counts) {
             throw new AssertionError("drift is off");
+        }
+
+        @Override
+        public void sinkShadowPredictions(DataStream<Prediction> stream) {
+            shadowPredictions = stream.collectAsync();
+        }
+
+        @Override
+        public void sinkRolloutReports(DataStream<RolloutReport> reports) {
+            reports.sinkTo(new DiscardingSink<>());
+        }
+
+        @Override
+        public void sinkRolloutDecisions(DataStream<ModelControl> decisions) {
+            decisions.sinkTo(new DiscardingSink<>());
         }
     }
 }

@@ -95,6 +95,16 @@ public final class OnnxModel implements Scorer {
                     LoadFailure.WARM_UP_FAILED,
                     label + ": the warm-up run produced no output values, expected at least one");
         }
+        boolean anyFinite = false;
+        for (float v : out) {
+            anyFinite |= Float.isFinite(v);
+        }
+        if (!anyFinite) {
+            throw new ModelException(
+                    LoadFailure.WARM_UP_FAILED,
+                    label + ": the warm-up run on one row of zeros produced only non-finite values"
+                            + " (" + out[0] + "): it would send every event to dead letters");
+        }
         return new OnnxModel(
                 label, env, session, signature, out.length, provider, cudaFallback);
     }

@@ -3,6 +3,7 @@ package io.inferflow.operators;
 import io.inferflow.model.RuntimeSettings;
 import io.inferflow.operators.inference.BatchingSettings;
 import io.inferflow.operators.inference.NonFiniteFeaturePolicy;
+import io.inferflow.operators.inference.NonFiniteOutputPolicy;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 
@@ -55,6 +56,28 @@ public final class InferenceOptions {
                             "What to do with events whose features contain NaN or Infinity:"
                                     + " REJECT sends them to dead letters, ZERO replaces those"
                                     + " values by 0, PASS gives them to the model as they are.");
+
+    public static final ConfigOption<NonFiniteOutputPolicy> NON_FINITE_OUTPUTS =
+            ConfigOptions.key("inference.non-finite-outputs")
+                    .enumType(NonFiniteOutputPolicy.class)
+                    .defaultValue(NonFiniteOutputPolicy.REJECT)
+                    .withDescription(
+                            "What to do with events whose model output contains NaN or Infinity:"
+                                    + " REJECT sends them to dead letters (NON_FINITE_OUTPUT),"
+                                    + " ZERO replaces those values by 0. No non-finite score ever"
+                                    + " reaches predictions; a rollout candidate's non-finite"
+                                    + " output always counts as its failure.");
+
+    public static final ConfigOption<Duration> ROLLOUT_REPORT_INTERVAL =
+            ConfigOptions.key("inference.rollout.report-interval")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(2))
+                    .withDescription(
+                            "How often each inference subtask sends what it counted of a canary"
+                                    + " or shadow rollout to the rollout judge (also before every"
+                                    + " checkpoint barrier), and how often the judge writes a"
+                                    + " RolloutReport per rollout to model-rollouts. Guardrails"
+                                    + " are judged at each arrival.");
 
     public static final ConfigOption<Duration> MODEL_LOAD_TIMEOUT =
             ConfigOptions.key("inference.model.load-timeout")

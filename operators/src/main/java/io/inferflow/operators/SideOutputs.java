@@ -3,6 +3,8 @@ package io.inferflow.operators;
 import io.inferflow.schemas.avro.DeadLetter;
 import io.inferflow.schemas.avro.DriftCounts;
 import io.inferflow.schemas.avro.ModelStatus;
+import io.inferflow.schemas.avro.Prediction;
+import io.inferflow.schemas.avro.RolloutCounts;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.util.OutputTag;
 
@@ -29,6 +31,17 @@ public final class SideOutputs {
      */
     public static final OutputTag<DriftCounts> DRIFT_COUNTS =
             new OutputTag<>("drift-counts", new AvroTypeInfo<>(DriftCounts.class));
+
+    /**
+     * The predictions of a shadow candidate (same schema as predictions), for {@code
+     * predictions-shadow}: never on the main output.
+     */
+    public static final OutputTag<Prediction> SHADOW_PREDICTIONS =
+            new OutputTag<>("predictions-shadow", new AvroTypeInfo<>(Prediction.class));
+
+    /** What an inference subtask counted of a rollout, for the rollout judge. */
+    public static final OutputTag<RolloutCounts> ROLLOUT_COUNTS =
+            new OutputTag<>("rollout-counts", new AvroTypeInfo<>(RolloutCounts.class));
 
     private SideOutputs() {}
 }

@@ -5,7 +5,9 @@ import io.inferflow.schemas.registry.RegistrySettings;
 import io.inferflow.schemas.avro.DeadLetter;
 import io.inferflow.schemas.avro.DriftCounts;
 import io.inferflow.schemas.avro.DriftReport;
+import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.ModelStatus;
+import io.inferflow.schemas.avro.RolloutReport;
 import io.inferflow.schemas.avro.Prediction;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.serialization.SerializationSchema;
@@ -69,6 +71,20 @@ public final class ConfluentRecordSerializer<T extends SpecificRecord>
     public static ConfluentRecordSerializer<DriftReport> driftReport(String topic, RegistrySettings registry) {
         return new ConfluentRecordSerializer<>(
                 DriftReport.class, topic, registry,
+                r -> r.getModel().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Control records keyed by model name, as {@code pipeline model push} writes them. */
+    public static ConfluentRecordSerializer<ModelControl> modelControl(String topic, RegistrySettings registry) {
+        return new ConfluentRecordSerializer<>(
+                ModelControl.class, topic, registry,
+                c -> c.getName().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Rollout reports keyed by model name. */
+    public static ConfluentRecordSerializer<RolloutReport> rolloutReport(String topic, RegistrySettings registry) {
+        return new ConfluentRecordSerializer<>(
+                RolloutReport.class, topic, registry,
                 r -> r.getModel().getBytes(StandardCharsets.UTF_8));
     }
 

@@ -28,15 +28,6 @@ public final class ControlState {
     /** The name the job's {@code broadcast(...)} call uses: the same as {@link #DESIRED}. */
     public static final MapStateDescriptor<String, ModelControl> DESCRIPTOR = DESIRED;
 
-    /**
-     * Model name to the control record of the version this subtask last made ACTIVE. Written by
-     * the inference operator only; after a restore it is the fallback when the desired version
-     * is rejected, so a bad push keeps the previous version serving across failures too.
-     */
-    public static final MapStateDescriptor<String, ModelControl> SERVED =
-            new MapStateDescriptor<>(
-                    "model-served", Types.STRING, new AvroTypeInfo<>(ModelControl.class));
-
     private ControlState() {}
 
     /**

@@ -6,9 +6,13 @@ import io.inferflow.operators.decode.DeadLetters;
 import io.inferflow.operators.inference.EventChecks.Rejection;
 import io.inferflow.operators.inference.ServedModel.Pending;
 import io.inferflow.operators.metrics.InferenceMetrics;
+import io.inferflow.operators.rollout.RolloutStatistics;
+import io.inferflow.operators.rollout.RolloutTally;
 import io.inferflow.schemas.avro.DriftCounts;
 import io.inferflow.schemas.avro.FeatureEvent;
 import io.inferflow.schemas.avro.Prediction;
+import io.inferflow.schemas.avro.RolloutCounts;
+import io.inferflow.schemas.avro.RolloutMode;
 import io.inferflow.schemas.wire.ErrorTypes;
 import org.apache.flink.api.common.operators.ProcessingTimeService.ProcessingTimeCallback;
 import org.apache.flink.streaming.api.operators.Output;
@@ -42,12 +46,15 @@ final class BatchEmitter {
     private final ProcessingTimeCallback flushTimer;
     private final int subtask;
     private final long driftFlushEvents;
+    private final long rolloutReportMillis;
 
     private int buffered;
 
     /**
      * @param flushTimer called when a batch's {@link BatchingSettings#maxDelay()} has passed
      * @param driftFlushEvents how many events a version counts for drift before it sends them
+     * @param rolloutReportMillis how long a rollout counts after its last send before a batch
+     *     sends its counts (no timer: counts are made by batches only)
      */
     BatchEmitter(
             Output<StreamRecord<Prediction>> output,
@@ -56,7 +63,8 @@ final class BatchEmitter {
             ProcessingTimeService time,
             ProcessingTimeCallback flushTimer,
             int subtask,
-            long driftFlushEvents) {
+            long driftFlushEvents,
+            long rolloutReportMillis) {
         this.output = output;
         this.metrics = metrics;
         this.batching = batching;
@@ -64,6 +72,7 @@ final class BatchEmitter {
         this.flushTimer = flushTimer;
         this.subtask = subtask;
         this.driftFlushEvents = driftFlushEvents;
+        this.rolloutReportMillis = rolloutReportMillis;
     }
 
     // --- batches
@@ -90,8 +99,8 @@ final class BatchEmitter {
 
     void flushAll(Collection<ModelSlot> slots) {
         for (ModelSlot slot : slots) {
-            if (slot.active != null) {
-                flush(slot.active);
+            for (ServedModel model : slot.serving()) {
+                flush(model);
             }
         }
     }
@@ -99,101 +108,246 @@ final class BatchEmitter {
     /** Flushes the batches whose oldest event has waited its maximum delay by {@code now}. */
     void flushDue(Collection<ModelSlot> slots, long now) {
         for (ModelSlot slot : slots) {
-            ServedModel model = slot.active;
-            if (model != null && model.size() > 0 && model.deadline() <= now) {
-                flush(model);
+            for (ServedModel model : slot.serving()) {
+                if (model.size() > 0 && model.deadline() <= now) {
+                    flush(model);
+                }
             }
         }
     }
 
+    /**
+     * Scores the version's batch and emits a prediction per row. A row the version fails on
+     * (the batch fails, or its output is not finite) goes to dead letters, or for a canary's
+     * candidate back to the stable version's batch. A shadow candidate scores the same rows
+     * after the stable version, for {@link SideOutputs#SHADOW_PREDICTIONS}.
+     */
     void flush(ServedModel model) {
         List<Pending> batch = model.drain();
         if (batch.isEmpty()) {
             return;
         }
         buffered -= batch.size();
-        boolean zero = batching.nonFinitePolicy() == NonFiniteFeaturePolicy.ZERO;
-        long start = System.nanoTime();
-        float[] scores;
-        FloatBuffer input;
-        try {
-            input = model.fill(batch, zero);
-            scores = model.scorer.score(input, batch.size());
-        } catch (ModelException e) {
-            rejectBatch(
-                    model,
-                    batch,
-                    "model " + model.label + " failed on a batch of " + batch.size() + ": "
-                            + e.getMessage());
+        Scores scores = score(model, batch);
+        if (scores.failure != null) {
+            failed(model, batch, ErrorTypes.INFERENCE_FAILED, scores.failure);
             return;
         }
-        long micros = (System.nanoTime() - start) / 1_000;
-        int width = model.scorer.outputWidth();
-        if (scores == null || scores.length != batch.size() * width) {
-            rejectBatch(
-                    model,
-                    batch,
-                    "model " + model.label + " returned "
-                            + (scores == null ? "no" : String.valueOf(scores.length))
-                            + " values for " + batch.size() + " rows, expected "
-                            + batch.size() * width);
-            return;
-        }
-        metrics.batchScored(batch.size(), micros);
-        model.metrics.batchScored(batch.size(), micros);
+        metrics.batchScored(batch.size(), scores.micros);
+        model.metrics.batchScored(batch.size(), scores.micros);
         long emittedAt = now();
         if (model.drift != null) {
-            model.drift.count(input, batch.size(), scores, width, emittedAt);
+            model.drift.count(scores.input, batch.size(), scores.values, scores.width, emittedAt);
             if (model.drift.events() >= driftFlushEvents) {
                 sendDriftCounts(model);
             }
         }
+        RolloutTally tally = model.slot.tally;
+        boolean zero = !model.isCandidate()
+                && batching.nonFiniteOutputs() == NonFiniteOutputPolicy.ZERO;
+        boolean[] finite = new boolean[batch.size()];
+        List<Pending> nonFinite = null;
         Instant scoredAt = Instant.ofEpochMilli(emittedAt);
-        long version = model.control.getVersion();
-        String precision = model.control.getPrecision().name();
         for (int row = 0; row < batch.size(); row++) {
             Pending p = batch.get(row);
-            Prediction prediction =
-                    prediction(p.event().event, version, precision, scores, row, width, scoredAt);
-            output.collect(record(p, prediction));
-            model.metrics.predicted(
-                    emittedAt,
-                    p.arrivedAt(),
-                    prediction.getEventTime().toEpochMilli(),
-                    p.event().source == null ? -1L : p.event().source.timestamp);
+            finite[row] = finiteRow(scores.values, row, scores.width, zero);
+            if (!finite[row]) {
+                if (nonFinite == null) {
+                    nonFinite = new ArrayList<>();
+                }
+                nonFinite.add(p);
+                continue;
+            }
+            output.collect(record(p, prediction(model, p, scores, row, scoredAt)));
+            predicted(model, p, emittedAt);
+            if (tally != null) {
+                tally.scoredOne(
+                        model.isCandidate(), scores.micros, scores.values[row * scores.width]);
+            }
         }
+        if (nonFinite != null) {
+            failed(model, nonFinite, ErrorTypes.NON_FINITE_OUTPUT,
+                    "model " + model.label + " returned NaN or an infinite value for "
+                            + nonFinite.size() + " of " + batch.size() + " rows");
+        }
+        ServedModel shadow = model.slot.candidate;
+        if (!model.isCandidate() && shadow != null && shadow.role == RolloutMode.SHADOW) {
+            shadow(shadow, batch, scores, finite);
+        }
+        if (tally != null && emittedAt - tally.lastSent() >= rolloutReportMillis) {
+            sendRolloutCounts(model.slot);
+        }
+    }
+
+    /** The scores of a batch, or why the model failed on it. */
+    private record Scores(
+            float[] values, FloatBuffer input, int width, long micros, String failure) {}
+
+    private Scores score(ServedModel model, List<Pending> batch) {
+        boolean zero = batching.nonFinitePolicy() == NonFiniteFeaturePolicy.ZERO;
+        long start = System.nanoTime();
+        FloatBuffer input;
+        float[] values;
+        try {
+            input = model.fill(batch, zero);
+            values = model.scorer.score(input, batch.size());
+        } catch (ModelException e) {
+            return new Scores(null, null, 0, 0,
+                    "model " + model.label + " failed on a batch of " + batch.size() + ": "
+                            + e.getMessage());
+        }
+        long micros = (System.nanoTime() - start) / 1_000;
+        int width = model.scorer.outputWidth();
+        if (values == null || values.length != batch.size() * width) {
+            return new Scores(null, null, 0, 0,
+                    "model " + model.label + " returned "
+                            + (values == null ? "no" : String.valueOf(values.length))
+                            + " values for " + batch.size() + " rows, expected "
+                            + batch.size() * width);
+        }
+        return new Scores(values, input, width, micros, null);
+    }
+
+    /** Whether the row's scores are all finite; with {@code zero} non-finite ones become 0. */
+    private static boolean finiteRow(float[] values, int row, int width, boolean zero) {
+        for (int i = row * width; i < (row + 1) * width; i++) {
+            if (!Float.isFinite(values[i])) {
+                if (!zero) {
+                    return false;
+                }
+                values[i] = 0f;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The version failed on {@code rows}: a canary's candidate hands them to the stable
+     * version's batch, anything else sends them to dead letters with {@code errorType}. Either
+     * way the failures count against the version (metrics, rollout tally).
+     */
+    private void failed(ServedModel model, List<Pending> rows, String errorType, String message) {
+        ServedModel stable = model.slot.active;
+        boolean fallBack = model.role == RolloutMode.CANARY && stable != null && stable != model;
+        model.metrics.failed(errorType, rows.size(), fallBack);
+        if (model.slot.tally != null) {
+            model.slot.tally.failed(model.isCandidate(), rows.size());
+        }
+        if (fallBack) {
+            if (model.warnOnce()) {
+                LOG.warn("{}; the canary's events it fails on are scored by {} (this is logged"
+                        + " once per candidate, failures are counted in its metrics)",
+                        message, stable.label);
+            }
+            for (Pending p : rows) {
+                add(stable, p);
+            }
+            return;
+        }
+        LOG.warn("{}; {} events go to dead letters", message, rows.size());
+        for (Pending p : rows) {
+            model.metrics.deadLetter(errorType);
+            deadLetter(p, new Rejection(errorType, message));
+        }
+    }
+
+    /**
+     * The shadow candidate scores the rows the stable version just scored: its predictions go
+     * to {@link SideOutputs#SHADOW_PREDICTIONS} only, its failures are counted, and each row
+     * both scored is compared (same decision or not).
+     */
+    private void shadow(ServedModel shadow, List<Pending> batch, Scores stable, boolean[] ok) {
+        RolloutTally tally = shadow.slot.tally;
+        for (int i = 0; i < batch.size(); i++) {
+            shadow.metrics.eventIn();
+        }
+        Scores scores = score(shadow, batch);
+        if (scores.failure != null) {
+            shadow.metrics.failed(ErrorTypes.INFERENCE_FAILED, batch.size(), false);
+            if (tally != null) {
+                tally.failed(true, batch.size());
+            }
+            if (shadow.warnOnce()) {
+                LOG.warn("{}; shadow failures are counted, not dead-lettered (logged once per"
+                        + " candidate)", scores.failure);
+            }
+            return;
+        }
+        shadow.metrics.batchScored(batch.size(), scores.micros);
+        long emittedAt = now();
+        Instant scoredAt = Instant.ofEpochMilli(emittedAt);
+        int failures = 0;
+        for (int row = 0; row < batch.size(); row++) {
+            Pending p = batch.get(row);
+            if (!finiteRow(scores.values, row, scores.width, false)) {
+                failures++;
+                continue;
+            }
+            output.collect(SideOutputs.SHADOW_PREDICTIONS,
+                    record(p, prediction(shadow, p, scores, row, scoredAt)));
+            predicted(shadow, p, emittedAt);
+            if (tally != null) {
+                tally.scoredOne(true, scores.micros, scores.values[row * scores.width]);
+                if (ok[row] && scores.width == stable.width) {
+                    tally.compared(RolloutStatistics.sameDecision(
+                            stable.values, row * stable.width,
+                            scores.values, row * scores.width, scores.width));
+                }
+            }
+        }
+        if (failures > 0) {
+            shadow.metrics.failed(ErrorTypes.NON_FINITE_OUTPUT, failures, false);
+            if (tally != null) {
+                tally.failed(true, failures);
+            }
+        }
+    }
+
+    private static void predicted(ServedModel model, Pending p, long emittedAt) {
+        model.metrics.predicted(
+                emittedAt,
+                p.arrivedAt(),
+                p.event().event.getEventTime().toEpochMilli(),
+                p.event().source == null ? -1L : p.event().source.timestamp);
     }
 
     /** The prediction for one row: its slice of the batch's row-major scores. */
     private static Prediction prediction(
-            FeatureEvent event,
-            long version,
-            String precision,
-            float[] scores,
-            int row,
-            int width,
-            Instant scoredAt) {
+            ServedModel model, Pending p, Scores scores, int row, Instant scoredAt) {
+        FeatureEvent event = p.event().event;
+        int width = scores.width;
         List<Float> rowScores = new ArrayList<>(width);
         for (int i = row * width; i < (row + 1) * width; i++) {
-            rowScores.add(scores[i]);
+            rowScores.add(scores.values[i]);
         }
         return Prediction.newBuilder()
                 .setEventId(event.getEventId())
                 .setEntityId(event.getEntityId())
                 .setModel(event.getModel())
-                .setModelVersion(version)
-                .setModelPrecision(precision)
+                .setModelVersion(model.control.getVersion())
+                .setModelPrecision(model.control.getPrecision().name())
                 .setScores(rowScores)
                 .setEventTime(event.getEventTime())
                 .setScoredAt(scoredAt)
                 .build();
     }
 
-    private void rejectBatch(ServedModel model, List<Pending> batch, String message) {
-        LOG.warn("{}; {} events go to dead letters", message, batch.size());
-        for (Pending p : batch) {
-            model.metrics.deadLetter(ErrorTypes.INFERENCE_FAILED);
-            deadLetter(p, new Rejection(ErrorTypes.INFERENCE_FAILED, message));
+    // --- rollouts
+
+    /** Sends what each rollout counted since its last counts (timer, barrier, end). */
+    void sendRolloutCounts(Collection<ModelSlot> slots) {
+        for (ModelSlot slot : slots) {
+            sendRolloutCounts(slot);
+        }
+    }
+
+    void sendRolloutCounts(ModelSlot slot) {
+        if (slot.tally == null) {
+            return;
+        }
+        RolloutCounts counts = slot.tally.drain(subtask, now());
+        if (counts != null) {
+            output.collect(SideOutputs.ROLLOUT_COUNTS, new StreamRecord<>(counts));
         }
     }
 
@@ -202,8 +356,8 @@ final class BatchEmitter {
     /** Sends every serving version's drift counts made since its last partial. */
     void sendDriftCounts(Collection<ModelSlot> slots) {
         for (ModelSlot slot : slots) {
-            if (slot.active != null) {
-                sendDriftCounts(slot.active);
+            for (ServedModel model : slot.serving()) {
+                sendDriftCounts(model);
             }
         }
     }

@@ -24,6 +24,7 @@ public final class BatchingSettings implements Serializable {
     private final int maxSize;
     private final Duration maxDelay;
     private final NonFiniteFeaturePolicy nonFinitePolicy;
+    private final NonFiniteOutputPolicy nonFiniteOutputs;
 
     private BatchingSettings(Builder b) {
         if (b.maxSize < 1) {
@@ -36,6 +37,7 @@ public final class BatchingSettings implements Serializable {
         this.maxSize = b.maxSize;
         this.maxDelay = b.maxDelay;
         this.nonFinitePolicy = Objects.requireNonNull(b.nonFinitePolicy, "nonFinitePolicy");
+        this.nonFiniteOutputs = Objects.requireNonNull(b.nonFiniteOutputs, "nonFiniteOutputs");
     }
 
     public static BatchingSettings defaults() {
@@ -58,10 +60,15 @@ public final class BatchingSettings implements Serializable {
         return nonFinitePolicy;
     }
 
+    public NonFiniteOutputPolicy nonFiniteOutputs() {
+        return nonFiniteOutputs;
+    }
+
     @Override
     public String toString() {
         return "BatchingSettings{maxSize=" + maxSize + ", maxDelay=" + maxDelay
-                + ", nonFinitePolicy=" + nonFinitePolicy + '}';
+                + ", nonFinitePolicy=" + nonFinitePolicy
+                + ", nonFiniteOutputs=" + nonFiniteOutputs + '}';
     }
 
     /** Builds {@link BatchingSettings}; unset values take the defaults. */
@@ -70,6 +77,7 @@ public final class BatchingSettings implements Serializable {
         private int maxSize = DEFAULT_MAX_SIZE;
         private Duration maxDelay = DEFAULT_MAX_DELAY;
         private NonFiniteFeaturePolicy nonFinitePolicy = NonFiniteFeaturePolicy.REJECT;
+        private NonFiniteOutputPolicy nonFiniteOutputs = NonFiniteOutputPolicy.REJECT;
 
         private Builder() {}
 
@@ -85,6 +93,11 @@ public final class BatchingSettings implements Serializable {
 
         public Builder nonFinitePolicy(NonFiniteFeaturePolicy policy) {
             this.nonFinitePolicy = policy;
+            return this;
+        }
+
+        public Builder nonFiniteOutputs(NonFiniteOutputPolicy policy) {
+            this.nonFiniteOutputs = policy;
             return this;
         }
 

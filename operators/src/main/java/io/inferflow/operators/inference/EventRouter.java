@@ -65,7 +65,7 @@ final class EventRouter {
         } else if (slot.retired) {
             batches.deadLetter(pending, EventChecks.retired(event));
         } else if (slot.active != null) {
-            batches.add(slot.active, pending);
+            routeServed(slot, pending);
         } else if (slot.loading != null) {
             slot.waiting.add(pending);
             hold(1);
@@ -75,6 +75,24 @@ final class EventRouter {
                     EventChecks.notServed(
                             event,
                             slot.lastRejection == null ? "no version loaded" : slot.lastRejection));
+        }
+    }
+
+    /**
+     * A canary's entities go to its candidate, and wait for it while it loads (so that an entity
+     * sees one version for the whole rollout); every other event goes to the stable version.
+     */
+    private void routeServed(ModelSlot slot, Pending pending) {
+        if (!slot.canaryScores(pending.event().event.getEntityId())) {
+            batches.add(slot.active, pending);
+        } else if (slot.candidate != null) {
+            batches.add(slot.candidate, pending);
+        } else if (slot.candidateLoading != null) {
+            slot.waiting.add(pending);
+            hold(1);
+        } else {
+            // The candidate was rejected or is not loaded here: the stable version scores.
+            batches.add(slot.active, pending);
         }
     }
 

@@ -16,6 +16,7 @@ import org.apache.flink.api.common.TaskInfo;
 import org.apache.flink.api.common.operators.ProcessingTimeService.ProcessingTimeCallback;
 import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -70,7 +71,8 @@ import java.util.Objects;
  * sends them to dead letters.
  *
  * <p><b>Restore.</b> The desired records live in broadcast state ({@link ControlState#DESIRED}),
- * the last version made active in {@link ControlState#SERVED}. open() loads each desired version
+ * the last version each subtask made active in the union list state {@link #SERVED} (a
+ * per-subtask fact, never broadcast state). open() loads each desired version
  * synchronously, falling back to the last served one when the desired one is rejected, before
  * any event is scored.
  *
@@ -123,6 +125,13 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
     /** The default of {@link io.inferflow.operators.InferenceOptions#MODEL_LOAD_TIMEOUT}. */
     public static final Duration DEFAULT_LOAD_TIMEOUT = Duration.ofSeconds(60);
 
+    /** The default of {@link io.inferflow.operators.InferenceOptions#ROLLOUT_REPORT_INTERVAL}. */
+    public static final Duration DEFAULT_ROLLOUT_REPORT_INTERVAL = Duration.ofSeconds(2);
+
+    /** Union list state: the record of each model's version served last, from every subtask. */
+    static final ListStateDescriptor<ModelControl> SERVED =
+            new ListStateDescriptor<>("model-served-versions", new AvroTypeInfo<>(ModelControl.class));
+
     private final List<ModelControl> initialModels;
     private final ModelProvider provider;
     private final BatchingSettings batching;
@@ -130,9 +139,11 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
     private final DriftSettings drift;
     private boolean histograms = true;
     private WaitingSettings waiting = WaitingSettings.DEFAULTS;
+    private Duration rolloutReportInterval = DEFAULT_ROLLOUT_REPORT_INTERVAL;
 
     private transient BroadcastState<String, ModelControl> desiredState;
-    private transient BroadcastState<String, ModelControl> servedState;
+    private transient ListState<ModelControl> servedState;
+    private transient ServedRecords served;
     private transient Map<String, ModelSlot> slots;
     private transient InferenceMetrics metrics;
     private transient BatchEmitter emitter;
@@ -204,6 +215,19 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
         return this;
     }
 
+    /**
+     * How often each rollout's counts go to the judge ({@code inference.rollout.report-interval});
+     * they also go before every barrier. Call before the job is built.
+     */
+    public MicroBatchInferenceOperator withRolloutReports(Duration interval) {
+        if (interval.isNegative() || interval.isZero()) {
+            throw new IllegalArgumentException(
+                    "rollout report interval must be positive, got " + interval);
+        }
+        this.rolloutReportInterval = interval;
+        return this;
+    }
+
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
@@ -214,7 +238,10 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
             waitingState.get().forEach(restoredWaiting::add);
         }
         desiredState = context.getOperatorStateStore().getBroadcastState(ControlState.DESIRED);
-        servedState = context.getOperatorStateStore().getBroadcastState(ControlState.SERVED);
+        // Union state: after a rescale every subtask sees what any subtask served, and keeps the
+        // highest generation per model as its fallback.
+        servedState = context.getOperatorStateStore().getUnionListState(SERVED);
+        served = ServedRecords.restore(servedState.get());
         for (ModelControl initial : initialModels) {
             if (ControlState.supersedes(desiredState.get(initial.getName()), initial)) {
                 desiredState.put(initial.getName(), initial);
@@ -239,7 +266,8 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
                         timers,
                         this,
                         subtask,
-                        drift.flushEvents(parallelism));
+                        drift.flushEvents(parallelism),
+                        rolloutReportInterval.toMillis());
         StatusEmitter statuses = new StatusEmitter(output, timers, subtask, parallelism);
         router = new EventRouter(slots, emitter, waiting, time -> timers.registerTimer(time, this));
         mailbox = getContainingTask().getMailboxExecutorFactory()
@@ -252,7 +280,7 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
                         loadTimeout,
                         slots,
                         new VersionInstaller(
-                                emitter, statuses, new ServedRecords(servedState),
+                                emitter, statuses, served,
                                 batching.maxSize()),
                         statuses,
                         router);
@@ -347,8 +375,10 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
         // unknown model go into the checkpoint instead (snapshotState) and keep waiting.
         loads.installFinishedLoads();
         emitter.flushAll(slots.values());
-        // The aggregator's state then holds every count of the events before the barrier.
+        // The aggregator's and the judge's state then hold every count of the events before
+        // the barrier.
         emitter.sendDriftCounts(slots.values());
+        emitter.sendRolloutCounts(slots.values());
         super.prepareSnapshotPreBarrier(checkpointId);
     }
 
@@ -360,6 +390,7 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
             events.add(new WaitingEvent(pending));
         }
         waitingState.update(events);
+        servedState.update(served.all());
     }
 
     @Override
@@ -373,6 +404,7 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
     public void finish() throws Exception {
         drainEverything();
         emitter.sendDriftCounts(slots.values());
+        emitter.sendRolloutCounts(slots.values());
         super.finish();
     }
 

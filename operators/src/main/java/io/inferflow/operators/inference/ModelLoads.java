@@ -2,6 +2,7 @@ package io.inferflow.operators.inference;
 
 import io.inferflow.model.ModelDescriptor;
 import io.inferflow.operators.control.ModelControls;
+import io.inferflow.operators.control.Rollouts;
 import io.inferflow.schemas.avro.ModelAction;
 import io.inferflow.schemas.avro.ModelControl;
 import org.slf4j.Logger;
@@ -60,6 +61,14 @@ final class ModelLoads {
             slot.retired = true;
             return;
         }
+        restoreStable(slot, desired);
+        if (Rollouts.inProgress(desired)) {
+            ModelControl candidate = Rollouts.candidateControl(desired);
+            installCandidate(slot, candidate, keepingContract(slot, loader.loadNow(candidate)));
+        }
+    }
+
+    private void restoreStable(ModelSlot slot, ModelControl desired) {
         LoadResult result = keepingContract(slot, loader.loadNow(desired));
         if (result.ok()) {
             activate(slot, result);
@@ -82,6 +91,7 @@ final class ModelLoads {
         slot.desired = control;
         if (control.getAction() == ModelAction.RETIRE) {
             slot.loading = null;
+            installer.dropCandidate(slot, control);
             installer.retire(slot, control);
             router.release(slot);
             return;
@@ -92,9 +102,46 @@ final class ModelLoads {
             // superseded and will be discarded.
             slot.loading = null;
             installer.renew(slot, control);
+        } else if (slot.candidate != null && sameVersion(slot.candidate.control, control)) {
+            // A promotion: the candidate's session becomes the stable version, no load.
+            slot.loading = null;
+            installer.promote(slot, control);
+        } else {
+            startLoad(slot, control);
+        }
+        applyCandidate(slot, control);
+    }
+
+    /**
+     * Brings the slot's rollout to what {@code control} asks: no candidate (the rollout ended),
+     * the same candidate (renewed), or a new one, which loads while the stable version scores.
+     */
+    private void applyCandidate(ModelSlot slot, ModelControl control) {
+        if (!Rollouts.inProgress(control)) {
+            installer.dropCandidate(slot, control);
+            // Canary events that waited for a candidate go to the stable version.
+            router.release(slot);
             return;
         }
-        startLoad(slot, control);
+        ModelControl wanted = Rollouts.candidateControl(control);
+        ServedModel current = slot.candidate;
+        if (current != null
+                && sameVersion(current.control, wanted)
+                && current.role == control.getCandidate().getMode()) {
+            installer.renewCandidate(slot, control);
+            return;
+        }
+        installer.dropCandidate(slot, control);
+        ModelDescriptor descriptor;
+        try {
+            descriptor = ModelControls.descriptor(wanted);
+        } catch (IllegalArgumentException e) {
+            installer.rejectCandidate(slot, wanted, "INVALID_CONTROL: " + e.getMessage());
+            router.release(slot);
+            return;
+        }
+        slot.candidateLoading = wanted;
+        loader.submit(wanted, descriptor);
     }
 
     private void startLoad(ModelSlot slot, ModelControl control) {
@@ -136,7 +183,15 @@ final class ModelLoads {
             install(result);
         }
         for (ModelSlot slot : slots.values()) {
-            if (!slot.waiting.isEmpty()) {
+            if (!slot.waiting.isEmpty() && slot.active != null) {
+                // Canary events whose candidate did not load in time: the stable version scores.
+                LOG.warn("model '{}': candidate {} did not load within {} ms; the stable version"
+                                + " scores the {} canary events that waited for it", slot.name,
+                        ModelControls.label(slot.candidateLoading), loadTimeout.toMillis(),
+                        slot.waiting.size());
+                slot.candidateLoading = null;
+                router.release(slot);
+            } else if (!slot.waiting.isEmpty()) {
                 String why =
                         ModelControls.label(slot.loading) + " did not load within "
                                 + loadTimeout.toMillis() + " ms";
@@ -150,9 +205,12 @@ final class ModelLoads {
     private void install(LoadResult result) {
         ModelControl control = result.control();
         ModelSlot slot = slots.get(control.getName());
-        if (slot == null
-                || slot.loading == null
-                || slot.loading.getGeneration() != control.getGeneration()) {
+        if (slot != null && isLoad(slot.candidateLoading, control)) {
+            slot.candidateLoading = null;
+            installCandidate(slot, control, keepingContract(slot, result));
+            return;
+        }
+        if (slot == null || !isLoad(slot.loading, control)) {
             LOG.debug("discarding the load of {} generation {}: superseded",
                     ModelControls.label(control), control.getGeneration());
             result.discard();
@@ -182,6 +240,22 @@ final class ModelLoads {
         }
         result.discard();
         return LoadResult.failed(result.control(), broken, result.millis());
+    }
+
+    /** Whether {@code finished} is the load of {@code inFlight} (same generation and version). */
+    private static boolean isLoad(ModelControl inFlight, ModelControl finished) {
+        return inFlight != null
+                && inFlight.getGeneration() == finished.getGeneration()
+                && inFlight.getVersion() == finished.getVersion();
+    }
+
+    private void installCandidate(ModelSlot slot, ModelControl control, LoadResult result) {
+        if (result.ok()) {
+            installer.activateCandidate(slot, result);
+        } else {
+            installer.rejectCandidate(slot, control, result.failure());
+        }
+        router.release(slot);
     }
 
     private void activate(ModelSlot slot, LoadResult result) {

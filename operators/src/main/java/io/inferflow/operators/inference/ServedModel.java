@@ -6,6 +6,7 @@ import io.inferflow.operators.decode.DecodedEvent;
 import io.inferflow.operators.drift.DriftCounter;
 import io.inferflow.operators.metrics.ModelVersionMetrics;
 import io.inferflow.schemas.avro.ModelControl;
+import io.inferflow.schemas.avro.RolloutMode;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -35,18 +36,27 @@ final class ServedModel implements AutoCloseable {
     final ModelVersionMetrics metrics;
     /** Counts the version's inputs and scores for drift detection; null without a profile. */
     final DriftCounter drift;
+    /** The slot serving this version, whose stable version and candidate a batch may need. */
+    final ModelSlot slot;
+    /** CANARY or SHADOW for a rollout's candidate; null for the stable version. */
+    final RolloutMode role;
 
     private List<Pending> batch = new ArrayList<>();
+    private boolean warned;
     private FloatBuffer input;
     private long deadline;
     private ScheduledFuture<?> timer;
 
     ServedModel(
+            ModelSlot slot,
+            RolloutMode role,
             ModelControl control,
             ModelHandle handle,
             int initialRows,
             ModelVersionMetrics metrics,
             DriftCounter drift) {
+        this.slot = slot;
+        this.role = role;
         this.control = control;
         this.drift = drift;
         this.handle = handle;
@@ -103,6 +113,22 @@ final class ServedModel implements AutoCloseable {
         }
         input.flip();
         return input;
+    }
+
+    /** This version serving in another role (a promoted candidate): same handle and batch state. */
+    ServedModel as(RolloutMode newRole, ModelControl newControl, int initialRows) {
+        return new ServedModel(slot, newRole, newControl, handle, initialRows, metrics, drift);
+    }
+
+    /** True the first time only: a version's repeated failures are logged once. */
+    boolean warnOnce() {
+        boolean first = !warned;
+        warned = true;
+        return first;
+    }
+
+    boolean isCandidate() {
+        return role != null;
     }
 
     private static FloatBuffer allocate(int floats) {

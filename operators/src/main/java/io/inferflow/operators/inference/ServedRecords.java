@@ -1,47 +1,50 @@
 package io.inferflow.operators.inference;
 
-import io.inferflow.operators.control.ControlState;
 import io.inferflow.schemas.avro.ModelControl;
-import org.apache.flink.api.common.state.BroadcastState;
-import org.apache.flink.util.FlinkRuntimeException;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
- * Owns the operator's view of {@link ControlState#SERVED}: per model, the control record of the
- * version last made active, which restore falls back to when the desired version is rejected.
+ * Per model, the control record of the version this subtask last made active, which restore
+ * falls back to when the desired version is rejected. A per-subtask fact, kept in the operator's
+ * union list state ({@link MicroBatchInferenceOperator#SERVED}), not in broadcast state: on
+ * restore, at any parallelism, each subtask starts from the records every subtask wrote and keeps
+ * the one with the highest generation per model. Used on the task thread only.
  */
 final class ServedRecords {
 
-    // The operator state backend's broadcast state is on the heap: its methods declare
-    // Exception but do not throw.
+    private final Map<String, ModelControl> byModel = new HashMap<>();
 
-    private final BroadcastState<String, ModelControl> state;
-
-    ServedRecords(BroadcastState<String, ModelControl> state) {
-        this.state = state;
+    /** The records of a restored union state, the highest generation per model. */
+    static ServedRecords restore(Iterable<ModelControl> restored) throws Exception {
+        ServedRecords records = new ServedRecords();
+        if (restored != null) {
+            for (ModelControl control : restored) {
+                records.byModel.merge(control.getName(), control,
+                        (a, b) -> b.getGeneration() > a.getGeneration() ? b : a);
+            }
+        }
+        return records;
     }
 
     /** The record of the version last made active, null when none. */
     ModelControl get(String name) {
-        try {
-            return state.get(name);
-        } catch (Exception e) {
-            throw new FlinkRuntimeException("cannot read served model '" + name + "'", e);
-        }
+        return byModel.get(name);
     }
 
     void put(String name, ModelControl control) {
-        try {
-            state.put(name, control);
-        } catch (Exception e) {
-            throw new FlinkRuntimeException("cannot record served model '" + name + "'", e);
-        }
+        byModel.put(name, control);
     }
 
     void remove(String name) {
-        try {
-            state.remove(name);
-        } catch (Exception e) {
-            throw new FlinkRuntimeException("cannot remove served model '" + name + "'", e);
-        }
+        byModel.remove(name);
+    }
+
+    /** Every record, for the snapshot. */
+    List<ModelControl> all() {
+        return new ArrayList<>(byModel.values());
     }
 }

@@ -5,6 +5,7 @@ import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.ModelState;
 import io.inferflow.schemas.avro.ModelStatus;
 import io.inferflow.schemas.avro.Prediction;
+import io.inferflow.schemas.avro.RolloutMode;
 import org.apache.flink.streaming.api.operators.Output;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.runtime.tasks.ProcessingTimeService;
@@ -55,6 +56,17 @@ final class StatusEmitter {
             String reason,
             long loadMs,
             String executionProvider) {
+        emit(control, state, reason, loadMs, executionProvider, null);
+    }
+
+    /** @param role CANARY or SHADOW for a status about a rollout's candidate; null otherwise */
+    void emit(
+            ModelControl control,
+            ModelState state,
+            String reason,
+            long loadMs,
+            String executionProvider,
+            RolloutMode role) {
         ModelStatus status =
                 ModelStatus.newBuilder()
                         .setModel(control.getName())
@@ -68,6 +80,7 @@ final class StatusEmitter {
                         .setPrecision(control.getPrecision())
                         .setAt(Instant.ofEpochMilli(time.getCurrentProcessingTime()))
                         .setExecutionProvider(executionProvider)
+                        .setRole(role)
                         .build();
         if (opened) {
             collect(status);

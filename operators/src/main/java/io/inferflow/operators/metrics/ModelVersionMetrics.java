@@ -30,6 +30,10 @@ public final class ModelVersionMetrics {
     public static final String PREDICTIONS_PER_SECOND = "predictionsPerSecond";
     public static final String DEAD_LETTERS = "deadLetters";
     public static final String BATCHES = "batches";
+    /** Events the version failed on (error, non-finite output), dead-lettered or handed back. */
+    public static final String FAILURES = "failures";
+    /** Candidate events the stable version scored because the candidate failed on them. */
+    public static final String FALLBACKS = "fallbacks";
     public static final String BATCH_SIZE = "batchSize";
     public static final String INFERENCE_MICROS = "inferenceMicros";
     public static final String QUEUE_WAIT_MILLIS = "queueWaitMillis";
@@ -42,6 +46,8 @@ public final class ModelVersionMetrics {
     private final Counter eventsIn;
     private final Counter predictionsOut;
     private final Counter deadLetters;
+    private final ErrorTypeCounters failuresByType;
+    private final Counter fallbacks;
     private final Counter batches;
     private final ErrorTypeCounters deadLettersByType;
     private final Histogram batchSize;
@@ -63,6 +69,8 @@ public final class ModelVersionMetrics {
         this.deadLetters = group.counter(DEAD_LETTERS);
         this.deadLettersByType = new ErrorTypeCounters(group, DEAD_LETTERS);
         this.batches = group.counter(BATCHES);
+        this.failuresByType = new ErrorTypeCounters(group, FAILURES);
+        this.fallbacks = group.counter(FALLBACKS);
         group.meter(EVENTS_IN_PER_SECOND, new MeterView(eventsIn));
         group.meter(PREDICTIONS_PER_SECOND, new MeterView(predictionsOut));
         this.batchSize = histograms ? histogram(BATCH_SIZE) : null;
@@ -85,6 +93,27 @@ public final class ModelVersionMetrics {
     public void deadLetter(String errorType) {
         deadLetters.inc();
         deadLettersByType.inc(errorType);
+    }
+
+    /**
+     * The version failed on {@code events} events ({@code errorType}: INFERENCE_FAILED,
+     * NON_FINITE_OUTPUT); with {@code fellBack} the stable version scored them instead.
+     */
+    public void failed(String errorType, int events, boolean fellBack) {
+        for (int i = 0; i < events; i++) {
+            failuresByType.inc(errorType);
+        }
+        if (fellBack) {
+            fallbacks.inc(events);
+        }
+    }
+
+    public long failures(String errorType) {
+        return failuresByType.count(errorType);
+    }
+
+    public long fallbacks() {
+        return fallbacks.getCount();
     }
 
     /** A batch was scored: its size and how long the model took. */

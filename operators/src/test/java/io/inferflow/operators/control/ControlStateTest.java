@@ -62,7 +62,6 @@ class ControlStateTest {
 
         assertEquals(control, back);
         assertEquals("model-control", ControlState.DESIRED.getName());
-        assertEquals("model-served", ControlState.SERVED.getName());
     }
 
     static ModelControl deploy(String name, long version, long generation) {

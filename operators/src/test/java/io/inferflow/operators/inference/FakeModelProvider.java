@@ -64,6 +64,26 @@ final class FakeModelProvider implements ModelProvider {
         blocked.get(key(name, version)).countDown();
     }
 
+    /** What scorers of a version return: {@link Output#DOUBLE} unless told otherwise. */
+    enum Output {
+        /** Every feature times 2. */
+        DOUBLE,
+        /** Every call fails, as a broken model would. */
+        FAILS,
+        /** NaN for every value. */
+        NAN,
+        /** Every feature times 3: decides like {@link #DOUBLE} above 0. */
+        TRIPLE
+    }
+
+    private final transient Map<String, Output> outputs = new ConcurrentHashMap<>();
+
+    /** Scorers of {@code name} v{@code version} return {@code output}. */
+    FakeModelProvider scoreAs(String name, long version, Output output) {
+        outputs.put(key(name, version), output);
+        return this;
+    }
+
     /** Loads of {@code name} v{@code version} fail with {@code reason} and {@code message}. */
     FakeModelProvider fail(String name, long version, LoadFailure reason, String message) {
         failures.put(key(name, version), new ModelException(reason, message));
@@ -121,7 +141,8 @@ final class FakeModelProvider implements ModelProvider {
                         d,
                         width,
                         providers.getOrDefault(key(d.name(), d.version()), ExecutionProvider.CPU),
-                        cudaFallbacks.get(key(d.name(), d.version())));
+                        cudaFallbacks.get(key(d.name(), d.version())),
+                        outputs.getOrDefault(key(d.name(), d.version()), Output.DOUBLE));
         created.add(scorer);
         openHandles.incrementAndGet();
         return new ModelHandle() {
@@ -175,6 +196,7 @@ final class FakeModelProvider implements ModelProvider {
         final int width;
         final ExecutionProvider provider;
         final String cudaFallback;
+        final Output output;
         final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
         volatile boolean closed;
 
@@ -182,7 +204,9 @@ final class FakeModelProvider implements ModelProvider {
                 ModelDescriptor descriptor,
                 int width,
                 ExecutionProvider provider,
-                String cudaFallback) {
+                String cudaFallback,
+                Output output) {
+            this.output = output;
             this.descriptor = descriptor;
             this.width = width;
             this.provider = provider;
@@ -217,6 +241,9 @@ final class FakeModelProvider implements ModelProvider {
             if (closed) {
                 throw new AssertionError(descriptor + " scored after close");
             }
+            if (output == Output.FAILS) {
+                throw new ModelException(LoadFailure.RUN_FAILED, descriptor + " always fails");
+            }
             float[] out = new float[rows * width];
             for (int i = 0; i < out.length; i++) {
                 float v = input.get(i);
@@ -224,7 +251,8 @@ final class FakeModelProvider implements ModelProvider {
                     throw new ModelException(
                             LoadFailure.RUN_FAILED, "cannot score row " + i / width);
                 }
-                out[i] = 2 * v;
+                out[i] = output == Output.NAN ? Float.NaN
+                        : output == Output.TRIPLE ? 3 * v : 2 * v;
             }
             batchSizes.add(rows);
             return out;

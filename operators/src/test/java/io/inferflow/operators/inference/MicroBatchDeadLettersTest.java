@@ -119,7 +119,7 @@ class MicroBatchDeadLettersTest {
     }
 
     @Test
-    void passesNonFiniteFeaturesWithPassPolicy() throws Exception {
+    void passesNonFiniteFeaturesWithPassPolicyButNeverEmitsNonFiniteScores() throws Exception {
         BatchingSettings pass =
                 BatchingSettings.builder()
                         .maxSize(100)
@@ -127,12 +127,34 @@ class MicroBatchDeadLettersTest {
                         .nonFinitePolicy(NonFiniteFeaturePolicy.PASS)
                         .build();
         try (var harness = open(pass)) {
+            // The fake model echoes its input: the NaN reaches it, and comes back as a score.
             harness.processElement1(event("e1", "fraud", Float.NaN, Float.NEGATIVE_INFINITY), 0L);
+            harness.processElement1(event("e2", "fraud", 1f, 2f), 0L);
+            harness.endInput1();
+
+            assertEquals(List.of("e2"), ids(harness.extractOutputValues()));
+            DeadLetter dl = single(deadLetters(harness));
+            assertEquals(ErrorTypes.NON_FINITE_OUTPUT, dl.getErrorType());
+            assertTrue(dl.getErrorMessage().contains("NaN or an infinite value for 1 of 2 rows"),
+                    dl.getErrorMessage());
+        }
+    }
+
+    @Test
+    void zeroesNonFiniteScoresWithZeroOutputPolicy() throws Exception {
+        BatchingSettings zero =
+                BatchingSettings.builder()
+                        .maxSize(100)
+                        .maxDelay(LONG)
+                        .nonFinitePolicy(NonFiniteFeaturePolicy.PASS)
+                        .nonFiniteOutputs(NonFiniteOutputPolicy.ZERO)
+                        .build();
+        try (var harness = open(zero)) {
+            harness.processElement1(event("e1", "fraud", Float.NaN, 3f), 0L);
             harness.endInput1();
 
             Prediction p = single(harness.extractOutputValues());
-            assertTrue(Float.isNaN(p.getScores().get(0)));
-            assertEquals(Float.NEGATIVE_INFINITY, p.getScores().get(1));
+            assertEquals(List.of(0f, 6f), p.getScores());
             assertEquals(List.of(), deadLetters(harness));
         }
     }

@@ -21,6 +21,8 @@ public final class ErrorTypes {
     public static final String UNKNOWN_MODEL = "UNKNOWN_MODEL";
     /** The model failed on the batch holding this event. */
     public static final String INFERENCE_FAILED = "INFERENCE_FAILED";
+    /** The model's output for this event holds NaN or an infinity; nothing reaches predictions. */
+    public static final String NON_FINITE_OUTPUT = "NON_FINITE_OUTPUT";
 
     private ErrorTypes() {}
 }
