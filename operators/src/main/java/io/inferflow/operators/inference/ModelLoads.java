@@ -97,19 +97,23 @@ final class ModelLoads {
             return;
         }
         slot.retired = false;
+        if (slot.candidate != null && sameVersion(slot.candidate.control, control)) {
+            // A promotion: the candidate's session becomes the stable version, no load.
+            slot.loading = null;
+            installer.promote(slot, control);
+            applyCandidate(slot, control);
+            return;
+        }
+        // The candidate first, so that the stable version's status is the record's last word.
+        applyCandidate(slot, control);
         if (slot.active != null && sameVersion(slot.active.control, control)) {
             // Already serving it: the record only renews the generation; a load in flight is
             // superseded and will be discarded.
             slot.loading = null;
             installer.renew(slot, control);
-        } else if (slot.candidate != null && sameVersion(slot.candidate.control, control)) {
-            // A promotion: the candidate's session becomes the stable version, no load.
-            slot.loading = null;
-            installer.promote(slot, control);
         } else {
             startLoad(slot, control);
         }
-        applyCandidate(slot, control);
     }
 
     /**

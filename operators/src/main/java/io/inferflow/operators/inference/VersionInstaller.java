@@ -153,10 +153,11 @@ final class VersionInstaller {
                 control.getVersion());
         statuses.emit(control, ModelState.ACTIVE, result.driftProblem(), result.millis(),
                 provider, role);
-        LOG.info("model '{}': candidate v{} serves beside v{} as {} (generation {}, loaded in {}"
-                        + " ms, on {})",
-                slot.name, control.getVersion(), slot.desired.getVersion(), Rollouts.label(
-                        slot.desired), control.getGeneration(), result.millis(), provider);
+        LOG.info("model '{}': {} candidate v{} serves beside v{} ({}, generation {}, loaded in"
+                        + " {} ms, on {})",
+                slot.name, role.name().toLowerCase(), control.getVersion(),
+                slot.desired.getVersion(), Rollouts.label(slot.desired),
+                control.getGeneration(), result.millis(), provider);
     }
 
     /** The record renews the rollout the slot already runs: only its generation is new. */
