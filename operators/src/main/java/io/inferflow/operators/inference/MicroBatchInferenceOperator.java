@@ -61,6 +61,16 @@ import java.util.Objects;
  * fails to load is REJECTED with its reason and the previous version keeps serving. A RETIRE
  * flushes, closes and stops serving the model.
  *
+ * <p><b>Rollouts.</b> A record whose {@code candidate} is set loads that version beside the
+ * stable one ({@link io.inferflow.operators.control.Rollouts}). CANARY: the entities a hash puts
+ * in its share ({@link io.inferflow.operators.rollout.CanarySplit}) are scored by the candidate,
+ * and wait for it while it loads, so an entity sees one version for the whole rollout; an event
+ * the candidate fails on (error, non-finite output) is scored by the stable version instead.
+ * SHADOW: the candidate scores every batch after the stable version, to {@link
+ * SideOutputs#SHADOW_PREDICTIONS} only. Both versions are counted ({@link
+ * SideOutputs#ROLLOUT_COUNTS}, before each barrier too) for the rollout judge, whose promote or
+ * abort comes back as a control record: a promotion keeps the candidate's session.
+ *
  * <p><b>Waiting.</b> Events for a model whose first version is still loading wait (outside any
  * batch), and so do events of a model that no control record has named yet, for {@link
  * WaitingSettings#unknownModelGrace()} from that model's first event on the subtask; after the
@@ -91,7 +101,7 @@ import java.util.Objects;
  * predictions, dead letters and drift counts; {@link StatusEmitter} emits the model statuses. All
  * of them change state on the task thread only.
  *
- * <p><b>Size.</b> This class is longer than most (about 370 lines) on purpose: about 80 of them
+ * <p><b>Size.</b> This class is longer than most (about 400 lines) on purpose: about 90 of them
  * are this contract, and the rest are the two-input operator's Flink callbacks (state, open,
  * two inputs, their watermarks, timers, barrier, end of input, finish, close) that each delegate
  * to the parts above in a few lines, plus the accessors its tests read. Splitting them further

@@ -23,6 +23,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Compares each rollout's candidate with its stable version over every inference subtask and
@@ -62,6 +64,8 @@ public class RolloutJudge
     private transient ValueState<RolloutReport> decided;
     private transient ListState<RolloutCounts> early;
     private transient ValueState<Long> nextReport;
+    /** The latest report per model on this subtask, which the rollout gauges read. */
+    private transient Map<String, RolloutReport> latest;
 
     public RolloutJudge(Duration reportInterval) {
         if (reportInterval.isNegative() || reportInterval.isZero()) {
@@ -83,6 +87,16 @@ public class RolloutJudge
                 "early-counts", new AvroTypeInfo<>(RolloutCounts.class)));
         nextReport = getRuntimeContext().getState(new ValueStateDescriptor<>(
                 "next-report", org.apache.flink.api.common.typeinfo.Types.LONG));
+        latest = new ConcurrentHashMap<>();
+    }
+
+    /** Emits the report and keeps it for the model's rollout gauges. */
+    private void emit(RolloutReport report, Collector<RolloutReport> out) {
+        if (latest.put(report.getModel(), report) == null) {
+            RolloutMetrics.register(getRuntimeContext().getMetricGroup(), report.getModel(),
+                    () -> latest.get(report.getModel()));
+        }
+        out.collect(report);
     }
 
     @Override
@@ -127,12 +141,12 @@ public class RolloutJudge
             // Ended by a record the judge did not write: report how it ended.
             boolean promoted = control.getVersion() == previous.getCandidate().getVersion()
                     && !Rollouts.inProgress(control);
-            out.collect(report(previous, previousTotals,
+            emit(report(previous, previousTotals,
                     promoted ? RolloutDecision.PROMOTED : RolloutDecision.ABORTED,
                     control.getNote() != null
                             ? control.getNote()
                             : "replaced by generation " + control.getGeneration(),
-                    ctx));
+                    ctx), out);
         }
         desired.update(control);
         totals.clear();
@@ -164,7 +178,7 @@ public class RolloutJudge
         if (!Rollouts.inProgress(d) || merged == null || decided.value() != null) {
             return;
         }
-        out.collect(report(d, merged, RolloutDecision.RUNNING, null, ctx));
+        emit(report(d, merged, RolloutDecision.RUNNING, null, ctx), out);
         long at = timestamp + reportIntervalMillis;
         ctx.timerService().registerProcessingTimeTimer(at);
         nextReport.update(at);
@@ -209,7 +223,7 @@ public class RolloutJudge
         ctx.output(DECISIONS, record);
         RolloutReport report = report(d, merged, decision, note, ctx);
         decided.update(report);
-        out.collect(report);
+        emit(report, out);
     }
 
     private static RolloutReport report(ModelControl d, RolloutCounts merged,
