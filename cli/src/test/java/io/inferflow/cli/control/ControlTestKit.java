@@ -30,10 +30,12 @@ final class ControlTestKit {
     final String run = UUID.randomUUID().toString().substring(0, 8);
     final String features = "features-" + run;
     final String predictions = "predictions-" + run;
+    final String predictionsShadow = "predictions-shadow-" + run;
     final String deadLetters = "dead-letters-" + run;
     final String control = "model-control-" + run;
     final String status = "model-status-" + run;
     final String driftCounts = "drift-counts-" + run;
+    final String rollouts = "model-rollouts-" + run;
     final KeyPair key = Ed25519.generate();
     final Path store;
     final EmbeddedKafka kafka;
@@ -48,8 +50,8 @@ final class ControlTestKit {
         this.kafka = kafka;
         this.registryUrl = registryUrl;
         this.store = store;
-        kafka.createTopics(partitions, features, predictions, deadLetters);
-        kafka.createTopics(1, control, status, driftCounts);
+        kafka.createTopics(partitions, features, predictions, predictionsShadow, deadLetters);
+        kafka.createTopics(1, control, status, driftCounts, rollouts);
     }
 
     Configuration conf() {
@@ -58,10 +60,12 @@ final class ControlTestKit {
         conf.set(JobOptions.REGISTRY_URL, registryUrl);
         conf.set(JobOptions.FEATURES_TOPIC, features);
         conf.set(JobOptions.PREDICTIONS_TOPIC, predictions);
+        conf.set(JobOptions.PREDICTIONS_SHADOW_TOPIC, predictionsShadow);
         conf.set(JobOptions.DEAD_LETTERS_TOPIC, deadLetters);
         conf.set(JobOptions.MODEL_CONTROL_TOPIC, control);
         conf.set(JobOptions.MODEL_STATUS_TOPIC, status);
         conf.set(JobOptions.DRIFT_COUNTS_TOPIC, driftCounts);
+        conf.set(JobOptions.MODEL_ROLLOUTS_TOPIC, rollouts);
         conf.set(JobOptions.GROUP_ID, "it-" + run);
         conf.set(JobOptions.TRANSACTIONAL_ID_PREFIX, "it-" + run);
         conf.set(JobOptions.ALLOWED_URI_ROOTS, List.of(store.toUri().toString()));
