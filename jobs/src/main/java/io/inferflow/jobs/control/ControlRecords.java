@@ -53,7 +53,8 @@ public final class ControlRecords {
     /**
      * The same descriptor under a new generation and action (ROLLBACK, RETIRE). {@code
      * allow_signature_change} is not part of the descriptor: the new record does not allow a
-     * signature change unless the caller sets it ({@code setAllowSignatureChange(true)}).
+     * signature change unless the caller sets it ({@code setAllowSignatureChange(true)}). Nor are
+     * a rollout's {@code candidate} and a decision's {@code note}: the new record has neither.
      */
     public static ModelControl reissue(
             ModelControl base, ModelAction action, long generation, String issuedBy) {
@@ -63,6 +64,8 @@ public final class ControlRecords {
                 .setIssuedAt(Instant.now())
                 .setIssuedBy(issuedBy)
                 .setAllowSignatureChange(false)
+                .setCandidate(null)
+                .setNote(null)
                 .build();
     }
 
