@@ -21,6 +21,7 @@ import java.security.KeyPair;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 /** Topics, keys, a model store and a job configuration for control-plane tests. */
 final class ControlTestKit {
@@ -76,6 +77,16 @@ final class ControlTestKit {
         conf.set(InferenceOptions.BATCH_MAX_SIZE, 32);
         conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofMillis(500));
         return conf;
+    }
+
+    /** {@code command}'s arguments and those that point the CLI at this broker and topics. */
+    String[] cli(String... command) {
+        return Stream.concat(Stream.of(command), Stream.of(
+                        "--bootstrap", kafka.bootstrapServers(),
+                        "--registry", registryUrl,
+                        "--control-topic", control,
+                        "--status-topic", status))
+                .toArray(String[]::new);
     }
 
     ModelControlClient client() {
