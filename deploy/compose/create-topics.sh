@@ -16,11 +16,15 @@ create() {
 # Data topics: partitions bound the useful parallelism of the source (see docs/operations/kubernetes.md).
 create features "$partitions"
 create predictions "$partitions"
+# Predictions of shadow candidates (pipeline model push --shadow), never mixed with predictions.
+create predictions-shadow "$partitions"
 create dead-letters "$partitions"
 # Control plane: one partition, so every subtask reads the deployments in order; compacted, so
 # the topic keeps each model's latest records (the job keeps the highest generation).
 create model-control 1 --config cleanup.policy=compact
 create model-status 1
+# The rollout judge's reports on canary and shadow candidates (pipeline model status shows them).
+create model-rollouts 1
 create drift 1
 # The inference job's drift bin counts for the evaluation job (keyed by model version).
 create drift-counts 1
@@ -29,8 +33,8 @@ create labels "$partitions"
 
 for attempt in $(seq 1 30); do
   described="$("$topics" --bootstrap-server "$bootstrap" --describe \
-    --topic 'features|predictions|dead-letters|model-control|model-status|drift|drift-counts|labels')"
-  if ! grep -q 'Leader: none' <<< "$described" && [[ $(grep -c 'Partition: ' <<< "$described") -ge $((4 * partitions + 4)) ]]; then
+    --topic 'features|predictions|predictions-shadow|dead-letters|model-control|model-status|model-rollouts|drift|drift-counts|labels')"
+  if ! grep -q 'Leader: none' <<< "$described" && [[ $(grep -c 'Partition: ' <<< "$described") -ge $((5 * partitions + 5)) ]]; then
     echo "topics ready:"
     "$topics" --bootstrap-server "$bootstrap" --list
     exit 0

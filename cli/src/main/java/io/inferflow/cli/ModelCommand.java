@@ -11,11 +11,16 @@ import io.inferflow.model.ModelException;
 import io.inferflow.model.OnnxModel;
 import io.inferflow.model.RuntimeSettings;
 import io.inferflow.model.profile.ReferenceProfile;
+import io.inferflow.operators.control.Rollouts;
+import io.inferflow.schemas.Topics;
 import io.inferflow.schemas.avro.ModelAction;
+import io.inferflow.schemas.avro.ModelCandidate;
 import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.ModelPrecision;
 import io.inferflow.schemas.avro.ModelState;
 import io.inferflow.schemas.avro.ModelStatus;
+import io.inferflow.schemas.avro.RolloutMode;
+import io.inferflow.schemas.avro.RolloutReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -27,11 +32,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeoutException;
 
-/** {@code pipeline model}: deploy, roll back, retire and inspect model versions. */
+/**
+ * {@code pipeline model}: deploy, roll out (canary, shadow), promote, abort, roll back, retire and
+ * inspect model versions.
+ */
 @Command(
         name = "model",
         mixinStandardHelpOptions = true,
@@ -40,6 +52,8 @@ import java.util.concurrent.TimeoutException;
             ModelCommand.Push.class,
             ModelCommand.Rollback.class,
             ModelCommand.Retire.class,
+            ModelCommand.Promote.class,
+            ModelCommand.Abort.class,
             ModelCommand.Status.class,
             QuantizeCommand.class,
             GenerateCommand.class,
@@ -59,14 +73,17 @@ final class ModelCommand {
                 description = "Seconds to wait for every subtask's status (default: ${DEFAULT-VALUE}).")
         long timeoutSeconds;
 
-        /** Writes {@code record}, prints statuses, returns 0 when every subtask ended well. */
+        /**
+         * Writes {@code record}, prints statuses, returns 0 when every subtask ended well: for a
+         * rollout, with its candidate in {@code expected}, else with the record's version.
+         */
         int send(ModelControl record, ModelControlClient client, ModelState expected)
                 throws Exception {
             PrintStream out = System.out;
             out.printf(
-                    "%s '%s' v%d (generation %d) -> %s%n",
-                    record.getAction(), record.getName(), record.getVersion(),
-                    record.getGeneration(), control.controlTopic);
+                    "%s %s (generation %d) -> %s%n",
+                    record.getAction(), Rollouts.label(record), record.getGeneration(),
+                    control.controlTopic);
             if (noWait) {
                 client.send(record, Duration.ZERO, s -> {});
                 return 0;
@@ -80,7 +97,10 @@ final class ModelCommand {
                 return 1;
             }
             long good = finals.values().stream().filter(s -> s.getState() == expected).count();
-            out.printf("%d of %d subtasks %s%n", good, finals.size(), expected);
+            ModelCandidate candidate = Rollouts.inProgress(record) ? record.getCandidate() : null;
+            out.printf("%d of %d subtasks %s%s%n", good, finals.size(), expected,
+                    candidate == null ? ""
+                            : " for " + role(candidate.getMode()) + " v" + candidate.getVersion());
             return good == finals.size() ? 0 : 1;
         }
     }
@@ -89,7 +109,11 @@ final class ModelCommand {
     @Command(name = "push",
             description = {"Deploys a new version of a model: copies the file into the model store"
                     + " (or points at --uri), computes its sha256, signs (name, version, sha256),"
-                    + " writes a DEPLOY record and waits for every subtask's status."})
+                    + " writes a DEPLOY record and waits for every subtask's status.",
+                "With --canary or --shadow the version is rolled out beside the desired (stable)"
+                        + " one instead: the record keeps the stable version and names this one"
+                        + " its candidate, and the wait is for every subtask's status of the"
+                        + " candidate."})
     static final class Push extends Writing implements Callable<Integer> {
 
         @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help.")
@@ -136,8 +160,12 @@ final class ModelCommand {
                         + " version's is rejected by the job (INCOMPATIBLE_SIGNATURE).")
         boolean allowSignatureChange;
 
+        @Mixin
+        RolloutOptions rollout;
+
         @Override
         public Integer call() throws Exception {
+            RolloutMode mode = rollout.mode();
             if (!Files.isRegularFile(file)) {
                 throw new IllegalArgumentException("--file " + file + " does not exist");
             }
@@ -166,11 +194,19 @@ final class ModelCommand {
                             "--version " + version + ": model '" + name + "' already has v"
                                     + highest + "; versions must increase");
                 }
+                ModelControl stable = null;
+                if (mode != null) {
+                    stable = stableFor(history).orElse(null);
+                    if (stable == null) {
+                        return 1;
+                    }
+                }
                 if (!allowSignatureChange
                         && refused(history, name, version, inputName, inputWidth, "push")) {
                     return 1;
                 }
-                URI location = uri != null ? uri : new ModelStore(store).put(file, name, version, sha256);
+                ModelStore models = new ModelStore(store);
+                URI location = uri != null ? uri : models.uri(name, version, sha256);
                 ModelControl record =
                         ControlRecords.deploy(
                                 name, version, history.nextGeneration(name), location.toString(),
@@ -181,8 +217,43 @@ final class ModelCommand {
                     record.setProfile(profileJson);
                 }
                 record.setAllowSignatureChange(allowSignatureChange);
+                if (mode != null) {
+                    ModelCandidate candidate = rollout.candidate(record, mode);
+                    List<String> problems = Rollouts.problems(stable, candidate);
+                    if (!problems.isEmpty()) {
+                        problems.forEach(p -> System.err.println("error: " + p));
+                        return 1;
+                    }
+                    record = Rollouts.withCandidate(
+                            stable, candidate, record.getGeneration(), record.getIssuedAt(),
+                            issuedBy);
+                }
+                if (uri == null) {
+                    models.put(file, name, version, sha256);
+                }
                 return send(record, client, ModelState.ACTIVE);
             }
+        }
+
+        /**
+         * The model's desired record when a candidate can be rolled out beside it (a DEPLOY or
+         * ROLLBACK); else empty, having said why on standard error.
+         */
+        private Optional<ModelControl> stableFor(ControlHistory history) {
+            Optional<ModelControl> desired = history.desired(name);
+            if (desired.isEmpty()) {
+                System.err.println("error: model '" + name + "' has no stable version to roll a"
+                        + " candidate out beside; push v" + version + " without --canary or"
+                        + " --shadow first");
+                return Optional.empty();
+            }
+            if (desired.get().getAction() == ModelAction.RETIRE) {
+                System.err.println("error: model '" + name + "' is retired (" + describe(desired.get())
+                        + "): no stable version to roll a candidate out beside; push v"
+                        + version + " without --canary or --shadow");
+                return Optional.empty();
+            }
+            return desired;
         }
 
         /**
@@ -305,8 +376,72 @@ final class ModelCommand {
         }
     }
 
+    /**
+     * A command that ends the rollout in progress of a model with a record {@link #decide} writes,
+     * and waits for the outcome.
+     */
+    abstract static class Deciding extends Writing implements Callable<Integer> {
+
+        @Option(names = "--name", required = true, description = "Model name.")
+        String name;
+
+        @Option(names = "--issued-by", description = "Who decides (default: the OS user).")
+        String issuedBy = user();
+
+        /** The record that ends the rollout of {@code desired}, as generation {@code next}. */
+        abstract ModelControl decide(ModelControl desired, long next, Instant now);
+
+        @Override
+        public Integer call() throws Exception {
+            try (ModelControlClient client = control.client()) {
+                ControlHistory history = client.history();
+                Optional<ModelControl> desired = history.desired(name);
+                if (desired.isEmpty()) {
+                    System.err.println("error: model '" + name + "' was never pushed");
+                    return 1;
+                }
+                if (!Rollouts.inProgress(desired.get())) {
+                    System.err.println("error: model '" + name + "' has no rollout in progress ("
+                            + describe(desired.get()) + ")");
+                    return 1;
+                }
+                return send(decide(desired.get(), history.nextGeneration(name), Instant.now()),
+                        client, ModelState.ACTIVE);
+            }
+        }
+    }
+
+    @Command(name = "promote", mixinStandardHelpOptions = true,
+            description = "Ends a model's rollout with its candidate as the only version: a DEPLOY"
+                    + " of the candidate, under a new generation; waits until every subtask"
+                    + " serves it.")
+    static final class Promote extends Deciding {
+
+        @Override
+        ModelControl decide(ModelControl desired, long next, Instant now) {
+            return Rollouts.promote(desired, next, now, issuedBy, "promoted by " + issuedBy);
+        }
+    }
+
+    @Command(name = "abort", mixinStandardHelpOptions = true,
+            description = "Ends a model's rollout without its candidate: the stable version alone,"
+                    + " under a new generation; waits until every subtask serves it.")
+    static final class Abort extends Deciding {
+
+        @Option(names = "--reason", paramLabel = "TEXT",
+                description = "Why, kept in the record's note.")
+        String reason;
+
+        @Override
+        ModelControl decide(ModelControl desired, long next, Instant now) {
+            return Rollouts.abort(desired, next, now, issuedBy,
+                    "aborted by " + issuedBy + (reason != null ? ": " + reason : ""));
+        }
+    }
+
     @Command(name = "status", mixinStandardHelpOptions = true,
-            description = "What each model should serve, and what every subtask reported.")
+            description = "What each model should serve, what every subtask reported, and the"
+                    + " rollout in progress with the latest report of the job's rollout judge.")
     static final class Status implements Callable<Integer> {
 
         @Mixin
@@ -315,11 +450,24 @@ final class ModelCommand {
         @Option(names = "--name", description = "Only this model.")
         String name;
 
+        @Option(names = "--rollouts-topic", defaultValue = Topics.MODEL_ROLLOUTS,
+                description = "Topic of the rollout judge's reports (default: ${DEFAULT-VALUE}).")
+        String rolloutsTopic;
+
         @Override
         public Integer call() throws Exception {
             try (ModelControlClient client = control.client()) {
                 ControlHistory history = client.history();
                 Map<String, Map<Integer, ModelStatus>> statuses = client.latestStatuses();
+                Map<String, Map<Integer, ModelStatus>> candidates = client.latestStatuses(true);
+                Map<String, RolloutReport> reports;
+                String noReports = null;
+                try {
+                    reports = client.latestRolloutReports(rolloutsTopic);
+                } catch (ModelControlClient.MissingTopicException e) {
+                    reports = Map.of();
+                    noReports = "no rollout reports: " + e.getMessage();
+                }
                 boolean any = false;
                 for (String model : history.models()) {
                     if (name != null && !name.equals(model)) {
@@ -333,9 +481,28 @@ final class ModelCommand {
                             desired.getGeneration(), desired.getPrecision(),
                             desired.getIssuedBy(), desired.getIssuedAt(),
                             desired.getAllowSignatureChange() ? ", signature change allowed" : "");
+                    if (Rollouts.inProgress(desired)) {
+                        System.out.println("  rollout: " + Rollouts.label(desired) + "; "
+                                + RolloutText.guardrails(desired.getCandidate()));
+                    }
+                    if (desired.getNote() != null) {
+                        System.out.println("  note: " + desired.getNote());
+                    }
                     for (ModelStatus s : statuses.getOrDefault(model, Map.of()).values()) {
                         System.out.println("  " + line(s));
                     }
+                    Map<Integer, ModelStatus> candidate = candidates.getOrDefault(model, Map.of());
+                    if (!candidate.isEmpty()) {
+                        System.out.println("  candidate:");
+                        candidate.values().forEach(s -> System.out.println("    " + line(s)));
+                    }
+                    RolloutReport report = reports.get(model);
+                    if (report != null) {
+                        RolloutText.report(report).forEach(l -> System.out.println("  " + l));
+                    }
+                }
+                if (noReports != null && any) {
+                    System.out.println(noReports);
                 }
                 if (!any) {
                     System.out.println(name == null ? "no model was ever pushed"
@@ -369,14 +536,26 @@ final class ModelCommand {
                 .orElse(false);
     }
 
+    /** {@code desired: v3, generation 5}: the desired record, for messages. */
+    static String describe(ModelControl desired) {
+        return "desired: " + (desired.getAction() == ModelAction.RETIRE ? "retired " : "")
+                + "v" + desired.getVersion() + ", generation " + desired.getGeneration();
+    }
+
+    /** {@code canary}, {@code shadow}. */
+    static String role(RolloutMode mode) {
+        return mode.name().toLowerCase(Locale.ROOT);
+    }
+
     static String user() {
         return System.getProperty("user.name", "unknown");
     }
 
     static String line(ModelStatus s) {
         return String.format(
-                "subtask %d/%d: %-8s v%d gen %d%s%s%s",
-                s.getSubtask() + 1, s.getParallelism(), s.getState(), s.getVersion(),
+                "subtask %d/%d: %-8s %sv%d gen %d%s%s%s",
+                s.getSubtask() + 1, s.getParallelism(), s.getState(),
+                s.getRole() == null ? "" : role(s.getRole()) + " ", s.getVersion(),
                 s.getGeneration(),
                 s.getLoadMs() > 0 ? " load " + s.getLoadMs() + " ms" : "",
                 s.getExecutionProvider() == null ? "" : " on " + s.getExecutionProvider(),

@@ -50,8 +50,9 @@ final class TopicsCommand {
         KafkaConnection kafka;
 
         @Option(names = "--partitions", defaultValue = "6",
-                description = "Partitions of the data topics (features, predictions, dead-letters,"
-                        + " labels, drift-counts); model-control, model-status and drift get 1"
+                description = "Partitions of the data topics (features, predictions,"
+                        + " predictions-shadow, dead-letters, labels, drift-counts);"
+                        + " model-control, model-status, model-rollouts and drift get 1"
                         + " (default: ${DEFAULT-VALUE}).")
         int partitions;
 

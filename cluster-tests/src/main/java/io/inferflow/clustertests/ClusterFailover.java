@@ -181,13 +181,15 @@ public final class ClusterFailover implements Callable<Integer> {
                 LocalSchemaRegistry registry = LocalSchemaRegistry.start("127.0.0.1", 0)) {
             String bootstrap = kafka.bootstrapServers();
             String registryUrl = "http://127.0.0.1:" + registry.port();
-            kafka.createTopics(2, "features", "predictions", "dead-letters");
+            kafka.createTopics(2, "features", "predictions", "dead-letters",
+                    JobOptions.PREDICTIONS_SHADOW_TOPIC.defaultValue());
             EmbeddedKafka.createTopics(
                     bootstrap, 1, Map.of("cleanup.policy", "compact"), "model-control");
             kafka.createTopics(
                     1, "model-status", JobOptions.DRIFT_TOPIC.defaultValue(),
                     JobOptions.DRIFT_COUNTS_TOPIC.defaultValue(),
-                    JobOptions.LABELS_TOPIC.defaultValue());
+                    JobOptions.LABELS_TOPIC.defaultValue(),
+                    JobOptions.MODEL_ROLLOUTS_TOPIC.defaultValue());
             say("Kafka %s, Schema Registry %s", bootstrap, registryUrl);
 
             KeyPair key = Ed25519.generate();

@@ -71,7 +71,9 @@ public final class InferenceJob {
                         conf.get(JobOptions.PREDICTIONS_TOPIC),
                         conf.get(JobOptions.DEAD_LETTERS_TOPIC),
                         conf.get(JobOptions.MODEL_CONTROL_TOPIC),
-                        conf.get(JobOptions.MODEL_STATUS_TOPIC)));
+                        conf.get(JobOptions.MODEL_STATUS_TOPIC),
+                        conf.get(JobOptions.PREDICTIONS_SHADOW_TOPIC),
+                        conf.get(JobOptions.MODEL_ROLLOUTS_TOPIC)));
         if (conf.get(DriftOptions.ENABLED)) {
             topics.add(conf.get(JobOptions.DRIFT_COUNTS_TOPIC));
         }

@@ -1,5 +1,6 @@
 package io.inferflow.jobs;
 
+import io.inferflow.jobs.kafka.JobTopics;
 import io.inferflow.operators.InferenceOptions;
 import io.inferflow.schemas.registry.LocalRegistrySecurity;
 import io.inferflow.schemas.registry.LocalSchemaRegistry;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -73,6 +75,21 @@ class InferenceJobTest {
         IllegalArgumentException e =
                 assertThrows(IllegalArgumentException.class, () -> ModelSetup.policy(conf));
         assertTrue(e.getMessage().contains("REPLACE_WITH_BASE64_PUBLIC_KEY"), e.getMessage());
+    }
+
+    @Test
+    void theRolloutTopicsAreRequiredAndCreatedWithTheOthers() {
+        Configuration conf = new Configuration();
+        conf.set(JobOptions.MODEL_ROLLOUTS_TOPIC, "rollouts-x");
+        List<String> needed = InferenceJob.topics(conf);
+        assertTrue(needed.containsAll(List.of("predictions-shadow", "rollouts-x")), "" + needed);
+
+        Map<String, JobTopics.Spec> specs = JobTopics.of(conf, 3).stream()
+                .collect(Collectors.toMap(JobTopics.Spec::name, spec -> spec));
+        assertEquals(3, specs.get("predictions-shadow").partitions());
+        assertEquals(1, specs.get("rollouts-x").partitions());
+        assertEquals(specs.get("predictions").configs(), specs.get("rollouts-x").configs());
+        assertTrue(specs.keySet().containsAll(needed), specs.keySet() + " vs " + needed);
     }
 
     @Test

@@ -442,12 +442,14 @@ final class JobBench {
         conf.set(JobOptions.REGISTRY_URL, registryUrl);
         conf.set(JobOptions.FEATURES_TOPIC, topics.features);
         conf.set(JobOptions.PREDICTIONS_TOPIC, topics.predictions);
+        conf.set(JobOptions.PREDICTIONS_SHADOW_TOPIC, topics.predictionsShadow);
         conf.set(JobOptions.DEAD_LETTERS_TOPIC, topics.deadLetters);
         conf.set(JobOptions.GROUP_ID, topics.base);
         conf.set(JobOptions.TRANSACTIONAL_ID_PREFIX, topics.base);
         conf.set(JobOptions.STARTING_OFFSETS, JobOptions.StartingOffsets.EARLIEST);
         conf.set(JobOptions.MODEL_CONTROL_TOPIC, topics.control);
         conf.set(JobOptions.MODEL_STATUS_TOPIC, topics.status);
+        conf.set(JobOptions.MODEL_ROLLOUTS_TOPIC, topics.rollouts);
         conf.set(InferenceOptions.MODELS, List.of(model.spec()));
         // The bench's own generated models, from start-up configuration: nothing to sign.
         conf.set(JobOptions.REQUIRE_SIGNATURES, false);
@@ -518,9 +520,11 @@ final class JobBench {
         Topics topics = new Topics(base);
         EmbeddedKafka.createTopics(
                 bootstrap, settings.parallelism(),
-                topics.features, topics.predictions, topics.deadLetters);
+                topics.features, topics.predictions, topics.predictionsShadow,
+                topics.deadLetters);
         EmbeddedKafka.createTopics(
-                bootstrap, 1, topics.control, topics.status, topics.drift, topics.driftCounts);
+                bootstrap, 1, topics.control, topics.status, topics.rollouts, topics.drift,
+                topics.driftCounts);
         return topics;
     }
 
@@ -533,9 +537,11 @@ final class JobBench {
         final String base;
         final String features;
         final String predictions;
+        final String predictionsShadow;
         final String deadLetters;
         final String control;
         final String status;
+        final String rollouts;
         final String drift;
         final String driftCounts;
 
@@ -543,9 +549,11 @@ final class JobBench {
             this.base = base;
             this.features = base + "-features";
             this.predictions = base + "-predictions";
+            this.predictionsShadow = base + "-predictions-shadow";
             this.deadLetters = base + "-dead-letters";
             this.control = base + "-model-control";
             this.status = base + "-model-status";
+            this.rollouts = base + "-model-rollouts";
             this.drift = base + "-drift";
             this.driftCounts = base + "-drift-counts";
         }

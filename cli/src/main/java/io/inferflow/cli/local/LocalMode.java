@@ -110,12 +110,14 @@ public final class LocalMode implements AutoCloseable {
                 settings.parallelism(),
                 conf.get(JobOptions.FEATURES_TOPIC),
                 conf.get(JobOptions.PREDICTIONS_TOPIC),
+                conf.get(JobOptions.PREDICTIONS_SHADOW_TOPIC),
                 conf.get(JobOptions.DEAD_LETTERS_TOPIC));
         kafka.createTopics(1, Map.of("cleanup.policy", "compact"),
                 conf.get(JobOptions.MODEL_CONTROL_TOPIC));
         kafka.createTopics(
                 1,
                 conf.get(JobOptions.MODEL_STATUS_TOPIC),
+                conf.get(JobOptions.MODEL_ROLLOUTS_TOPIC),
                 conf.get(JobOptions.DRIFT_TOPIC),
                 conf.get(JobOptions.DRIFT_COUNTS_TOPIC),
                 conf.get(JobOptions.LABELS_TOPIC));

@@ -57,7 +57,10 @@ final class StatusReporter implements Runnable, AutoCloseable {
     private volatile long predictions;
     private volatile long deadLetters;
     private final Map<String, Long> deadLetterTypes = new TreeMap<>();
-    /** model -> subtask -> "ACTIVE v2" as last reported on the status topic. */
+    /**
+     * model -> subtask -> "ACTIVE v2" as last reported on the status topic; a rollout's candidate
+     * is a model of its own, "demo canary".
+     */
     private final Map<String, Map<Integer, String>> subtasks = new TreeMap<>();
     /** model -> "v1 max PSI 0.03" from its latest drift report. */
     private final Map<String, String> drift = new TreeMap<>();
@@ -167,8 +170,11 @@ final class StatusReporter implements Runnable, AutoCloseable {
         try {
             GenericRecord s = avro.decode(value);
             String state = s.get("state") + " v" + s.get("version");
+            Object role = s.getSchema().getField("role") == null ? null : s.get("role");
+            String model = s.get("model")
+                    + (role == null ? "" : " " + role.toString().toLowerCase(Locale.ROOT));
             synchronized (subtasks) {
-                subtasks.computeIfAbsent(String.valueOf(s.get("model")), k -> new TreeMap<>())
+                subtasks.computeIfAbsent(model, k -> new TreeMap<>())
                         .put((Integer) s.get("subtask"), state);
             }
         } catch (Exception e) {

@@ -21,6 +21,7 @@ import java.security.KeyPair;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 /** Topics, keys, a model store and a job configuration for control-plane tests. */
 final class ControlTestKit {
@@ -30,11 +31,11 @@ final class ControlTestKit {
     final String run = UUID.randomUUID().toString().substring(0, 8);
     final String features = "features-" + run;
     final String predictions = "predictions-" + run;
+    final String predictionsShadow = "predictions-shadow-" + run;
     final String deadLetters = "dead-letters-" + run;
     final String control = "model-control-" + run;
     final String status = "model-status-" + run;
     final String driftCounts = "drift-counts-" + run;
-    final String predictionsShadow = "predictions-shadow-" + run;
     final String rollouts = "model-rollouts-" + run;
     final KeyPair key = Ed25519.generate();
     final Path store;
@@ -50,7 +51,7 @@ final class ControlTestKit {
         this.kafka = kafka;
         this.registryUrl = registryUrl;
         this.store = store;
-        kafka.createTopics(partitions, features, predictions, deadLetters, predictionsShadow);
+        kafka.createTopics(partitions, features, predictions, predictionsShadow, deadLetters);
         kafka.createTopics(1, control, status, driftCounts, rollouts);
     }
 
@@ -60,11 +61,11 @@ final class ControlTestKit {
         conf.set(JobOptions.REGISTRY_URL, registryUrl);
         conf.set(JobOptions.FEATURES_TOPIC, features);
         conf.set(JobOptions.PREDICTIONS_TOPIC, predictions);
+        conf.set(JobOptions.PREDICTIONS_SHADOW_TOPIC, predictionsShadow);
         conf.set(JobOptions.DEAD_LETTERS_TOPIC, deadLetters);
         conf.set(JobOptions.MODEL_CONTROL_TOPIC, control);
         conf.set(JobOptions.MODEL_STATUS_TOPIC, status);
         conf.set(JobOptions.DRIFT_COUNTS_TOPIC, driftCounts);
-        conf.set(JobOptions.PREDICTIONS_SHADOW_TOPIC, predictionsShadow);
         conf.set(JobOptions.MODEL_ROLLOUTS_TOPIC, rollouts);
         conf.set(JobOptions.GROUP_ID, "it-" + run);
         conf.set(JobOptions.TRANSACTIONAL_ID_PREFIX, "it-" + run);
@@ -76,6 +77,16 @@ final class ControlTestKit {
         conf.set(InferenceOptions.BATCH_MAX_SIZE, 32);
         conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofMillis(500));
         return conf;
+    }
+
+    /** {@code command}'s arguments and those that point the CLI at this broker and topics. */
+    String[] cli(String... command) {
+        return Stream.concat(Stream.of(command), Stream.of(
+                        "--bootstrap", kafka.bootstrapServers(),
+                        "--registry", registryUrl,
+                        "--control-topic", control,
+                        "--status-topic", status))
+                .toArray(String[]::new);
     }
 
     ModelControlClient client() {

@@ -266,12 +266,7 @@ class InputContractITCase {
     }
 
     private static String[] connection(String... command) {
-        return Stream.concat(Stream.of(command), Stream.of(
-                        "--bootstrap", STACK.kafka().bootstrapServers(),
-                        "--registry", kit.registryUrl,
-                        "--control-topic", kit.control,
-                        "--status-topic", kit.status))
-                .toArray(String[]::new);
+        return kit.cli(command);
     }
 
     private static Path write(String name, byte[] bytes) throws Exception {

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.stream.LongStream;
 
 /**
  * The control topic's records, grouped by model: what the CLI needs to pick the next generation,
@@ -42,7 +43,11 @@ public final class ControlHistory {
                 .max(Comparator.comparingLong(ModelControl::getGeneration));
     }
 
-    /** The latest DEPLOY of {@code version}, whose descriptor a ROLLBACK to it repeats. */
+    /**
+     * The latest DEPLOY of {@code version}, whose descriptor a ROLLBACK to it repeats: a push, or
+     * the promotion of a candidate (a DEPLOY of the candidate's descriptor). A rollout's record is
+     * a DEPLOY of its stable version; {@link ControlRecords#reissue} drops its candidate.
+     */
     public Optional<ModelControl> deployOf(String model, long version) {
         return byModel.getOrDefault(model, List.of()).stream()
                 .filter(r -> r.getAction() == ModelAction.DEPLOY && r.getVersion() == version)
@@ -67,11 +72,15 @@ public final class ControlHistory {
                         d.getInputWidth()));
     }
 
-    /** Highest version ever deployed for {@code model}, 0 if none. */
+    /**
+     * Highest version ever deployed for {@code model} or rolled out as a candidate (even one
+     * aborted since), 0 if none.
+     */
     public long highestVersion(String model) {
         return byModel.getOrDefault(model, List.of()).stream()
-                .filter(r -> r.getAction() == ModelAction.DEPLOY)
-                .mapToLong(ModelControl::getVersion)
+                .flatMapToLong(r -> LongStream.of(
+                        r.getAction() == ModelAction.DEPLOY ? r.getVersion() : 0,
+                        r.getCandidate() == null ? 0 : r.getCandidate().getVersion()))
                 .max()
                 .orElse(0);
     }

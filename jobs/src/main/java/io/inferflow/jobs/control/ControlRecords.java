@@ -3,6 +3,7 @@ package io.inferflow.jobs.control;
 import io.inferflow.model.Ed25519;
 import io.inferflow.model.ModelDescriptor;
 import io.inferflow.schemas.avro.ModelAction;
+import io.inferflow.schemas.avro.ModelCandidate;
 import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.ModelPrecision;
 
@@ -53,7 +54,8 @@ public final class ControlRecords {
     /**
      * The same descriptor under a new generation and action (ROLLBACK, RETIRE). {@code
      * allow_signature_change} is not part of the descriptor: the new record does not allow a
-     * signature change unless the caller sets it ({@code setAllowSignatureChange(true)}).
+     * signature change unless the caller sets it ({@code setAllowSignatureChange(true)}). Nor are
+     * a rollout's {@code candidate} and a decision's {@code note}: the new record has neither.
      */
     public static ModelControl reissue(
             ModelControl base, ModelAction action, long generation, String issuedBy) {
@@ -63,7 +65,30 @@ public final class ControlRecords {
                 .setIssuedAt(Instant.now())
                 .setIssuedBy(issuedBy)
                 .setAllowSignatureChange(false)
+                .setCandidate(null)
+                .setNote(null)
                 .build();
+    }
+
+    /**
+     * A candidate with the descriptor of {@code deploy} (a DEPLOY as {@link #deploy} builds it,
+     * with its profile and {@code allow_signature_change}): what {@code pipeline model push
+     * --canary/--shadow} rolls out, once the caller set the mode, share and guardrails. The
+     * inverse of {@code Rollouts.candidateControl}.
+     */
+    public static ModelCandidate.Builder candidate(ModelControl deploy) {
+        return ModelCandidate.newBuilder()
+                .setVersion(deploy.getVersion())
+                .setUri(deploy.getUri())
+                .setSha256(deploy.getSha256())
+                .setSignature(deploy.getSignature())
+                .setKeyId(deploy.getKeyId())
+                .setInputName(deploy.getInputName())
+                .setInputWidth(deploy.getInputWidth())
+                .setPrecision(deploy.getPrecision())
+                .setProfile(deploy.getProfile())
+                .setProfileUri(deploy.getProfileUri())
+                .setAllowSignatureChange(deploy.getAllowSignatureChange());
     }
 
     /** What a signature covers: name, version and sha256 (see {@link ModelDescriptor}). */

@@ -3,10 +3,12 @@ package io.inferflow.jobs.control;
 import io.inferflow.jobs.kafka.AvroWireEncoder;
 import io.inferflow.jobs.kafka.ClientRole;
 import io.inferflow.jobs.kafka.KafkaClients;
+import io.inferflow.operators.control.Rollouts;
 import io.inferflow.operators.serde.ConfluentAvroSchemas;
 import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.ModelState;
 import io.inferflow.schemas.avro.ModelStatus;
+import io.inferflow.schemas.avro.RolloutReport;
 import io.inferflow.schemas.registry.RegistrySettings;
 import io.inferflow.schemas.registry.SchemaRegistryClient;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
@@ -32,12 +34,21 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The operators' side of the control plane: reads the control topic's history, writes control
- * records, and reads what the inference subtasks report on the status topic.
+ * records, and reads what the inference subtasks report on the status topic and what the rollout
+ * judge reports on the rollouts topic.
  */
 public final class ModelControlClient implements AutoCloseable {
+
+    /** A topic to read does not exist. */
+    public static final class MissingTopicException extends IOException {
+        public MissingTopicException(String topic) {
+            super("topic '" + topic + "' does not exist");
+        }
+    }
 
     private final KafkaClients kafka;
     private final String controlTopic;
@@ -45,6 +56,7 @@ public final class ModelControlClient implements AutoCloseable {
     private final SchemaRegistryClient registry;
     private final DeserializationSchema<ModelControl> controlDecoder;
     private final DeserializationSchema<ModelStatus> statusDecoder;
+    private final DeserializationSchema<RolloutReport> rolloutDecoder;
     private KafkaProducer<byte[], byte[]> producer;
 
     /**
@@ -59,6 +71,7 @@ public final class ModelControlClient implements AutoCloseable {
         this.registry = new SchemaRegistryClient(registry);
         this.controlDecoder = ConfluentAvroSchemas.deserializer(ModelControl.class, registry);
         this.statusDecoder = ConfluentAvroSchemas.deserializer(ModelStatus.class, registry);
+        this.rolloutDecoder = ConfluentAvroSchemas.deserializer(RolloutReport.class, registry);
     }
 
     /** Every record of the control topic, read from the start to the current end. */
@@ -72,11 +85,26 @@ public final class ModelControlClient implements AutoCloseable {
         return history;
     }
 
-    /** The latest status each subtask reported per model: model -> subtask -> status. */
+    /**
+     * The latest status each subtask reported per model about its stable version (the statuses
+     * without a {@code role}): model -> subtask -> status.
+     */
     public Map<String, Map<Integer, ModelStatus>> latestStatuses() throws IOException {
+        return latestStatuses(false);
+    }
+
+    /**
+     * {@link #latestStatuses()}, or with {@code candidates} the latest status each subtask
+     * reported per model about a rollout's candidate (the statuses with a {@code role}).
+     */
+    public Map<String, Map<Integer, ModelStatus>> latestStatuses(boolean candidates)
+            throws IOException {
         Map<String, Map<Integer, ModelStatus>> latest = new LinkedHashMap<>();
         for (ConsumerRecord<byte[], byte[]> r : readAll(statusTopic)) {
             ModelStatus s = statusDecoder.deserialize(r.value());
+            if ((s.getRole() != null) != candidates) {
+                continue;
+            }
             Map<Integer, ModelStatus> bySubtask =
                     latest.computeIfAbsent(s.getModel(), k -> new LinkedHashMap<>());
             ModelStatus previous = bySubtask.get(s.getSubtask());
@@ -88,9 +116,30 @@ public final class ModelControlClient implements AutoCloseable {
     }
 
     /**
+     * The latest report per model on {@code rolloutsTopic} (the one with the latest {@code at}):
+     * model -> report.
+     *
+     * @throws MissingTopicException when the topic does not exist
+     */
+    public Map<String, RolloutReport> latestRolloutReports(String rolloutsTopic)
+            throws IOException {
+        Map<String, RolloutReport> latest = new LinkedHashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : readAll(rolloutsTopic)) {
+            if (r.value() == null) {
+                continue;
+            }
+            RolloutReport report = rolloutDecoder.deserialize(r.value());
+            latest.merge(report.getModel(), report,
+                    (a, b) -> b.getAt().isBefore(a.getAt()) ? a : b);
+        }
+        return latest;
+    }
+
+    /**
      * Writes {@code record} and, unless {@code wait} is zero, prints the statuses the subtasks
-     * report for its generation until every subtask reached a final state or {@code wait}
-     * passed. Returns the final statuses by subtask (empty when not waiting).
+     * report for its generation until every subtask reached a final state about the version the
+     * record is waited on for ({@link #answers}) or {@code wait} passed. Returns those final
+     * statuses by subtask (empty when not waiting).
      */
     public Map<Integer, ModelStatus> send(
             ModelControl record, Duration wait, Consumer<ModelStatus> onStatus)
@@ -108,6 +157,20 @@ public final class ModelControlClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether {@code status} says how a subtask ended up with what {@code record} asked for: for a
+     * rollout, a status of its candidate (with a {@code role}, of the candidate's version); for
+     * any other record, a status of the stable version (no {@code role}: the statuses of a
+     * candidate that a promote or abort retires do not count).
+     */
+    static Predicate<ModelStatus> answers(ModelControl record) {
+        if (Rollouts.inProgress(record)) {
+            long candidate = record.getCandidate().getVersion();
+            return s -> s.getRole() != null && s.getVersion() == candidate;
+        }
+        return s -> s.getRole() == null;
+    }
+
     private Map<Integer, ModelStatus> awaitFinal(
             KafkaConsumer<byte[], byte[]> statuses,
             ModelControl record,
@@ -115,6 +178,7 @@ public final class ModelControlClient implements AutoCloseable {
             Consumer<ModelStatus> onStatus)
             throws IOException, TimeoutException {
         Map<Integer, ModelStatus> finals = new LinkedHashMap<>();
+        Predicate<ModelStatus> answers = answers(record);
         int parallelism = -1;
         long deadline = System.nanoTime() + wait.toNanos();
         while (parallelism < 0 || finals.size() < parallelism) {
@@ -134,7 +198,7 @@ public final class ModelControlClient implements AutoCloseable {
                 }
                 onStatus.accept(s);
                 parallelism = s.getParallelism();
-                if (s.getState() != ModelState.LOADED) {
+                if (answers.test(s) && s.getState() != ModelState.LOADED) {
                     finals.put(s.getSubtask(), s);
                 }
             }
@@ -195,7 +259,7 @@ public final class ModelControlClient implements AutoCloseable {
             throws IOException {
         List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
         if (infos == null || infos.isEmpty()) {
-            throw new IOException("topic '" + topic + "' does not exist");
+            throw new MissingTopicException(topic);
         }
         List<TopicPartition> out = new ArrayList<>();
         for (PartitionInfo info : infos) {
@@ -208,6 +272,8 @@ public final class ModelControlClient implements AutoCloseable {
         return new KafkaConsumer<>(
                 kafka.with(Map.of(
                         ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                        // A missing topic is reported, never created with the broker's defaults.
+                        ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false",
                         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false")),
                 new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());

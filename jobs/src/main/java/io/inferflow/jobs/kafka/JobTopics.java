@@ -10,8 +10,9 @@ import java.util.Map;
 /**
  * Every topic the two jobs use, under the names of a job configuration, with the partitions and
  * configs they should be created with: the control topic compacted with one partition (the job
- * reads it in order with one reader), the status topic with one partition, the data topics with
- * the requested partitions, each with an explicit retention.
+ * reads it in order with one reader), the status and rollout topics with one partition, the data
+ * topics (predictions-shadow among them) with the requested partitions, each with an explicit
+ * retention.
  */
 public final class JobTopics {
 
@@ -33,6 +34,9 @@ public final class JobTopics {
                         Map.of("retention.ms", WEEK), "FeatureEvent input"),
                 new Spec(conf.get(JobOptions.PREDICTIONS_TOPIC), partitions,
                         Map.of("retention.ms", WEEK), "Prediction output (transactional)"),
+                new Spec(conf.get(JobOptions.PREDICTIONS_SHADOW_TOPIC), partitions,
+                        Map.of("retention.ms", WEEK),
+                        "Prediction output of shadow candidates (transactional)"),
                 new Spec(conf.get(JobOptions.DEAD_LETTERS_TOPIC), partitions,
                         Map.of("retention.ms", MONTH), "DeadLetter output, kept a month"),
                 new Spec(conf.get(JobOptions.LABELS_TOPIC), partitions,
@@ -44,6 +48,8 @@ public final class JobTopics {
                         "ModelControl history, compacted, one partition"),
                 new Spec(conf.get(JobOptions.MODEL_STATUS_TOPIC), 1,
                         Map.of("retention.ms", WEEK), "ModelStatus reports"),
+                new Spec(conf.get(JobOptions.MODEL_ROLLOUTS_TOPIC), 1,
+                        Map.of("retention.ms", WEEK), "RolloutReport output"),
                 new Spec(conf.get(JobOptions.DRIFT_TOPIC), 1,
                         Map.of("retention.ms", MONTH), "DriftReport output, kept a month"));
     }

@@ -1,13 +1,17 @@
 package io.inferflow.jobs.control;
 
+import io.inferflow.operators.control.Rollouts;
 import io.inferflow.schemas.avro.ModelAction;
+import io.inferflow.schemas.avro.ModelCandidate;
 import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.ModelPrecision;
+import io.inferflow.schemas.avro.RolloutMode;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ControlHistoryTest {
@@ -66,6 +70,34 @@ class ControlHistoryTest {
         assertEquals(false, rollback.getAllowSignatureChange());
         assertEquals(deploy.getSha256(), rollback.getSha256());
         assertEquals(5, rollback.getGeneration());
+    }
+
+    @Test
+    void aCandidateVersionCountsAsPushedAndAReissueDropsTheRollout() {
+        ModelControl v3 = record("fraud", 3, ModelAction.DEPLOY, 1);
+        ModelCandidate v5 = ModelCandidate.newBuilder()
+                .setVersion(5)
+                .setUri("file:///models/fraud-v5.onnx")
+                .setMode(RolloutMode.CANARY)
+                .setPercent(20)
+                .build();
+        ModelControl canary = Rollouts.withCandidate(v3, v5, 2, Instant.EPOCH, "test");
+        ControlHistory history = new ControlHistory();
+        history.add(v3);
+        history.add(canary);
+        assertEquals(5, history.highestVersion("fraud"), "an aborted candidate's version too");
+
+        // The rollout's record is the latest DEPLOY of v3: a rollback to v3 serves v3 alone.
+        ModelControl deploy = history.deployOf("fraud", 3).orElseThrow();
+        assertEquals(2, deploy.getGeneration());
+        ModelControl rollback = ControlRecords.reissue(deploy, ModelAction.ROLLBACK, 3, "test");
+        assertNull(rollback.getCandidate());
+
+        ModelControl promoted = Rollouts.promote(canary, 4, Instant.EPOCH, "test", "promoted");
+        history.add(promoted);
+        ModelControl retire = ControlRecords.reissue(promoted, ModelAction.RETIRE, 5, "test");
+        assertNull(retire.getNote());
+        assertEquals(4, history.deployOf("fraud", 5).orElseThrow().getGeneration());
     }
 
     private static ModelControl record(String name, long version, ModelAction action, long gen) {
