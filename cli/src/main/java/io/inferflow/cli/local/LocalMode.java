@@ -157,6 +157,7 @@ public final class LocalMode implements AutoCloseable {
                         conf.get(JobOptions.DEAD_LETTERS_TOPIC),
                         conf.get(JobOptions.MODEL_STATUS_TOPIC),
                         conf.get(JobOptions.DRIFT_TOPIC),
+                        conf.get(JobOptions.MODEL_ROLLOUTS_TOPIC),
                         models.stream().map(LocalModel::toString).collect(Collectors.joining(", ")),
                         settings.statusEvery(),
                         new FlinkJobsProbe(cluster.getRestAddress().get().getPort()),
@@ -192,6 +193,8 @@ public final class LocalMode implements AutoCloseable {
             // A second version of the same shape, for trying a push from another terminal.
             Files.createDirectories(demoV2().getParent());
             Files.write(demoV2(), Mlp.random(43, 16, 64, 32, 1).toOnnx("features"));
+            // And a broken one, valid but NaN for every real event, for the rollout walk-through.
+            Files.write(demoBroken(), ExampleModels.nanUnlessZero(16));
             models.add(LocalModel.inspect(DEMO_MODEL, 1, demo));
         }
         return models;
@@ -330,6 +333,11 @@ public final class LocalMode implements AutoCloseable {
         return LocalPaths.root().resolve("examples").resolve("demo-v2.onnx");
     }
 
+    /** A version that loads but returns NaN for every real event: a canary to be aborted. */
+    public static Path demoBroken() {
+        return LocalPaths.root().resolve("examples").resolve("demo-broken.onnx");
+    }
+
     private void banner(EmbeddedKafka kafka, String registryUrl, List<LocalModel> models,
             LocalSecurity security) {
         out.println("inferflow local mode" + (security == null ? ""
@@ -358,6 +366,10 @@ public final class LocalMode implements AutoCloseable {
         if (settings.models().isEmpty()) {
             out.printf(
                     "  push v2          ./pipeline model push --name %s --version 2 --file %s%n",
+                    DEMO_MODEL, demoV2());
+            out.printf(
+                    "  or canary it     ./pipeline model push --name %s --version 2 --file %s"
+                            + " --canary 20%n",
                     DEMO_MODEL, demoV2());
         } else {
             out.println(

@@ -43,6 +43,7 @@ final class StatusReporter implements Runnable, AutoCloseable {
     private final String deadLettersTopic;
     private final String statusTopic;
     private final String driftTopic;
+    private final String rolloutsTopic;
     private final AvroJson avro;
     private final Duration every;
     private final FlinkJobsProbe jobs;
@@ -64,6 +65,8 @@ final class StatusReporter implements Runnable, AutoCloseable {
     private final Map<String, Map<Integer, String>> subtasks = new TreeMap<>();
     /** model -> "v1 max PSI 0.03" from its latest drift report. */
     private final Map<String, String> drift = new TreeMap<>();
+    /** model -> "canary v2 20%: 1,234 ev, 0.0% failed, PSI 0.012" from its latest report. */
+    private final Map<String, String> rollouts = new TreeMap<>();
 
     StatusReporter(
             KafkaClients kafka,
@@ -73,6 +76,7 @@ final class StatusReporter implements Runnable, AutoCloseable {
             String deadLettersTopic,
             String statusTopic,
             String driftTopic,
+            String rolloutsTopic,
             String models,
             Duration every,
             FlinkJobsProbe jobs,
@@ -86,6 +90,7 @@ final class StatusReporter implements Runnable, AutoCloseable {
         this.deadLettersTopic = deadLettersTopic;
         this.statusTopic = statusTopic;
         this.driftTopic = driftTopic;
+        this.rolloutsTopic = rolloutsTopic;
         this.avro = new AvroJson(registry);
         this.models = models;
         this.every = every;
@@ -113,7 +118,8 @@ final class StatusReporter implements Runnable, AutoCloseable {
                                 props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
                 Admin admin = Admin.create(kafka.with(Map.of()))) {
             consumer.subscribe(
-                    List.of(predictionsTopic, deadLettersTopic, statusTopic, driftTopic));
+                    List.of(predictionsTopic, deadLettersTopic, statusTopic, driftTopic,
+                            rolloutsTopic));
             List<Long> latencies = new ArrayList<>();
             long lastPrint = System.nanoTime();
             long lastPredictions = 0;
@@ -127,6 +133,8 @@ final class StatusReporter implements Runnable, AutoCloseable {
                         track(r.value());
                     } else if (r.topic().equals(driftTopic)) {
                         trackDrift(r.value());
+                    } else if (r.topic().equals(rolloutsTopic)) {
+                        trackRollout(r.value());
                     } else {
                         deadLetters++;
                         countDeadLetter(r.value());
@@ -202,6 +210,42 @@ final class StatusReporter implements Runnable, AutoCloseable {
         }
     }
 
+    /** Keeps the gist of a model's latest rollout report, or how the rollout ended. */
+    private void trackRollout(byte[] value) {
+        try {
+            GenericRecord r = avro.decode(value);
+            String mode = String.valueOf(r.get("mode")).toLowerCase(Locale.ROOT);
+            StringBuilder gist = new StringBuilder(mode + " v" + r.get("candidate_version"));
+            if (mode.equals("canary")) {
+                gist.append(String.format(Locale.ROOT, " %.0f%%", (Double) r.get("percent")));
+            }
+            gist.append(String.format(Locale.ROOT, ": %,d ev, %.1f%% failed",
+                    (Long) r.get("candidate_events"),
+                    100 * (Double) r.get("candidate_failure_rate")));
+            Object psi = r.get("score_psi");
+            if (psi != null) {
+                gist.append(String.format(Locale.ROOT, ", PSI %.3f", (Double) psi));
+            }
+            Object agreement = r.get("agreement");
+            if (agreement != null) {
+                gist.append(String.format(Locale.ROOT, ", agree %.1f%%",
+                        100 * (Double) agreement));
+            }
+            String decision = String.valueOf(r.get("decision"));
+            if (!decision.equals("RUNNING")) {
+                gist.append(" -> ").append(decision);
+                if (r.get("reason") != null) {
+                    gist.append(" (").append(r.get("reason")).append(')');
+                }
+            }
+            synchronized (rollouts) {
+                rollouts.put(String.valueOf(r.get("model")), gist.toString());
+            }
+        } catch (Exception e) {
+            LOG.warn("cannot decode a rollout report", e);
+        }
+    }
+
     /** "demo v2 (2/2 ACTIVE)"; while subtasks disagree, each state with its count. */
     private String served() {
         synchronized (subtasks) {
@@ -271,12 +315,20 @@ final class StatusReporter implements Runnable, AutoCloseable {
                             .map(e -> e.getKey() + " " + e.getValue())
                             .collect(Collectors.joining("; "));
         }
+        String rollout;
+        synchronized (rollouts) {
+            rollout = rollouts.isEmpty()
+                    ? ""
+                    : " | rollout: " + rollouts.entrySet().stream()
+                            .map(e -> e.getKey() + " " + e.getValue())
+                            .collect(Collectors.joining("; "));
+        }
         long secs = (System.currentTimeMillis() - startMillis) / 1000;
         return String.format(
                 "[%02d:%02d] events in %,d | predictions %,d | dead letters %,d%s | %,.0f ev/s"
-                        + " | %s | models: %s%s | jobs: %s",
+                        + " | %s | models: %s%s%s | jobs: %s",
                 secs / 60, secs % 60, eventsIn, predictions, deadLetters, reasons, rate, latency,
-                served, drifts, jobs());
+                served, rollout, drifts, jobs());
     }
 
     /** {@code inference RUNNING, evaluation RESTARTING (3 restarts)}, or why it is unknown. */

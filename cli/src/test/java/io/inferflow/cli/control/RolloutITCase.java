@@ -2,6 +2,7 @@ package io.inferflow.cli.control;
 
 import io.inferflow.cli.EmbeddedStack;
 import io.inferflow.cli.TrackedProducer;
+import io.inferflow.cli.local.ExampleModels;
 import io.inferflow.cli.io.Pacer;
 import io.inferflow.jobs.InferencePipeline;
 import io.inferflow.jobs.JobOptions;
@@ -203,7 +204,7 @@ class RolloutITCase {
         try (TrackedProducer producer = producer("spam")) {
             ModelControl stable = kit.deploy("spam", 1, 1, v1);
             ModelControlITCase.assertAllActive(control.send(stable, WAIT, s -> {}), 1);
-            ModelControl broken = kit.deploy("spam", 2, 2, RolloutModels.nanUnlessZero(WIDTH));
+            ModelControl broken = kit.deploy("spam", 2, 2, ExampleModels.nanUnlessZero(WIDTH));
             ModelControl canary = rollout(stable, broken, RolloutMode.CANARY, 50, 2);
             canary.getCandidate().setMaxFailureRate(0.05);
             canary.getCandidate().setMinEvents(300);

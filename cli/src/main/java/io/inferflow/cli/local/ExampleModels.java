@@ -1,21 +1,21 @@
-package io.inferflow.cli.control;
+package io.inferflow.cli.local;
 
 import ai.onnx.proto.OnnxMl;
 
 /**
- * Test models for rollouts, built with Tribuo's ONNX protobuf classes in the shape a PyTorch
- * export of the same graph has (input {@code features} float [batch, width], output {@code
- * score} float [batch, 1], opset 17).
+ * Example models that local mode writes for the walk-throughs, built with Tribuo's ONNX protobuf
+ * classes in the shape a PyTorch export of the same graph has (input {@code features} float
+ * [batch, width], output {@code score} float [batch, 1], opset 17).
  */
-final class RolloutModels {
+public final class ExampleModels {
 
-    private RolloutModels() {}
+    private ExampleModels() {}
 
     /**
      * {@code score = sum(sqrt(-|features|))}: 0 for a row of zeros, so it passes the warm-up,
      * and NaN for any row with a non-zero feature, so it fails on every real event.
      */
-    static byte[] nanUnlessZero(int width) {
+    public static byte[] nanUnlessZero(int width) {
         OnnxMl.GraphProto graph = OnnxMl.GraphProto.newBuilder()
                 .setName("nan_unless_zero")
                 .addInput(floatMatrix("features", width))
