@@ -31,6 +31,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -115,6 +116,17 @@ final class BenchCommand implements Callable<Integer> {
                     + " compression.type (none, gzip, snappy, lz4, zstd), reporting events/s and"
                     + " the predictions' bytes on the broker.")
     List<String> compression = new ArrayList<>();
+
+    @Option(names = "--canary", paramLabel = "PERCENT",
+            description = "Also measure the micro-batched job with a canary: a second version"
+                    + " scores PERCENT% of entities (with --shadow or alone, the run is"
+                    + " micro-batched plus the rollouts, unless --only names more).")
+    Double canary;
+
+    @Option(names = "--shadow",
+            description = "Also measure the micro-batched job with a shadow version scoring"
+                    + " every event.")
+    boolean shadow;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
     Path json;
@@ -225,8 +237,17 @@ final class BenchCommand implements Callable<Integer> {
 
     private BenchSettings settings() {
         try {
+            boolean rollouts = canary != null || shadow;
             Set<BenchConfig> configs =
-                    only.isEmpty() ? BenchConfig.defaults() : BenchConfig.parseList(only);
+                    !only.isEmpty() ? BenchConfig.parseList(only)
+                            : rollouts ? EnumSet.of(BenchConfig.BATCHED)
+                            : BenchConfig.defaults();
+            if (canary != null) {
+                configs.add(BenchConfig.CANARY);
+            }
+            if (shadow) {
+                configs.add(BenchConfig.SHADOW);
+            }
             return new BenchSettings(
                     models.isEmpty() ? List.of("small", "wide") : models,
                     events,
@@ -238,7 +259,8 @@ final class BenchCommand implements Callable<Integer> {
                     configs,
                     command(),
                     swapEvery == null ? 0 : swapEvery,
-                    device);
+                    device,
+                    canary == null ? 50 : canary);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }

@@ -32,7 +32,14 @@ public enum BenchConfig {
      * Micro-batched with a reference profile (drift windows of the default 10,000 events), the
      * per-version histograms and the Prometheus reporter: the job with all of its observability.
      */
-    OBSERVED("observed", "micro-batched + drift + Prometheus");
+    OBSERVED("observed", "micro-batched + drift + Prometheus"),
+    /**
+     * Micro-batched with a canary rollout: a second version of the model (the same file as
+     * version 2) scores {@code --canary} percent of the entities.
+     */
+    CANARY("canary", "micro-batched + canary"),
+    /** Micro-batched with a shadow rollout: a second version scores every event too. */
+    SHADOW("shadow", "micro-batched + shadow");
 
     private final String key;
     private final String label;
@@ -50,6 +57,11 @@ public enum BenchConfig {
     /** The name printed in the table. */
     public String label() {
         return label;
+    }
+
+    /** Whether this configuration rolls out a candidate beside the stable version. */
+    public boolean rollout() {
+        return this == CANARY || this == SHADOW;
     }
 
     /** Whether this configuration runs the Flink job (all but {@link #RAW}). */

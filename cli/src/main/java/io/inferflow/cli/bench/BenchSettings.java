@@ -13,6 +13,7 @@ import java.util.Set;
  * @param events events per throughput phase, or null for each model's default
  * @param latencyRate events/s of the latency phase, or null for the automatic rate
  * @param command the command line as typed, recorded in the JSON output
+ * @param canaryPercent the share of entities the {@link BenchConfig#CANARY} candidate scores
  * @param device where the raw runs and the jobs' sessions run ({@code inference.device}); the
  *     bench's default is CPU, so that results do not depend on which ONNX Runtime build runs them
  */
@@ -27,7 +28,8 @@ public record BenchSettings(
         Set<BenchConfig> configs,
         String command,
         long swapEvery,
-        RuntimeSettings.Device device) {
+        RuntimeSettings.Device device,
+        double canaryPercent) {
 
     /** Highest automatic latency-phase rate, events/s. */
     public static final double MAX_AUTO_RATE = 2000;
@@ -53,6 +55,10 @@ public record BenchSettings(
         if (latencyRate != null && !(latencyRate > 0 && latencyRate <= 1_000_000)) {
             throw new IllegalArgumentException(
                     "--latency-rate must be in (0, 1000000] events/s, got " + latencyRate);
+        }
+        if (!(canaryPercent > 0 && canaryPercent < 100)) {
+            throw new IllegalArgumentException(
+                    "--canary must be above 0 and below 100 percent, got " + canaryPercent);
         }
         if (latencySeconds < 1) {
             throw new IllegalArgumentException(

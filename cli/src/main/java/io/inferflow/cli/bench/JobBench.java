@@ -14,7 +14,12 @@ import io.inferflow.cli.local.EmbeddedKafka;
 import io.inferflow.model.profile.ProfileBuilder;
 import io.inferflow.operators.InferenceOptions;
 import io.inferflow.operators.drift.DriftOptions;
+import io.inferflow.operators.control.Rollouts;
 import io.inferflow.schemas.avro.FeatureEvent;
+import io.inferflow.schemas.avro.ModelCandidate;
+import io.inferflow.schemas.avro.ModelControl;
+import io.inferflow.schemas.avro.ModelState;
+import io.inferflow.schemas.avro.RolloutMode;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
@@ -34,6 +39,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import io.inferflow.jobs.kafka.KafkaClients;
 import io.inferflow.schemas.registry.RegistrySettings;
 import java.util.ArrayList;
@@ -147,6 +153,7 @@ final class JobBench {
 
         out.printf("%s throughput phase: running the job...%n", prefix);
         Configuration conf = jobConf(model, config, topics);
+        startRollout(config, conf, topics);
         StreamExecutionEnvironment env = environment(conf, KafkaPipelineIo.boundedAtStart(conf));
         long started = System.nanoTime();
         env.execute(topics.base);
@@ -160,6 +167,7 @@ final class JobBench {
             read = reader.observations("");
         }
         checkExactlyOnce(prefix, topics, read, events);
+        checkRollout(prefix, config, topics, read, events, out);
         if (config == BenchConfig.OBSERVED) {
             // The drift windows are the evaluation job's, outside the measured run.
             StreamExecutionEnvironment evaluation =
@@ -206,6 +214,7 @@ final class JobBench {
                 "%s latency phase: %,.0f events/s for %d s after warm-up...%n",
                 prefix, rate, settings.latencySeconds());
         Configuration conf = jobConf(model, config, topics);
+        startRollout(config, conf, topics);
         StreamExecutionEnvironment env = environment(conf, KafkaPipelineIo.unbounded(conf));
         try (PredictionReader reader =
                         PredictionReader.start(bootstrap, registryUrl, topics.predictions);
@@ -213,17 +222,13 @@ final class JobBench {
                         new FeatureProducer(bootstrap, registryUrl, topics.features);
                 Swapper swapper =
                         swapEvery > 0
-                                ? new Swapper(
-                                        new ModelControlClient(
-                                                KafkaClients.plain(bootstrap),
-                                                RegistrySettings.of(registryUrl), topics.control,
-                                                topics.status),
-                                        model, swapEvery)
+                                ? new Swapper(controlClient(topics), model, swapEvery)
                                 : null) {
             JobClient job = env.executeAsync(topics.base);
             try {
                 awaitRunning(prefix, job);
                 warmUp(prefix, model, producer, reader, rate);
+                awaitCandidate(prefix, config, topics);
                 double sentRate = send(model, producer, rate, events, swapper);
                 if (swapper != null) {
                     progress.printf(
@@ -350,6 +355,101 @@ final class JobBench {
                     prefix + " producing features failed: " + producer.sent() + " sent, "
                             + producer.failed() + " failed, last error: "
                             + producer.lastError());
+        }
+    }
+
+    /** Version 2 of every bench model: the same file, rolled out as the candidate. */
+    private static final long CANDIDATE_VERSION = 2;
+
+    /**
+     * For {@link BenchConfig#rollout()} configurations, writes the rollout record before the job
+     * starts: the configured model as stable (generation 1, the same descriptor as the start-up
+     * one, so nothing reloads) and its file again as version 2, the candidate.
+     */
+    private void startRollout(BenchConfig config, Configuration conf, Topics topics)
+            throws Exception {
+        if (!config.rollout()) {
+            return;
+        }
+        ModelControl stable = ModelSetup.resolve(conf).initial().get(0);
+        ModelCandidate candidate = ModelCandidate.newBuilder()
+                .setVersion(CANDIDATE_VERSION)
+                .setUri(stable.getUri())
+                .setSha256(stable.getSha256())
+                .setInputName(stable.getInputName())
+                .setInputWidth(stable.getInputWidth())
+                .setPrecision(stable.getPrecision())
+                .setMode(config == BenchConfig.CANARY ? RolloutMode.CANARY : RolloutMode.SHADOW)
+                .setPercent(config == BenchConfig.CANARY ? settings.canaryPercent() : 0)
+                .build();
+        try (ModelControlClient control = controlClient(topics)) {
+            control.send(Rollouts.withCandidate(stable, candidate, 1, Instant.now(), "bench"),
+                    Duration.ZERO, s -> {});
+        }
+    }
+
+    private ModelControlClient controlClient(Topics topics) {
+        return new ModelControlClient(KafkaClients.plain(bootstrap),
+                RegistrySettings.of(registryUrl), topics.control, topics.status);
+    }
+
+    /** Waits until every subtask reports the rollout's candidate ACTIVE. */
+    private void awaitCandidate(String prefix, BenchConfig config, Topics topics)
+            throws Exception {
+        if (!config.rollout()) {
+            return;
+        }
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        try (ModelControlClient control = controlClient(topics)) {
+            while (true) {
+                long active = control.latestStatuses(true).values().stream()
+                        .flatMap(bySubtask -> bySubtask.values().stream())
+                        .filter(s -> s.getVersion() == CANDIDATE_VERSION
+                                && s.getState() == ModelState.ACTIVE)
+                        .count();
+                if (active >= settings.parallelism()) {
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(prefix + " the candidate was ACTIVE on "
+                            + active + " of " + settings.parallelism() + " subtasks after "
+                            + START_TIMEOUT + "; see the log");
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    /**
+     * A canary's share of predictions by the candidate, a shadow's one candidate prediction per
+     * event in predictions-shadow; fails when the shadow's count is off.
+     */
+    private void checkRollout(String prefix, BenchConfig config, Topics topics,
+            List<Observation> read, long events, PrintStream out) throws Exception {
+        if (config == BenchConfig.CANARY) {
+            long byCandidate = read.stream()
+                    .filter(o -> o.modelVersion() == CANDIDATE_VERSION).count();
+            out.printf(Locale.ROOT, "%s the candidate scored %.1f%% of the events (canary %.0f%%"
+                            + " of entities)%n", prefix, 100.0 * byCandidate / events,
+                    settings.canaryPercent());
+        } else if (config == BenchConfig.SHADOW) {
+            try (PredictionReader shadows =
+                    PredictionReader.start(bootstrap, registryUrl, topics.predictionsShadow)) {
+                shadows.awaitCount("", events, READ_TIMEOUT);
+                shadows.awaitCount("", events + 1, settle());
+                List<Observation> shadowRead = shadows.observations("");
+                Set<String> ids = new HashSet<>();
+                shadowRead.forEach(o -> ids.add(o.eventId()));
+                if (shadowRead.size() != events || ids.size() != events
+                        || shadowRead.stream().anyMatch(o -> o.modelVersion() != CANDIDATE_VERSION)) {
+                    throw new IllegalStateException(String.format(Locale.ROOT,
+                            "%s expected one shadow prediction of v2 per event (%,d) in '%s',"
+                                    + " read %,d (%,d distinct)", prefix, events,
+                            topics.predictionsShadow, shadowRead.size(), ids.size()));
+                }
+                out.printf(Locale.ROOT, "%s %,d shadow predictions, one per event%n", prefix,
+                        shadowRead.size());
+            }
         }
     }
 

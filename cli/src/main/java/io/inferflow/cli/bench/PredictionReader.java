@@ -27,7 +27,8 @@ import java.util.stream.Collectors;
 final class PredictionReader implements AutoCloseable {
 
     /** One prediction: its event id, its two timestamps and when the reader got it (millis). */
-    record Observation(String eventId, long eventTime, long scoredAt, long readAt) {}
+    record Observation(
+            String eventId, long eventTime, long scoredAt, long readAt, long modelVersion) {}
 
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final AvroJson avro;
@@ -105,7 +106,8 @@ final class PredictionReader implements AutoCloseable {
                 p.get("event_id").toString(),
                 (Long) p.get("event_time"),
                 (Long) p.get("scored_at"),
-                readAt);
+                readAt,
+                (Long) p.get("model_version"));
     }
 
     /** Predictions read so far. */

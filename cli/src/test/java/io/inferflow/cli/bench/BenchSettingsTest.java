@@ -17,7 +17,7 @@ class BenchSettingsTest {
         return new BenchSettings(
                 List.of("small"), events, batchSize, 2, rate, 10, Duration.ofMillis(500),
                 EnumSet.allOf(BenchConfig.class), "pipeline bench", 0,
-                RuntimeSettings.Device.CPU);
+                RuntimeSettings.Device.CPU, 50);
     }
 
     @Test
