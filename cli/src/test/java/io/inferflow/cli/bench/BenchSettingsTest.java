@@ -61,7 +61,7 @@ class BenchSettingsTest {
                 BenchConfig.parseList(List.of("per-record", " passthrough ")));
         assertEquals(
                 "unknown configuration 'batch', expected one of raw, passthrough, per-record,"
-                        + " batched, bare, observed",
+                        + " batched, bare, observed, canary, shadow",
                 assertThrows(
                                 IllegalArgumentException.class,
                                 () -> BenchConfig.parseList(List.of("raw,batch")))
