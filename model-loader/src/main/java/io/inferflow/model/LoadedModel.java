@@ -67,6 +67,19 @@ public final class LoadedModel implements Scorer {
         return model.score(input, rows);
     }
 
+    @Override
+    public ScoredBatch scoreBatch(FloatBuffer input, int rows) throws ModelException {
+        if (closed.get()) {
+            throw new IllegalStateException("model " + descriptor + " is closed");
+        }
+        return model.scoreBatch(input, rows);
+    }
+
+    @Override
+    public OutputLayout layout() {
+        return model.layout();
+    }
+
     boolean isClosed() {
         return closed.get();
     }

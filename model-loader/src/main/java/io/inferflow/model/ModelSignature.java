@@ -138,18 +138,26 @@ public record ModelSignature(
      * @param expectedWidth the input's expected width, or 0 to accept any
      */
     static ModelSignature inspect(
-            String label, OrtSession session, String expectedName, int expectedWidth)
+            String label,
+            OrtSession session,
+            OutputLayout layout,
+            String expectedName,
+            int expectedWidth)
             throws ModelException, OrtException {
         NodeInfo input = checkInput(label, session);
         int width = (int) ((TensorInfo) input.getInfo()).getShape()[1];
         checkExpected(label, input.getName(), width, expectedName, expectedWidth);
         List<String> outputNames = new ArrayList<>();
         List<List<Long>> outputShapes = new ArrayList<>();
-        checkOutputs(label, session, outputNames, outputShapes);
+        for (OutputSpec output : layout.outputs()) {
+            outputNames.add(output.name());
+            outputShapes.add(output.perRow());
+        }
         return new ModelSignature(input.getName(), width, outputNames, outputShapes);
     }
 
-    private static NodeInfo checkInput(String label, OrtSession session)
+    /** The input checks of {@link #inspect}, which come before any check of the outputs. */
+    static NodeInfo checkInput(String label, OrtSession session)
             throws OrtException, ModelException {
         Map<String, NodeInfo> inputs = session.getInputInfo();
         if (inputs.size() != 1) {
@@ -205,39 +213,5 @@ public record ModelSignature(
                     label + ": input '" + input + "' has width " + width
                             + ", the descriptor says " + expectedWidth);
         }
-    }
-
-    /** Checks the outputs and adds their names and per-row shapes to {@code names, shapes}. */
-    private static void checkOutputs(
-            String label, OrtSession session, List<String> names, List<List<Long>> shapes)
-            throws OrtException, ModelException {
-        for (NodeInfo output : session.getOutputInfo().values()) {
-            ValueInfo info = output.getInfo();
-            boolean numeric = info instanceof TensorInfo && isNumeric(((TensorInfo) info).type);
-            if (!numeric) {
-                throw new ModelException(
-                        LoadFailure.WRONG_OUTPUT_TYPE,
-                        label + ": output '" + output.getName() + "' is " + info
-                                + ", expected a numeric tensor");
-            }
-            names.add(output.getName());
-            shapes.add(perRow(((TensorInfo) info).getShape()));
-        }
-    }
-
-    /** The dimensions after the batch, -1 for each dynamic one. */
-    private static List<Long> perRow(long[] shape) {
-        List<Long> dims = new ArrayList<>();
-        for (int i = 1; i < shape.length; i++) {
-            dims.add(shape[i] < 0 ? -1L : shape[i]);
-        }
-        return dims;
-    }
-
-    private static boolean isNumeric(OnnxJavaType type) {
-        return type == OnnxJavaType.FLOAT
-                || type == OnnxJavaType.DOUBLE
-                || type == OnnxJavaType.INT64
-                || type == OnnxJavaType.INT32;
     }
 }

@@ -32,6 +32,7 @@ public final class OnnxModel implements Scorer {
     private final OrtEnvironment env;
     private final OrtSession session;
     private final ModelSignature signature;
+    private final OutputLayout layout;
     private final int outputWidth;
     private final ExecutionProvider provider;
     private final String cudaFallback;
@@ -41,6 +42,7 @@ public final class OnnxModel implements Scorer {
             OrtEnvironment env,
             OrtSession session,
             ModelSignature signature,
+            OutputLayout layout,
             int outputWidth,
             ExecutionProvider provider,
             String cudaFallback) {
@@ -48,6 +50,7 @@ public final class OnnxModel implements Scorer {
         this.env = env;
         this.session = session;
         this.signature = signature;
+        this.layout = layout;
         this.outputWidth = outputWidth;
         this.provider = provider;
         this.cudaFallback = cudaFallback;
@@ -74,6 +77,7 @@ public final class OnnxModel implements Scorer {
             OrtEnvironment env,
             OrtSession session,
             ModelSignature signature,
+            OutputLayout layout,
             ExecutionProvider provider,
             String cudaFallback)
             throws ModelException {
@@ -81,32 +85,34 @@ public final class OnnxModel implements Scorer {
                 ByteBuffer.allocateDirect(signature.inputWidth() * Float.BYTES)
                         .order(ByteOrder.nativeOrder())
                         .asFloatBuffer();
-        float[] out;
+        ScoredBatch out;
         try {
-            out = run(label, env, session, signature, zeros, 1);
+            out = run(label, env, session, signature, layout, zeros, 1);
         } catch (ModelException e) {
             throw new ModelException(
                     LoadFailure.WARM_UP_FAILED,
                     label + ": the warm-up run on one row of zeros failed: " + e.getMessage(),
                     e);
         }
-        if (out.length == 0) {
+        boolean strings = out.columns().stream().anyMatch(c -> c.strings() != null);
+        if (out.width() == 0 && !strings) {
             throw new ModelException(
                     LoadFailure.WARM_UP_FAILED,
                     label + ": the warm-up run produced no output values, expected at least one");
         }
-        boolean anyFinite = false;
-        for (float v : out) {
+        boolean anyFinite = out.width() == 0;
+        for (float v : out.scores()) {
             anyFinite |= Float.isFinite(v);
         }
         if (!anyFinite) {
             throw new ModelException(
                     LoadFailure.WARM_UP_FAILED,
                     label + ": the warm-up run on one row of zeros produced only non-finite values"
-                            + " (" + out[0] + "): it would send every event to dead letters");
+                            + " (" + out.scores()[0] + "): it would send every event to dead"
+                            + " letters");
         }
         return new OnnxModel(
-                label, env, session, signature, out.length, provider, cudaFallback);
+                label, env, session, signature, layout, out.width(), provider, cudaFallback);
     }
 
     @Override
@@ -145,24 +151,37 @@ public final class OnnxModel implements Scorer {
 
     @Override
     public float[] score(FloatBuffer input, int rows) throws ModelException {
+        return scoreBatch(input, rows).scores();
+    }
+
+    /** Every output by name, and the flattened scores; see {@link OutputLayout}. */
+    @Override
+    public ScoredBatch scoreBatch(FloatBuffer input, int rows) throws ModelException {
         if (rows <= 0) {
-            return new float[0];
+            return new ScoredBatch(new float[0], outputWidth, List.of());
         }
-        float[] out = run(label, env, session, signature, input, rows);
-        if (out.length != rows * outputWidth) {
+        ScoredBatch out = run(label, env, session, signature, layout, input, rows);
+        if (out.width() != outputWidth) {
             throw new ModelException(
                     LoadFailure.WRONG_OUTPUT_SHAPE,
-                    label + " returned " + out.length + " values for " + rows
-                            + " rows, expected " + rows * outputWidth);
+                    label + " returned " + out.width() + " values per row for " + rows
+                            + " rows, expected " + outputWidth);
         }
         return out;
     }
 
-    private static float[] run(
+    /** The outputs, and which are the label and the class probabilities. */
+    @Override
+    public OutputLayout layout() {
+        return layout;
+    }
+
+    private static ScoredBatch run(
             String label,
             OrtEnvironment env,
             OrtSession session,
             ModelSignature signature,
+            OutputLayout layout,
             FloatBuffer input,
             int rows)
             throws ModelException {
@@ -172,8 +191,8 @@ public final class OnnxModel implements Scorer {
         try (OnnxTensor tensor = OnnxTensor.createTensor(env, view, new long[] {rows, width});
                 OrtSession.Result result =
                         session.run(Map.of(signature.inputName(), tensor))) {
-            return OutputFlattener.flatten(result, rows);
-        } catch (OrtException e) {
+            return OutputReader.read(label, result, layout, rows);
+        } catch (OrtException | ClassCastException e) {
             throw new ModelException(
                     LoadFailure.RUN_FAILED, label + ": inference failed: " + e.getMessage(), e);
         }

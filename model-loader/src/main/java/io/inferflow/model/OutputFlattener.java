@@ -12,42 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/**
- * Turns the numeric output tensors of one run into the row-major floats a {@link Scorer}
- * returns: row i's values of output 0, then of output 1, and so on. DOUBLE, INT64 and INT32
- * values are cast to float.
- */
+/** Reads a numeric output tensor as floats: DOUBLE, INT64 and INT32 values are cast. */
 final class OutputFlattener {
 
     private OutputFlattener() {}
-
-    /** The outputs of a run over {@code rows} rows, flattened row by row. */
-    static float[] flatten(OrtSession.Result result, int rows) {
-        if (result.size() == 1) {
-            return toFloats((OnnxTensor) result.get(0));
-        }
-        List<float[]> parts = new ArrayList<>(result.size());
-        int total = 0;
-        for (Map.Entry<String, OnnxValue> e : result) {
-            float[] part = toFloats((OnnxTensor) e.getValue());
-            parts.add(part);
-            total += part.length;
-        }
-        return interleaveRows(parts, rows, total);
-    }
-
-    private static float[] interleaveRows(List<float[]> parts, int rows, int total) {
-        float[] out = new float[total];
-        int pos = 0;
-        for (int r = 0; r < rows; r++) {
-            for (float[] part : parts) {
-                int per = part.length / rows;
-                System.arraycopy(part, r * per, out, pos, per);
-                pos += per;
-            }
-        }
-        return out;
-    }
 
     /** A numeric tensor's values as floats, in its row-major order. */
     static float[] toFloats(OnnxTensor tensor) {

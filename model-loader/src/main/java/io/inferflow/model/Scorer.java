@@ -43,6 +43,19 @@ public interface Scorer extends AutoCloseable {
     /** Scores {@code rows} rows from {@code input} (a direct buffer is fastest). */
     float[] score(FloatBuffer input, int rows) throws ModelException;
 
+    /**
+     * Scores like {@link #score}, with every output by name; a scorer that names no outputs
+     * returns the scores alone.
+     */
+    default ScoredBatch scoreBatch(FloatBuffer input, int rows) throws ModelException {
+        return ScoredBatch.unnamed(score(input, rows), outputWidth());
+    }
+
+    /** The model's outputs, label and class probabilities; null when not known (fakes). */
+    default OutputLayout layout() {
+        return null;
+    }
+
     @Override
     void close();
 }

@@ -111,8 +111,8 @@ final class SessionFactory {
             throws ModelException {
         OrtSession session = createOnCpu(label, bytes);
         return start(
-                label, session, expectedInputName, expectedInputWidth, ExecutionProvider.CPU,
-                cudaFallback);
+                label, bytes, session, expectedInputName, expectedInputWidth,
+                ExecutionProvider.CPU, cudaFallback);
     }
 
     /**
@@ -125,7 +125,7 @@ final class SessionFactory {
         OrtSession session = createOnCuda(label, bytes);
         try {
             return start(
-                    label, session, expectedInputName, expectedInputWidth,
+                    label, bytes, session, expectedInputName, expectedInputWidth,
                     ExecutionProvider.CUDA, null);
         } catch (ModelException e) {
             if (e.reason() == LoadFailure.WARM_UP_FAILED) {
@@ -142,6 +142,7 @@ final class SessionFactory {
     /** Inspects and warms up a new session; closes it when either fails. */
     private OnnxModel start(
             String label,
+            byte[] bytes,
             OrtSession session,
             String expectedInputName,
             int expectedInputWidth,
@@ -149,9 +150,12 @@ final class SessionFactory {
             String cudaFallback)
             throws ModelException {
         try {
-            ModelSignature signature =
-                    ModelSignature.inspect(label, session, expectedInputName, expectedInputWidth);
-            return OnnxModel.warmUp(label, env, session, signature, provider, cudaFallback);
+            ModelSignature.checkInput(label, session);
+            OutputLayout layout = OutputLayout.inspect(label, session, bytes);
+            ModelSignature signature = ModelSignature.inspect(
+                    label, session, layout, expectedInputName, expectedInputWidth);
+            return OnnxModel.warmUp(
+                    label, env, session, signature, layout, provider, cudaFallback);
         } catch (ModelException | RuntimeException e) {
             closeQuietly(session);
             throw e;

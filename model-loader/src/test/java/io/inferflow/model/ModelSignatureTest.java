@@ -33,8 +33,10 @@ class ModelSignatureTest {
         ModelSignature signature = inspect(TestModels.dynamicAndRank3Outputs(5), null, 0);
         assertEquals(List.of("top", "cube"), signature.outputNames());
         assertEquals(List.of(List.of(-1L), List.of(1L, 5L)), signature.outputShapes());
-        // An output whose graph declares no shape has no known per-row dimensions.
-        assertEquals(List.of(List.of()), inspect(TestModels.failsToRun(4), null, 0).outputShapes());
+        // An output whose graph declares no shape gets the one ONNX Runtime infers: here the
+        // Reshape's [-1, 5].
+        assertEquals(List.of(List.of(5L)),
+                inspect(TestModels.failsToRun(4), null, 0).outputShapes());
     }
 
     @Test
@@ -149,7 +151,9 @@ class ModelSignatureTest {
     private static ModelSignature inspect(byte[] model, String name, int width)
             throws Exception {
         try (OrtSession session = OnnxRuntimeEnvironment.get().createSession(model)) {
-            return ModelSignature.inspect("model 'm'", session, name, width);
+            ModelSignature.checkInput("model 'm'", session);
+            return ModelSignature.inspect("model 'm'", session,
+                    OutputLayout.inspect("model 'm'", session, model), name, width);
         }
     }
 

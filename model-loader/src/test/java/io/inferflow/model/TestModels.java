@@ -57,7 +57,8 @@ final class TestModels {
                 OnnxMl.TensorProto.newBuilder()
                         .setName("shape")
                         .setDataType(OnnxMl.TensorProto.DataType.INT64.getNumber())
-                        .addDims(1)
+                        .addDims(2)
+                        .addInt64Data(-1)
                         .addInt64Data(width + 1)
                         .build();
         OnnxMl.ValueInfoProto score =

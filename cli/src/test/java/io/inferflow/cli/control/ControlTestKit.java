@@ -105,13 +105,24 @@ final class ControlTestKit {
         return deploy(name, version, generation, bytes, ModelPrecision.FP32);
     }
 
+    /** A DEPLOY of a model whose input is {@code inputName} of {@code width} features. */
+    ModelControl deploy(String name, long version, long generation, byte[] bytes,
+            String inputName, int width) throws Exception {
+        return deploy(name, version, generation, bytes, inputName, width, ModelPrecision.FP32);
+    }
+
     ModelControl deploy(
             String name, long version, long generation, byte[] bytes, ModelPrecision precision)
             throws Exception {
+        return deploy(name, version, generation, bytes, "features", WIDTH, precision);
+    }
+
+    private ModelControl deploy(String name, long version, long generation, byte[] bytes,
+            String inputName, int width, ModelPrecision precision) throws Exception {
         Path file = store.resolve(name + "-v" + version + "-g" + generation + ".onnx");
         Files.write(file, bytes);
         return ControlRecords.deploy(
                 name, version, generation, file.toUri().toString(), Hashes.sha256Hex(bytes),
-                "features", WIDTH, precision, key, "test");
+                inputName, width, precision, key, "test");
     }
 }

@@ -1,6 +1,7 @@
 package io.inferflow.operators.inference;
 
 import io.inferflow.model.ModelException;
+import io.inferflow.model.ScoredBatch;
 import io.inferflow.operators.SideOutputs;
 import io.inferflow.operators.decode.DeadLetters;
 import io.inferflow.operators.inference.EventChecks.Rejection;
@@ -151,6 +152,9 @@ final class BatchEmitter {
         for (int row = 0; row < batch.size(); row++) {
             Pending p = batch.get(row);
             finite[row] = finiteRow(scores.values, row, scores.width, zero);
+            if (zero) {
+                zeroNonFinite(scores.named, row);
+            }
             if (!finite[row]) {
                 if (nonFinite == null) {
                     nonFinite = new ArrayList<>();
@@ -179,23 +183,25 @@ final class BatchEmitter {
         }
     }
 
-    /** The scores of a batch, or why the model failed on it. */
+    /** The scores of a batch (with every output by name), or why the model failed on it. */
     private record Scores(
-            float[] values, FloatBuffer input, int width, long micros, String failure) {}
+            float[] values, FloatBuffer input, int width, long micros, String failure,
+            ScoredBatch named) {}
 
     private Scores score(ServedModel model, List<Pending> batch) {
         boolean zero = batching.nonFinitePolicy() == NonFiniteFeaturePolicy.ZERO;
         long start = System.nanoTime();
         FloatBuffer input;
-        float[] values;
+        ScoredBatch named;
         try {
             input = model.fill(batch, zero);
-            values = model.scorer.score(input, batch.size());
+            named = model.scorer.scoreBatch(input, batch.size());
         } catch (ModelException e) {
             return new Scores(null, null, 0, 0,
                     "model " + model.label + " failed on a batch of " + batch.size() + ": "
-                            + e.getMessage());
+                            + e.getMessage(), null);
         }
+        float[] values = named == null ? null : named.scores();
         long micros = (System.nanoTime() - start) / 1_000;
         int width = model.scorer.outputWidth();
         if (values == null || values.length != batch.size() * width) {
@@ -203,9 +209,9 @@ final class BatchEmitter {
                     "model " + model.label + " returned "
                             + (values == null ? "no" : String.valueOf(values.length))
                             + " values for " + batch.size() + " rows, expected "
-                            + batch.size() * width);
+                            + batch.size() * width, null);
         }
-        return new Scores(values, input, width, micros, null);
+        return new Scores(values, input, width, micros, null, named);
     }
 
     /** Whether the row's scores are all finite; with {@code zero} non-finite ones become 0. */
@@ -219,6 +225,20 @@ final class BatchEmitter {
             }
         }
         return true;
+    }
+
+    /** Replaces NaN and ±Infinity by 0 in every named output of the row. */
+    private static void zeroNonFinite(ScoredBatch named, int row) {
+        for (ScoredBatch.Column c : named.columns()) {
+            if (c.values() == null) {
+                continue;
+            }
+            for (int i = row * c.perRow(); i < (row + 1) * c.perRow(); i++) {
+                if (!Float.isFinite(c.values()[i])) {
+                    c.values()[i] = 0f;
+                }
+            }
+        }
     }
 
     /**
@@ -311,7 +331,10 @@ final class BatchEmitter {
                 p.event().source == null ? -1L : p.event().source.timestamp);
     }
 
-    /** The prediction for one row: its slice of the batch's row-major scores. */
+    /**
+     * The prediction for one row: its slice of the batch's row-major scores, and every output by
+     * name, the label and the class probabilities where the model has them.
+     */
     private static Prediction prediction(
             ServedModel model, Pending p, Scores scores, int row, Instant scoredAt) {
         FeatureEvent event = p.event().event;
@@ -320,7 +343,7 @@ final class BatchEmitter {
         for (int i = row * width; i < (row + 1) * width; i++) {
             rowScores.add(scores.values[i]);
         }
-        return Prediction.newBuilder()
+        Prediction.Builder prediction = Prediction.newBuilder()
                 .setEventId(event.getEventId())
                 .setEntityId(event.getEntityId())
                 .setModel(event.getModel())
@@ -328,8 +351,9 @@ final class BatchEmitter {
                 .setModelPrecision(model.control.getPrecision().name())
                 .setScores(rowScores)
                 .setEventTime(event.getEventTime())
-                .setScoredAt(scoredAt)
-                .build();
+                .setScoredAt(scoredAt);
+        NamedOutputs.fill(prediction, scores.named, model.scorer.layout(), row);
+        return prediction.build();
     }
 
     // --- rollouts

@@ -10,7 +10,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 /** Real runs of a generated model whose outputs are FLOAT, DOUBLE, INT64 and INT32. */
-class OutputFlattenerTest {
+class OutputReaderTest {
 
     private static final float[][] ROWS = {{1.5f, -2f}, {3f, 4.75f}};
 
@@ -37,7 +37,9 @@ class OutputFlattenerTest {
         try (OrtSession session = env.createSession(model);
                 OnnxTensor input = OnnxTensor.createTensor(env, ROWS);
                 OrtSession.Result result = session.run(Map.of("features", input))) {
-            return OutputFlattener.flatten(result, ROWS.length);
+            String label = "model 'm'";
+            return OutputReader.read(label, result, OutputLayout.inspect(label, session, model),
+                    ROWS.length).scores();
         }
     }
 }
