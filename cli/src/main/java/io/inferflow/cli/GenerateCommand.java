@@ -1,6 +1,8 @@
 package io.inferflow.cli;
 
+import io.inferflow.model.ExporterModels;
 import io.inferflow.model.Mlp;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -16,7 +18,10 @@ import java.util.concurrent.Callable;
         description = {
             "Writes an MLP with random (seeded) weights as ONNX: Gemm+Relu layers and a sigmoid"
                     + " output, input 'features' [batch, first width]. The benchmarks' 'small' is"
-                    + " --layers 16,64,32,1 --seed 1, 'wide' is --layers 256,1024,1024,1 --seed 2."
+                    + " --layers 16,64,32,1 --seed 1, 'wide' is --layers 256,1024,1024,1 --seed 2.",
+            "With --forest TREES,DEPTH: a random forest classifier in the shape skl2onnx"
+                    + " writes (TreeEnsembleClassifier + ZipMap, input 'float_input' [batch,"
+                    + " first width of --layers], two classes)."
         })
 final class GenerateCommand implements Callable<Integer> {
 
@@ -30,9 +35,28 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "FILE.onnx")
     Path out;
 
+    @Option(names = "--forest", split = ",", paramLabel = "TREES,DEPTH",
+            description = "A random forest of TREES full trees of DEPTH instead of an MLP.")
+    List<Integer> forest;
+
     @Override
     public Integer call() throws Exception {
         int[] sizes = layers.stream().mapToInt(Integer::intValue).toArray();
+        if (forest != null) {
+            if (forest.size() != 2 || forest.get(0) < 1 || forest.get(1) < 1
+                    || forest.get(1) > 16) {
+                throw new CommandLine.ParameterException(new CommandLine(this),
+                        "--forest: expected TREES,DEPTH with TREES >= 1 and 1 <= DEPTH <= 16,"
+                                + " got " + forest);
+            }
+            byte[] model = ExporterModels.forestClassifier(
+                    seed, sizes[0], List.of(0L, 1L), forest.get(0), forest.get(1), true);
+            Files.write(out, model);
+            System.out.printf("wrote %s: random forest of %d trees of depth %d over %d features"
+                    + " (skl2onnx's shape), %,d bytes%n", out, forest.get(0), forest.get(1),
+                    sizes[0], model.length);
+            return 0;
+        }
         byte[] model = Mlp.random(seed, sizes).toOnnx("features");
         Files.write(out, model);
         System.out.printf("wrote %s: MLP %s, %,d bytes%n", out, layers, model.length);

@@ -14,5 +14,10 @@ public enum QuantizeFailure implements ModelException.Reason {
     /** The sample rows' width differs from the model's input width. */
     WRONG_SAMPLE_WIDTH,
     /** The deviation from FP32 is above the allowed maximum ({@link QuantizationException}). */
-    DEVIATION_EXCEEDED
+    DEVIATION_EXCEEDED,
+    /**
+     * The model has no MatMul or Gemm weight, the only weights INT8 quantization rewrites (tree
+     * ensembles, ai.onnx.ml linear models): the result would be the same model.
+     */
+    NOTHING_TO_QUANTIZE
 }

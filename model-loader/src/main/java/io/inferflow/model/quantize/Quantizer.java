@@ -107,6 +107,19 @@ public final class Quantizer {
         }
         WeightRewriter.Outcome outcome =
                 WeightRewriter.rewrite(model, options.perChannel(), options.symmetric());
+        if (outcome.quantized().isEmpty()) {
+            java.util.Set<String> ops = new java.util.TreeSet<>();
+            model.getGraph().getNodeList().forEach(n -> ops.add(n.getOpType()));
+            throw new ModelException(
+                    QuantizeFailure.NOTHING_TO_QUANTIZE,
+                    "the model has no MatMul or Gemm weight to quantize (its ops: "
+                            + String.join(", ", ops) + "); INT8 rewrites only those, so tree"
+                            + " ensembles and ai.onnx.ml linear models stay FP32: push the file"
+                            + " as it is"
+                            + (outcome.skipped().isEmpty() ? ""
+                                    : " (" + outcome.skipped().size() + " MatMul/Gemm op(s)"
+                                            + " kept FP32, see --json)"));
+        }
         byte[] int8 = outcome.model().toByteArray();
         String form = "int8 weight-only QDQ (DequantizeLinear), "
                 + (outcome.perChannel() ? "per-channel" : "per-tensor") + ", "

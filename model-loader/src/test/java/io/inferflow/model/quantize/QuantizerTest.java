@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.inferflow.model.ExporterModels;
+import io.inferflow.model.ModelException;
+
 import ai.onnx.proto.OnnxMl;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
@@ -39,6 +42,18 @@ class QuantizerTest {
     /** Tests that do not look at timings skip them: they are reported, never asserted. */
     private static final QuantizeSettings NO_TIMING =
             QuantizeSettings.builder().timingRuns(0).build();
+
+    @Test
+    void refusesATreeEnsembleItCannotQuantize() {
+        byte[] forest = ExporterModels.forestClassifier(3, 4, List.of(0L, 1L), 5, 3, true);
+        ModelException e = assertThrows(
+                ModelException.class, () -> Quantizer.quantize(forest, NO_TIMING));
+        assertEquals(QuantizeFailure.NOTHING_TO_QUANTIZE, e.reason());
+        assertEquals("the model has no MatMul or Gemm weight to quantize (its ops: Cast,"
+                + " TreeEnsembleClassifier, ZipMap); INT8 rewrites only those, so tree ensembles"
+                + " and ai.onnx.ml linear models stay FP32: push the file as it is",
+                e.getMessage());
+    }
 
     @Test
     void wideMlpFileIsAtLeastThreeTimesSmaller() throws Exception {
