@@ -30,6 +30,7 @@ import io.inferflow.schemas.avro.ModelStatus;
 import io.inferflow.schemas.registry.LocalSchemaRegistry;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.DeploymentOptions;
 import org.apache.flink.configuration.RestOptions;
@@ -294,6 +295,8 @@ public final class LocalMode implements AutoCloseable {
                 JobOptions.TRUSTED_KEYS,
                 List.of(Ed25519.keyId(key.getPublic()) + "=" + Ed25519.encodePublic(key.getPublic())));
         conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, settings.checkpointInterval());
+        // As in flink-conf/config.yaml: no silent Kryo fallback for any type.
+        conf.set(PipelineOptions.GENERIC_TYPES, false);
         conf.set(RestOptions.PORT, settings.webPort());
         conf.set(TaskManagerOptions.NUM_TASK_SLOTS, 2 * settings.parallelism());
         conf.setString(

@@ -14,6 +14,7 @@ import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.ModelPrecision;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,6 +77,8 @@ final class ControlTestKit {
                 List.of(Ed25519.keyId(key.getPublic()) + "=" + Ed25519.encodePublic(key.getPublic())));
         conf.set(InferenceOptions.BATCH_MAX_SIZE, 32);
         conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofMillis(500));
+        // As in production: a type that would fall back to Kryo fails the job instead.
+        conf.set(PipelineOptions.GENERIC_TYPES, false);
         return conf;
     }
 
