@@ -23,6 +23,9 @@ import java.util.Random;
  *       TreeEnsembleRegressor} ({@code aggregate_function SUM}, {@code base_values} = the initial
  *       prediction, leaf weights scaled by the learning rate), output {@code variable} float
  *       {@code [N, 1]}.
+ *   <li>{@link #boostedClassifier}: binary {@code GradientBoostingClassifier} (skl2onnx, and
+ *       LightGBM as onnxmltools writes it) or XGBoost's classifier (onnxmltools):
+ *       {@code TreeEnsembleClassifier} with {@code post_transform LOGISTIC}.
  *   <li>{@link #logisticRegression}: binary {@code LogisticRegression}: {@code LinearClassifier}
  *       (coefficients {@code [-w, w]}, intercepts {@code [-b, b]}, {@code post_transform
  *       LOGISTIC}), {@code Normalizer} (L1), then {@code Cast} and {@code ZipMap}.
@@ -81,6 +84,57 @@ public final class ExporterModels {
                 .addAttribute(labels(classes))
                 .addAttribute(string("post_transform", "NONE"));
         return classifierGraph("forest", ensemble.build(), classes, features, zipMap, strings);
+    }
+
+    /**
+     * A binary gradient-boosted classifier over classes 0 and 1: a {@code TreeEnsembleClassifier}
+     * whose leaves all weigh class 0, with a base value and {@code post_transform LOGISTIC}
+     * (ONNX Runtime returns [1 - p, p]).
+     *
+     * @param onnxmltools the XGBoost form onnxmltools writes (the ensemble's own outputs {@code
+     *     label} and {@code probabilities} float [N, 2] are the graph's outputs); otherwise
+     *     skl2onnx's {@code GradientBoostingClassifier} form ({@code Cast} to {@code
+     *     output_label}, {@code ZipMap} to {@code output_probability}), which is also how
+     *     onnxmltools writes LightGBM's binary classifier
+     */
+    public static byte[] boostedClassifier(
+            long seed, int features, int trees, int depth, boolean onnxmltools) {
+        Random random = new Random(seed);
+        Attributes a = new Attributes();
+        List<Long> classTree = new ArrayList<>();
+        List<Long> classNode = new ArrayList<>();
+        List<Long> classIds = new ArrayList<>();
+        List<Float> classWeights = new ArrayList<>();
+        for (int t = 0; t < trees; t++) {
+            for (long leaf : a.addTree(random, t, features, depth)) {
+                classTree.add((long) t);
+                classNode.add(leaf);
+                classIds.add(0L);
+                classWeights.add((float) random.nextGaussian() * 0.3f);
+            }
+        }
+        OnnxMl.NodeProto.Builder ensemble = node("TreeEnsembleClassifier", ML,
+                List.of(INPUT), List.of("label", "probabilities"));
+        a.addTo(ensemble);
+        ensemble.addAttribute(ints("class_treeids", classTree))
+                .addAttribute(ints("class_nodeids", classNode))
+                .addAttribute(ints("class_ids", classIds))
+                .addAttribute(floats("class_weights", classWeights))
+                .addAttribute(ints("classlabels_int64s", List.of(0L, 1L)))
+                .addAttribute(floats("base_values", List.of((float) random.nextGaussian() * 0.2f)))
+                .addAttribute(string("post_transform", "LOGISTIC"));
+        if (!onnxmltools) {
+            return classifierGraph("boosted_classifier", ensemble.build(), List.of(0L, 1L),
+                    features, true, false);
+        }
+        OnnxMl.GraphProto graph = OnnxMl.GraphProto.newBuilder()
+                .setName("xgboost_classifier")
+                .addInput(tensor(INPUT, OnnxMl.TensorProto.DataType.FLOAT, features))
+                .addNode(ensemble)
+                .addOutput(tensor("label", OnnxMl.TensorProto.DataType.INT64))
+                .addOutput(tensor("probabilities", OnnxMl.TensorProto.DataType.FLOAT, 2))
+                .build();
+        return model(graph);
     }
 
     /** A gradient-boosted regressor: the sum of {@code trees} trees plus a base value. */

@@ -122,6 +122,38 @@ class ExporterShapesTest {
     }
 
     @Test
+    void boostedClassifiersInSkl2onnxAndXgboostFormsServeLabelAndProbabilities()
+            throws Exception {
+        float[][] rows = rows(15);
+        byte[] skl = ExporterModels.boostedClassifier(16, FEATURES, 15, 3, false);
+        try (OnnxModel model = OnnxModel.load("gbc", skl, RuntimeSettings.defaults())) {
+            ScoredBatch batch = model.scoreBatch(buffer(rows), ROWS);
+            Map<String, Object> direct = direct(skl, rows);
+            List<Map<Long, Float>> maps = castMaps(direct.get("output_probability"));
+            long[] labels = (long[]) direct.get("output_label");
+            for (int r = 0; r < ROWS; r++) {
+                assertEquals(labels[r], (long) batch.columns().get(0).values()[r]);
+                assertEquals(maps.get(r).get(1L), batch.columns().get(1).values()[r * 2 + 1],
+                        1e-6);
+            }
+        }
+        byte[] xgb = ExporterModels.boostedClassifier(17, FEATURES, 15, 3, true);
+        try (OnnxModel model = OnnxModel.load("xgb", xgb, RuntimeSettings.defaults())) {
+            OutputLayout layout = model.layout();
+            assertEquals(List.of("label", "probabilities"), model.signature().outputNames());
+            assertEquals(0, layout.label());
+            assertEquals(1, layout.probabilities(), "named from the ensemble's classes");
+            ScoredBatch batch = model.scoreBatch(buffer(rows), ROWS);
+            float[][] probabilities = (float[][]) direct(xgb, rows).get("probabilities");
+            for (int r = 0; r < ROWS; r++) {
+                assertArrayEquals(probabilities[r], slice(batch.columns().get(1).values(), r, 2),
+                        1e-6f);
+                assertEquals(1f, probabilities[r][0] + probabilities[r][1], 1e-5);
+            }
+        }
+    }
+
+    @Test
     void anOutputWithAFixedFirstDimensionIsRejectedAtLoad() {
         byte[] bytes = withExtraFixedOutput(ExporterModels.boostedRegressor(10, FEATURES, 3, 2));
         ModelException e = assertThrows(ModelException.class,

@@ -46,7 +46,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 /**
  * Models in the shapes skl2onnx writes, served by a running job (embedded Kafka, the registry
  * over HTTP, a MiniCluster at parallelism 2, signed models): a random forest with and without
- * ZipMap, a string-labelled forest, a gradient-boosted regressor and a logistic regression, each
+ * ZipMap, a string-labelled forest, a gradient-boosted regressor, a logistic regression, a
+ * gradient-boosted classifier (skl2onnx's form, also LightGBM's) and XGBoost's form, each
  * fed 10,000 events plus 50 of the wrong width. Every event gets exactly one prediction whose
  * named outputs, label and class probabilities equal what ONNX Runtime returns for the same row
  * on a session of its own; only the wrong-width events are dead letters.
@@ -82,6 +83,8 @@ class ExporterModelsITCase {
                 23, FEATURES, List.of("cat", "dog", "fish"), 10, 4, true));
         MODELS.put("price", ExporterModels.boostedRegressor(24, FEATURES, 30, 4));
         MODELS.put("churn", ExporterModels.logisticRegression(25, FEATURES));
+        MODELS.put("boosted", ExporterModels.boostedClassifier(26, FEATURES, 30, 4, false));
+        MODELS.put("xgboost", ExporterModels.boostedClassifier(27, FEATURES, 30, 4, true));
         kit = new ControlTestKit(STACK, store, PARALLELISM);
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.getExecutionEnvironment(kit.conf());
@@ -186,7 +189,20 @@ class ExporterModelsITCase {
                 }
             }
         }
-        Object label = expected.get("output_label");
+        // A probability tensor with classes from the classifier node: pairs in its order.
+        for (String name : List.of("output_probability", "probabilities")) {
+            if (expected.get(name) instanceof float[] want) {
+                List<?> pairs = (List<?>) p.get("probabilities");
+                assertEquals(want.length, pairs.size(), id);
+                for (int c = 0; c < want.length; c++) {
+                    GenericRecord pair = (GenericRecord) pairs.get(c);
+                    assertEquals(Integer.toString(c), pair.get("class_label").toString(), id);
+                    assertEquals(want[c], (Float) pair.get("probability"), 1e-6, id);
+                }
+            }
+        }
+        Object label = expected.containsKey("output_label") ? expected.get("output_label")
+                : expected.get("label");
         if (label == null) {
             assertNull(p.get("label"), id);
         } else if (label instanceof String s) {
