@@ -54,10 +54,7 @@ public final class ExporterModels {
         boolean strings = classes.get(0) instanceof String;
         int nClasses = classes.size();
         Attributes a = new Attributes();
-        List<Long> classTree = new ArrayList<>();
-        List<Long> classNode = new ArrayList<>();
-        List<Long> classIds = new ArrayList<>();
-        List<Float> classWeights = new ArrayList<>();
+        Leaves leaves = new Leaves("class");
         for (int t = 0; t < trees; t++) {
             for (long leaf : a.addTree(random, t, features, depth)) {
                 double[] share = new double[nClasses];
@@ -67,21 +64,15 @@ public final class ExporterModels {
                     total += share[c];
                 }
                 for (int c = 0; c < nClasses; c++) {
-                    classTree.add((long) t);
-                    classNode.add(leaf);
-                    classIds.add((long) c);
-                    classWeights.add((float) (share[c] / total / trees));
+                    leaves.add(t, leaf, c, (float) (share[c] / total / trees));
                 }
             }
         }
         OnnxMl.NodeProto.Builder ensemble = node("TreeEnsembleClassifier", ML,
                 List.of(INPUT), List.of("label", "probabilities"));
         a.addTo(ensemble);
-        ensemble.addAttribute(ints("class_treeids", classTree))
-                .addAttribute(ints("class_nodeids", classNode))
-                .addAttribute(ints("class_ids", classIds))
-                .addAttribute(floats("class_weights", classWeights))
-                .addAttribute(labels(classes))
+        leaves.addTo(ensemble);
+        ensemble.addAttribute(labels(classes))
                 .addAttribute(string("post_transform", "NONE"));
         return classifierGraph("forest", ensemble.build(), classes, features, zipMap, strings);
     }
@@ -101,26 +92,17 @@ public final class ExporterModels {
             long seed, int features, int trees, int depth, boolean onnxmltools) {
         Random random = new Random(seed);
         Attributes a = new Attributes();
-        List<Long> classTree = new ArrayList<>();
-        List<Long> classNode = new ArrayList<>();
-        List<Long> classIds = new ArrayList<>();
-        List<Float> classWeights = new ArrayList<>();
+        Leaves leaves = new Leaves("class");
         for (int t = 0; t < trees; t++) {
             for (long leaf : a.addTree(random, t, features, depth)) {
-                classTree.add((long) t);
-                classNode.add(leaf);
-                classIds.add(0L);
-                classWeights.add((float) random.nextGaussian() * 0.3f);
+                leaves.add(t, leaf, 0, (float) random.nextGaussian() * 0.3f);
             }
         }
         OnnxMl.NodeProto.Builder ensemble = node("TreeEnsembleClassifier", ML,
                 List.of(INPUT), List.of("label", "probabilities"));
         a.addTo(ensemble);
-        ensemble.addAttribute(ints("class_treeids", classTree))
-                .addAttribute(ints("class_nodeids", classNode))
-                .addAttribute(ints("class_ids", classIds))
-                .addAttribute(floats("class_weights", classWeights))
-                .addAttribute(ints("classlabels_int64s", List.of(0L, 1L)))
+        leaves.addTo(ensemble);
+        ensemble.addAttribute(ints("classlabels_int64s", List.of(0L, 1L)))
                 .addAttribute(floats("base_values", List.of((float) random.nextGaussian() * 0.2f)))
                 .addAttribute(string("post_transform", "LOGISTIC"));
         if (!onnxmltools) {
@@ -141,26 +123,18 @@ public final class ExporterModels {
     public static byte[] boostedRegressor(long seed, int features, int trees, int depth) {
         Random random = new Random(seed);
         Attributes a = new Attributes();
-        List<Long> targetTree = new ArrayList<>();
-        List<Long> targetNode = new ArrayList<>();
-        List<Long> targetIds = new ArrayList<>();
-        List<Float> targetWeights = new ArrayList<>();
+        Leaves leaves = new Leaves("target");
         float learningRate = 0.1f;
         for (int t = 0; t < trees; t++) {
             for (long leaf : a.addTree(random, t, features, depth)) {
-                targetTree.add((long) t);
-                targetNode.add(leaf);
-                targetIds.add(0L);
-                targetWeights.add((float) random.nextGaussian() * learningRate);
+                leaves.add(t, leaf, 0, (float) random.nextGaussian() * learningRate);
             }
         }
         OnnxMl.NodeProto.Builder ensemble = node("TreeEnsembleRegressor", ML,
                 List.of(INPUT), List.of("variable"));
         a.addTo(ensemble);
-        ensemble.addAttribute(ints("target_treeids", targetTree))
-                .addAttribute(ints("target_nodeids", targetNode))
-                .addAttribute(ints("target_ids", targetIds))
-                .addAttribute(floats("target_weights", targetWeights))
+        leaves.addTo(ensemble);
+        ensemble
                 .addAttribute(integer("n_targets", 1))
                 .addAttribute(floats("base_values", List.of((float) random.nextGaussian())))
                 .addAttribute(string("aggregate_function", "SUM"))
@@ -305,6 +279,33 @@ public final class ExporterModels {
                     .addAttribute(ints("nodes_falsenodeids", falseIds))
                     .addAttribute(floats("nodes_hitrates", hitRates))
                     .addAttribute(ints("nodes_missing_value_tracks_true", missingTrue));
+        }
+    }
+
+    /** The leaves' weights: {@code class_*} or {@code target_*} tree, node, id and weight. */
+    private static final class Leaves {
+        final String prefix;
+        final List<Long> trees = new ArrayList<>();
+        final List<Long> nodes = new ArrayList<>();
+        final List<Long> ids = new ArrayList<>();
+        final List<Float> weights = new ArrayList<>();
+
+        Leaves(String prefix) {
+            this.prefix = prefix;
+        }
+
+        void add(int tree, long node, int id, float weight) {
+            trees.add((long) tree);
+            nodes.add(node);
+            ids.add((long) id);
+            weights.add(weight);
+        }
+
+        void addTo(OnnxMl.NodeProto.Builder node) {
+            node.addAttribute(ints(prefix + "_treeids", trees))
+                    .addAttribute(ints(prefix + "_nodeids", nodes))
+                    .addAttribute(ints(prefix + "_ids", ids))
+                    .addAttribute(floats(prefix + "_weights", weights));
         }
     }
 
