@@ -258,7 +258,12 @@ class ModelControlITCase {
     }
 
     static void assertAllActive(Map<Integer, ModelStatus> finals, long version) {
-        assertEquals(PARALLELISM, finals.size(), "subtasks reporting: " + finals);
+        assertAllActive(finals, version, PARALLELISM);
+    }
+
+    /** Every one of {@code parallelism} subtasks reported {@code version} ACTIVE. */
+    static void assertAllActive(Map<Integer, ModelStatus> finals, long version, int parallelism) {
+        assertEquals(parallelism, finals.size(), "subtasks reporting: " + finals);
         // inference.device is auto: the CPU build of ONNX Runtime falls back to the CPU and says
         // so; a GPU build (-Pgpu) may say CUDA.
         boolean cpuBuild = !OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA);
