@@ -75,14 +75,16 @@ final class ModelLoads {
             return;
         }
         installer.reject(slot, desired, result.failure());
-        ModelControl last = installer.lastServed(slot.name);
-        if (last != null && last.getGeneration() != desired.getGeneration()) {
+        for (ModelControl last : installer.fallbacks(slot.name)) {
+            if (last.getGeneration() == desired.getGeneration()) {
+                continue;
+            }
             LoadResult fallback = keepingContract(slot, loader.loadNow(last));
             if (fallback.ok()) {
                 activate(slot, fallback);
-            } else {
-                installer.reject(slot, last, fallback.failure());
+                return;
             }
+            installer.reject(slot, last, fallback.failure());
         }
     }
 

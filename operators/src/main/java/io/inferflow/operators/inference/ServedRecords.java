@@ -17,17 +17,45 @@ import java.util.Map;
 final class ServedRecords {
 
     private final Map<String, ModelControl> byModel = new HashMap<>();
+    /** Per model, what any subtask served at the restored snapshot, highest generation first. */
+    private final Map<String, List<ModelControl>> restored = new HashMap<>();
 
-    /** The records of a restored union state, the highest generation per model. */
+    /** The records of a restored union state: per model, the highest generation serves first. */
     static ServedRecords restore(Iterable<ModelControl> restored) throws Exception {
         ServedRecords records = new ServedRecords();
         if (restored != null) {
             for (ModelControl control : restored) {
-                records.byModel.merge(control.getName(), control,
-                        (a, b) -> b.getGeneration() > a.getGeneration() ? b : a);
+                List<ModelControl> list =
+                        records.restored.computeIfAbsent(control.getName(), n -> new ArrayList<>());
+                if (list.stream().noneMatch(c -> c.getGeneration() == control.getGeneration())) {
+                    list.add(control);
+                }
             }
         }
+        for (Map.Entry<String, List<ModelControl>> e : records.restored.entrySet()) {
+            e.getValue().sort((a, b) -> Long.compare(b.getGeneration(), a.getGeneration()));
+            records.byModel.put(e.getKey(), e.getValue().get(0));
+        }
         return records;
+    }
+
+    /**
+     * The versions to fall back to, best first: what this subtask served last, then what any
+     * subtask served at the restored snapshot (subtasks may have served different versions, e.g.
+     * one whose load of the desired version had failed).
+     */
+    List<ModelControl> fallbacks(String name) {
+        List<ModelControl> out = new ArrayList<>();
+        ModelControl last = byModel.get(name);
+        if (last != null) {
+            out.add(last);
+        }
+        for (ModelControl c : restored.getOrDefault(name, List.of())) {
+            if (out.stream().noneMatch(o -> o.getGeneration() == c.getGeneration())) {
+                out.add(c);
+            }
+        }
+        return out;
     }
 
     /** The record of the version last made active, null when none. */

@@ -12,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Collection;
+import java.util.List;
 
 /**
  * Changes the version a model's slot serves, and says so: installs a loaded version (the swap
@@ -44,6 +45,11 @@ final class VersionInstaller {
     /** The record of the version last made active for {@code model}, null when none. */
     ModelControl lastServed(String model) {
         return served.get(model);
+    }
+
+    /** The versions a restore may fall back to, best first ({@link ServedRecords#fallbacks}). */
+    List<ModelControl> fallbacks(String model) {
+        return served.fallbacks(model);
     }
 
     /** The slot already serves the version {@code control} names: only its generation is new. */
