@@ -45,22 +45,7 @@ class RescaleRestoreTest {
         OperatorSubtaskState one = servedAfterV2(working, 1, 2L);
         OperatorSubtaskState both = AbstractStreamOperatorTestHarness.repackageState(zero, one);
 
-        for (int subtask = 0; subtask < 3; subtask++) {
-            FakeModelProvider provider = new FakeModelProvider(Map.of("fraud", 2));
-            try (var restored = harness(provider, 3, subtask)) {
-                restored.initializeState(AbstractStreamOperatorTestHarness
-                        .repartitionOperatorState(both, MAX_PARALLELISM, 2, 3, subtask));
-                restored.open();
-                InferenceHarness.runMails(restored);
-                restored.processElement1(event("e" + subtask, "fraud", 1f, 2f), 0L);
-                restored.endInput1();
-
-                assertEquals(List.of(2L), versions(restored.extractOutputValues()),
-                        "subtask " + subtask + " scores with the desired v2");
-                assertEquals(List.of("LOADED v2 g1", "ACTIVE v2 g1"),
-                        describe(statuses(restored)), "subtask " + subtask);
-            }
-        }
+        assertRestoresAtThree(both, false, 2L, List.of("LOADED v2 g1", "ACTIVE v2 g1"));
     }
 
     /**
@@ -78,21 +63,32 @@ class RescaleRestoreTest {
                 servedAfterV2(failing, 0, 1L),
                 servedAfterV2(new FakeModelProvider(Map.of("fraud", 2)), 1, 2L));
 
+        assertRestoresAtThree(both, true, 1L,
+                List.of("REJECTED v2 g1", "LOADED v1 g0", "ACTIVE v1 g0"));
+    }
+
+    /**
+     * Restores {@code state} as each of 3 subtasks (v2's loads failing or not there) and checks
+     * that each scores an event with {@code version} after emitting {@code statuses}.
+     */
+    private static void assertRestoresAtThree(OperatorSubtaskState state, boolean v2Fails,
+            long version, List<String> expectedStatuses) throws Exception {
         for (int subtask = 0; subtask < 3; subtask++) {
-            FakeModelProvider provider = new FakeModelProvider(Map.of("fraud", 2))
-                    .fail("fraud", 2, LoadFailure.FETCH_FAILED, "the store is down again");
+            FakeModelProvider provider = new FakeModelProvider(Map.of("fraud", 2));
+            if (v2Fails) {
+                provider.fail("fraud", 2, LoadFailure.FETCH_FAILED, "the store is down again");
+            }
             try (var restored = harness(provider, 3, subtask)) {
                 restored.initializeState(AbstractStreamOperatorTestHarness
-                        .repartitionOperatorState(both, MAX_PARALLELISM, 2, 3, subtask));
+                        .repartitionOperatorState(state, MAX_PARALLELISM, 2, 3, subtask));
                 restored.open();
                 InferenceHarness.runMails(restored);
                 restored.processElement1(event("e" + subtask, "fraud", 1f, 2f), 0L);
                 restored.endInput1();
 
-                assertEquals(List.of(1L), versions(restored.extractOutputValues()),
-                        "subtask " + subtask + " falls back to v1");
-                assertEquals(List.of("REJECTED v2 g1", "LOADED v1 g0", "ACTIVE v1 g0"),
-                        describe(statuses(restored)), "subtask " + subtask);
+                assertEquals(List.of(version), versions(restored.extractOutputValues()),
+                        "subtask " + subtask);
+                assertEquals(expectedStatuses, describe(statuses(restored)), "subtask " + subtask);
             }
         }
     }
