@@ -6,7 +6,9 @@
 JAVA_PREDICTION was printed by ConfluentAvroSchemas.serializer(Prediction.class, ...) against a
 fresh LocalSchemaRegistry (schema id 1) for: event_id e-1, entity_id u-1, model fraud,
 model_version 3, model_precision null, scores [0.25, 0.75], event_time 1700000000123, scored_at 1700000001000 (ms).
-The registry here is a real HTTP server serving Prediction.avsc as schema id 1.
+The registry here is a real HTTP server serving, as schema id 1, the schema those bytes were
+written with: schemas/src/test/resources/compat/Prediction-1.avsc, Prediction before its named
+outputs (a reader must keep reading what older jobs wrote).
 """
 import datetime
 import http.server
@@ -24,7 +26,8 @@ SPEC.loader.exec_module(read_predictions)
 JAVA_PREDICTION = bytes.fromhex(
     "000000000106652d3106752d310a66726175640600040000803e0000403f00"
     "f6a1abfef962d0afabfef962")
-PREDICTION_AVSC = (HERE.parent / "schemas/src/main/avro/Prediction.avsc").read_text()
+PREDICTION_AVSC = (HERE.parent
+                   / "schemas/src/test/resources/compat/Prediction-1.avsc").read_text()
 
 
 class Registry(http.server.BaseHTTPRequestHandler):
