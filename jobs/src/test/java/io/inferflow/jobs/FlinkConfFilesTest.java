@@ -4,6 +4,7 @@ import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.ExternalResourceOptions;
 import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.JobManagerOptions;
@@ -44,6 +45,7 @@ class FlinkConfFilesTest {
             List.of(
                     CheckpointingOptions.class,
                     CoreOptions.class,
+                    PipelineOptions.class,
                     JobManagerOptions.class,
                     RestOptions.class,
                     RestartStrategyOptions.class,
