@@ -13,7 +13,12 @@ import io.inferflow.operators.InferenceOptions;
 import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.ModelPrecision;
 import org.apache.flink.configuration.CheckpointingOptions;
+import io.inferflow.jobs.InferencePipeline;
+import io.inferflow.jobs.KafkaPipelineIo;
+import io.inferflow.jobs.ModelSetup;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.configuration.PipelineOptions;
 
 import java.nio.file.Files;
@@ -22,6 +27,7 @@ import java.security.KeyPair;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /** Topics, keys, a model store and a job configuration for control-plane tests. */
@@ -127,5 +133,28 @@ final class ControlTestKit {
         return ControlRecords.deploy(
                 name, version, generation, file.toUri().toString(), Hashes.sha256Hex(bytes),
                 inputName, width, precision, key, "test");
+    }
+
+    /** Starts the inference job on {@code conf} at {@code parallelism} in the test's cluster. */
+    static JobClient startInferenceJob(Configuration conf, int parallelism, String name)
+            throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.setParallelism(parallelism);
+        InferencePipeline.build(env, KafkaPipelineIo.unbounded(conf), conf,
+                ModelSetup.resolve(conf));
+        return env.executeAsync(name);
+    }
+
+    /** Cancels {@code job} and closes {@code control}, either of which may be null. */
+    static void stop(JobClient job, AutoCloseable control) throws Exception {
+        try {
+            if (job != null) {
+                job.cancel().get(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            if (control != null) {
+                control.close();
+            }
+        }
     }
 }

@@ -10,16 +10,12 @@ import io.inferflow.cli.EmbeddedStack;
 import io.inferflow.cli.TrackedProducer;
 import io.inferflow.cli.io.AvroJson;
 import io.inferflow.cli.io.Pacer;
-import io.inferflow.jobs.InferencePipeline;
-import io.inferflow.jobs.KafkaPipelineIo;
-import io.inferflow.jobs.ModelSetup;
 import io.inferflow.jobs.control.ModelControlClient;
 import io.inferflow.model.ExporterModels;
 import io.inferflow.schemas.registry.SchemaRegistryClient;
 import io.inferflow.schemas.wire.ErrorTypes;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
@@ -35,7 +31,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static io.inferflow.cli.KafkaTestUtils.predictionsOnce;
 import static io.inferflow.cli.KafkaTestUtils.readCommitted;
@@ -86,12 +81,8 @@ class ExporterModelsITCase {
         MODELS.put("boosted", ExporterModels.boostedClassifier(26, FEATURES, 30, 4, false));
         MODELS.put("xgboost", ExporterModels.boostedClassifier(27, FEATURES, 30, 4, true));
         kit = new ControlTestKit(STACK, store, PARALLELISM);
-        StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.getExecutionEnvironment(kit.conf());
-        env.setParallelism(PARALLELISM);
-        InferencePipeline.build(env, KafkaPipelineIo.unbounded(kit.conf()), kit.conf(),
-                ModelSetup.resolve(kit.conf()));
-        job = env.executeAsync("exporter-models-it-" + kit.run);
+        job = ControlTestKit.startInferenceJob(kit.conf(), PARALLELISM,
+                "exporter-models-it-" + kit.run);
         try (ModelControlClient control = kit.client()) {
             for (Map.Entry<String, byte[]> m : MODELS.entrySet()) {
                 ModelControlITCase.assertAllActive(control.send(
@@ -103,9 +94,7 @@ class ExporterModelsITCase {
 
     @AfterAll
     static void stop() throws Exception {
-        if (job != null) {
-            job.cancel().get(30, TimeUnit.SECONDS);
-        }
+        ControlTestKit.stop(job, null);
     }
 
     @Test

@@ -5,9 +5,6 @@ import io.inferflow.cli.EmbeddedStack;
 import io.inferflow.cli.TrackedProducer;
 import io.inferflow.cli.io.AvroJson;
 import io.inferflow.cli.io.Pacer;
-import io.inferflow.jobs.InferencePipeline;
-import io.inferflow.jobs.KafkaPipelineIo;
-import io.inferflow.jobs.ModelSetup;
 import io.inferflow.jobs.control.ModelControlClient;
 import io.inferflow.model.Ed25519;
 import io.inferflow.model.Mlp;
@@ -17,7 +14,6 @@ import io.inferflow.schemas.avro.ModelStatus;
 import io.inferflow.schemas.registry.SchemaRegistryClient;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
@@ -32,7 +28,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static io.inferflow.cli.KafkaTestUtils.firstScore;
@@ -71,24 +66,14 @@ class InputContractITCase {
     @BeforeAll
     static void startJob() throws Exception {
         kit = new ControlTestKit(STACK, store, PARALLELISM);
-        StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.getExecutionEnvironment(kit.conf());
-        env.setParallelism(PARALLELISM);
-        InferencePipeline.build(
-                env, KafkaPipelineIo.unbounded(kit.conf()), kit.conf(),
-                ModelSetup.resolve(kit.conf()));
-        job = env.executeAsync("input-contract-it-" + kit.run);
+        job = ControlTestKit.startInferenceJob(kit.conf(), PARALLELISM,
+                "input-contract-it-" + kit.run);
         control = kit.client();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (job != null) {
-            job.cancel().get(30, TimeUnit.SECONDS);
-        }
-        if (control != null) {
-            control.close();
-        }
+        ControlTestKit.stop(job, control);
     }
 
     @Test

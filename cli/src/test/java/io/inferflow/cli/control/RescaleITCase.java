@@ -3,13 +3,9 @@ package io.inferflow.cli.control;
 import io.inferflow.cli.EmbeddedStack;
 import io.inferflow.cli.TrackedProducer;
 import io.inferflow.cli.io.Pacer;
-import io.inferflow.jobs.InferencePipeline;
-import io.inferflow.jobs.KafkaPipelineIo;
-import io.inferflow.jobs.ModelSetup;
 import io.inferflow.jobs.control.ModelControlClient;
 import io.inferflow.model.Mlp;
 import io.inferflow.operators.control.Rollouts;
-import io.inferflow.operators.rollout.CanarySplit;
 import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.RolloutMode;
 import org.apache.avro.generic.GenericRecord;
@@ -17,7 +13,6 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -34,7 +29,6 @@ import static io.inferflow.cli.KafkaTestUtils.firstScore;
 import static io.inferflow.cli.KafkaTestUtils.predictionsOnce;
 import static io.inferflow.cli.KafkaTestUtils.readCommitted;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -93,19 +87,15 @@ class RescaleITCase {
                         18_000);
                 assertEquals(producer.sent().keySet(), scored.keySet(),
                         "exactly one prediction per event across two rescales");
+                RolloutITCase.assertCanaryVersions("fraud", 30, producer.sent().values().stream()
+                        .filter(s -> phaseOf.get(s.id()) < 2).toList(), scored, v1, v2);
                 for (TrackedProducer.Sent sent : producer.sent().values()) {
-                    GenericRecord p = scored.get(sent.id());
-                    assertNotNull(p, sent.id());
-                    String entity = p.get("entity_id").toString();
-                    long version = (Long) p.get("model_version");
-                    if (phaseOf.get(sent.id()) < 2) {
-                        assertEquals(CanarySplit.inCanary("fraud", 2, entity, 30) ? 2 : 1,
-                                version, sent.id() + " of " + entity);
-                    } else if (phaseOf.get(sent.id()) == 2) {
-                        assertEquals(2, version, sent.id() + " after the promotion");
+                    if (phaseOf.get(sent.id()) == 2) {
+                        GenericRecord p = scored.get(sent.id());
+                        assertEquals(2L, (Long) p.get("model_version"),
+                                sent.id() + " after the promotion");
+                        assertEquals(v2.forward(sent.row())[0], firstScore(p), 1e-5, sent.id());
                     }
-                    assertEquals((version == 2 ? v2 : v1).forward(sent.row())[0],
-                            firstScore(p), 1e-5, sent.id());
                 }
                 assertEquals(0, readCommitted(STACK.kafka().bootstrapServers(), kit.deadLetters,
                         0, Duration.ZERO, Duration.ofSeconds(1)).size(), "dead letters");
@@ -121,11 +111,8 @@ class RescaleITCase {
         if (savepoint != null) {
             conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
         }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        env.setParallelism(parallelism);
-        InferencePipeline.build(env, KafkaPipelineIo.unbounded(conf), conf,
-                ModelSetup.resolve(conf));
-        return env.executeAsync("rescale-it-p" + parallelism + "-" + kit.run);
+        return ControlTestKit.startInferenceJob(
+                conf, parallelism, "rescale-it-p" + parallelism + "-" + kit.run);
     }
 
     private static String stop(JobClient job) throws Exception {

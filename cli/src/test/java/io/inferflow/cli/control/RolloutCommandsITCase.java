@@ -18,6 +18,7 @@ import io.inferflow.schemas.avro.RolloutReport;
 import io.inferflow.schemas.registry.RegistrySettings;
 import io.inferflow.schemas.registry.SchemaRegistryClient;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.core.testutils.CommonTestUtils;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -30,9 +31,9 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -252,16 +253,21 @@ class RolloutCommandsITCase {
      * Plays the job: once the desired record of {@code model} reached {@code generation}, writes
      * {@code statuses} to the status topic.
      */
+    /** The generation of the model's desired record, 0 while it has none. */
+    private static long desiredGeneration(String model) {
+        try (ModelControlClient client = kit.client()) {
+            return client.history().desired(model).map(ModelControl::getGeneration).orElse(0L);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static Thread answer(String model, long generation, ModelStatus... statuses) {
         Thread thread = new Thread(() -> {
             try {
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (desired(model).getGeneration() < generation) {
-                    if (System.nanoTime() > deadline) {
-                        return;
-                    }
-                    Thread.sleep(100);
-                }
+                CommonTestUtils.waitUtil(() -> desiredGeneration(model) >= generation,
+                        Duration.ofSeconds(30), Duration.ofMillis(100),
+                        "model '" + model + "' never reached generation " + generation);
                 try (KafkaProducer<byte[], byte[]> producer = producer()) {
                     for (ModelStatus s : statuses) {
                         produce(producer, kit.status, s);

@@ -4,10 +4,7 @@ import io.inferflow.cli.EmbeddedStack;
 import io.inferflow.cli.TrackedProducer;
 import io.inferflow.cli.local.ExampleModels;
 import io.inferflow.cli.io.Pacer;
-import io.inferflow.jobs.InferencePipeline;
 import io.inferflow.jobs.JobOptions;
-import io.inferflow.jobs.KafkaPipelineIo;
-import io.inferflow.jobs.ModelSetup;
 import io.inferflow.jobs.control.ModelControlClient;
 import io.inferflow.model.Mlp;
 import io.inferflow.operators.InferenceOptions;
@@ -27,8 +24,8 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.testutils.CommonTestUtils;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -96,11 +93,7 @@ class RolloutITCase {
         kit = new ControlTestKit(STACK, store, PARALLELISM);
         Configuration conf = kit.conf();
         conf.set(InferenceOptions.ROLLOUT_REPORT_INTERVAL, Duration.ofMillis(300));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        env.setParallelism(PARALLELISM);
-        InferencePipeline.build(env, KafkaPipelineIo.unbounded(conf), conf,
-                ModelSetup.resolve(conf));
-        job = env.executeAsync("rollout-it-" + kit.run);
+        job = ControlTestKit.startInferenceJob(conf, PARALLELISM, "rollout-it-" + kit.run);
         control = kit.client();
         RegistrySettings registry = RegistrySettings.of(kit.registryUrl);
         statuses = ConfluentAvroSchemas.deserializer(ModelStatus.class, registry);
@@ -113,12 +106,7 @@ class RolloutITCase {
 
     @AfterAll
     static void stop() throws Exception {
-        if (job != null) {
-            job.cancel().get(30, TimeUnit.SECONDS);
-        }
-        if (control != null) {
-            control.close();
-        }
+        ControlTestKit.stop(job, control);
     }
 
     @Test
@@ -127,7 +115,6 @@ class RolloutITCase {
         Mlp v1 = Mlp.random(301, WIDTH, 16, 1);
         Mlp v2 = Mlp.random(302, WIDTH, 16, 1);
         Mlp v3 = Mlp.random(303, WIDTH, 16, 1);
-        Map<Long, Mlp> models = Map.of(1L, v1, 2L, v2, 3L, v3);
         try (TrackedProducer producer = producer("fraud")) {
             ModelControl stable = kit.deploy("fraud", 1, 1, v1);
             ModelControlITCase.assertAllActive(control.send(stable, WAIT, s -> {}), 1);
@@ -136,17 +123,8 @@ class RolloutITCase {
             startRollout(canary);
 
             Map<String, GenericRecord> first = sendAndRead(producer, "a-", 12_000);
-            Map<String, Long> versionOfEntity = new HashMap<>();
-            for (TrackedProducer.Sent sent : producer.sent().values()) {
-                GenericRecord p = first.get(sent.id());
-                String entity = p.get("entity_id").toString();
-                long version = (Long) p.get("model_version");
-                assertEquals(CanarySplit.inCanary("fraud", 2, entity, 20) ? 2 : 1, version,
-                        sent.id() + " of " + entity);
-                assertEquals(models.get(version).forward(sent.row())[0], firstScore(p), 1e-5);
-                Long before = versionOfEntity.put(entity, version);
-                assertTrue(before == null || before == version, entity + " saw two versions");
-            }
+            Map<String, Long> versionOfEntity = assertCanaryVersions(
+                    "fraud", 20, producer.sent().values(), first, v1, v2);
             assertTrue(versionOfEntity.size() >= 500, "entities: " + versionOfEntity.size());
             double share = 100.0 * versionOfEntity.values().stream().filter(v -> v == 2).count()
                     / versionOfEntity.size();
@@ -257,24 +235,36 @@ class RolloutITCase {
             sentSoFar += 12_000;
             Map<String, GenericRecord> scored = predictionsOnce(STACK.kafka().bootstrapServers(),
                     kit.registryUrl, kit.predictions, sentSoFar);
-            Map<String, Long> versionOfEntity = new HashMap<>();
-            for (TrackedProducer.Sent sent : producer.sent().values()) {
-                GenericRecord p = scored.get(sent.id());
-                assertNotNull(p, "no prediction for " + sent.id());
-                String entity = p.get("entity_id").toString();
-                long version = (Long) p.get("model_version");
-                assertEquals(CanarySplit.inCanary("risk", 2, entity, 30) ? 2 : 1, version,
-                        sent.id() + " of " + entity);
-                assertEquals((version == 2 ? v2 : v1).forward(sent.row())[0], firstScore(p),
-                        1e-5);
-                Long before = versionOfEntity.put(entity, version);
-                assertTrue(before == null || before == version, entity + " saw two versions");
-            }
+            assertCanaryVersions("risk", 30, producer.sent().values(), scored, v1, v2);
             assertEquals(0, deadLetters());
         }
     }
 
     // --- helpers
+
+    /**
+     * Each event was scored by the version the canary's hash names for its entity (v1 stable,
+     * v2 candidate), with that version's score, and each entity by one version; returns the
+     * version of each entity.
+     */
+    static Map<String, Long> assertCanaryVersions(String model, double percent,
+            Iterable<TrackedProducer.Sent> sent, Map<String, GenericRecord> scored,
+            Mlp stable, Mlp candidate) {
+        Map<String, Long> versionOfEntity = new HashMap<>();
+        for (TrackedProducer.Sent s : sent) {
+            GenericRecord p = scored.get(s.id());
+            assertNotNull(p, "no prediction for " + s.id());
+            String entity = p.get("entity_id").toString();
+            long version = (Long) p.get("model_version");
+            assertEquals(CanarySplit.inCanary(model, 2, entity, percent) ? 2 : 1, version,
+                    s.id() + " of " + entity);
+            assertEquals((version == 2 ? candidate : stable).forward(s.row())[0], firstScore(p),
+                    1e-5, s.id());
+            Long before = versionOfEntity.put(entity, version);
+            assertTrue(before == null || before == version, entity + " saw two versions");
+        }
+        return versionOfEntity;
+    }
 
     private static TrackedProducer producer(String model) throws Exception {
         return new TrackedProducer(STACK.kafka().bootstrapServers(), kit.registryUrl,
@@ -302,12 +292,17 @@ class RolloutITCase {
     /** Writes the rollout and waits until every subtask reports its candidate ACTIVE. */
     private static void startRollout(ModelControl rollout) throws Exception {
         control.send(rollout, Duration.ZERO, s -> {});
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (statusesOf(rollout.getName(), s -> s.getGeneration() == rollout.getGeneration()
-                && s.getRole() != null && s.getState() == ModelState.ACTIVE).size() < PARALLELISM) {
-            assertTrue(System.nanoTime() < deadline, "candidate of " + Rollouts.label(rollout)
-                    + " not ACTIVE everywhere: " + statusesOf(rollout.getName(), s -> true));
-            Thread.sleep(200);
+        CommonTestUtils.waitUtil(
+                () -> candidatesActive(rollout) >= PARALLELISM, WAIT, Duration.ofMillis(200),
+                "candidate of " + Rollouts.label(rollout) + " not ACTIVE on every subtask");
+    }
+
+    private static int candidatesActive(ModelControl rollout) {
+        try {
+            return statusesOf(rollout.getName(), s -> s.getGeneration() == rollout.getGeneration()
+                    && s.getRole() != null && s.getState() == ModelState.ACTIVE).size();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 
