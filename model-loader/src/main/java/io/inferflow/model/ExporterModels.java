@@ -31,7 +31,13 @@ import java.util.Random;
  *       LOGISTIC}), {@code Normalizer} (L1), then {@code Cast} and {@code ZipMap}.
  * </ul>
  *
- * Input: {@code float_input} float {@code [N, features]}, as skl2onnx names it by default.
+ * <ul>
+ *   <li>{@link #columnTransformer}: a {@code ColumnTransformer} pipeline with two inputs, a
+ *       float32 group and a string or int64 category one-hot-encoded by the graph.
+ * </ul>
+ *
+ * Input: {@code float_input} float {@code [N, features]}, as skl2onnx names it by default (the
+ * column transformer: {@code num} and {@code cat}).
  */
 public final class ExporterModels {
 
@@ -151,6 +157,84 @@ public final class ExporterModels {
     /** A binary logistic regression over classes 0 and 1, with ZipMap probabilities. */
     public static byte[] logisticRegression(long seed, int features) {
         Random random = new Random(seed);
+        OnnxMl.GraphProto.Builder graph = OnnxMl.GraphProto.newBuilder()
+                .setName("logistic_regression")
+                .addInput(tensor(INPUT, OnnxMl.TensorProto.DataType.FLOAT, features));
+        addLogisticRegression(graph, random, INPUT, features);
+        finishClassifier(graph, List.of(0L, 1L), true, false);
+        return model(graph.build());
+    }
+
+    /**
+     * A {@code Pipeline([ColumnTransformer([('num', StandardScaler(), ...), ('cat',
+     * OneHotEncoder(handle_unknown='ignore'), ...)]), LogisticRegression()])} exported with one
+     * initial type per column group, as skl2onnx writes it: input {@code num} float {@code [N,
+     * numeric]} through a {@code Scaler}; input {@code cat} {@code [N, 1]}, string or int64 as
+     * {@code categories} are, through {@code OneHotEncoder} ({@code zeros=1}: an unknown category
+     * is all zeros; an int64 input is {@code Cast} to int64 first), {@code Concat} and {@code
+     * Reshape} to {@code [N, categories]}; the groups {@code Concat}enated on axis 1 into the
+     * logistic regression of {@link #logisticRegression}, with ZipMap probabilities.
+     *
+     * @param categories the categories the encoder knows: {@code String}s or {@code Long}s
+     */
+    public static byte[] columnTransformer(long seed, int numeric, List<?> categories) {
+        Random random = new Random(seed);
+        boolean strings = categories.get(0) instanceof String;
+        OnnxMl.TensorProto.DataType catType = strings
+                ? OnnxMl.TensorProto.DataType.STRING : OnnxMl.TensorProto.DataType.INT64;
+        List<Float> offsets = new ArrayList<>();
+        List<Float> scales = new ArrayList<>();
+        for (int i = 0; i < numeric; i++) {
+            offsets.add((float) random.nextGaussian());
+            scales.add(0.5f + random.nextFloat());
+        }
+        OnnxMl.GraphProto.Builder graph = OnnxMl.GraphProto.newBuilder()
+                .setName("pipeline_column_transformer")
+                .addInput(tensor(NUMERIC_INPUT, OnnxMl.TensorProto.DataType.FLOAT, numeric))
+                .addInput(tensor(CATEGORY_INPUT, catType, 1))
+                .addNode(node("Scaler", ML, List.of(NUMERIC_INPUT), List.of("variable"))
+                        .addAttribute(floats("offset", offsets))
+                        .addAttribute(floats("scale", scales)));
+        String encoded = CATEGORY_INPUT;
+        if (!strings) {
+            graph.addNode(node("Cast", "", List.of(CATEGORY_INPUT), List.of("catcast"))
+                    .setName("Cast1")
+                    .addAttribute(integer("to", OnnxMl.TensorProto.DataType.INT64.getNumber())));
+            encoded = "catcast";
+        }
+        graph.addNode(node("OneHotEncoder", ML, List.of(encoded), List.of("catout"))
+                        .addAttribute(strings ? strings("cats_strings", categories)
+                                : ints("cats_int64s", longs(categories)))
+                        .addAttribute(integer("zeros", 1)))
+                .addNode(node("Concat", "", List.of("catout"), List.of("concat_result"))
+                        .addAttribute(integer("axis", -1)))
+                .addInitializer(OnnxMl.TensorProto.newBuilder().setName("shape_tensor")
+                        .setDataType(OnnxMl.TensorProto.DataType.INT64.getNumber())
+                        .addDims(2).addInt64Data(-1).addInt64Data(categories.size()))
+                .addNode(node("Reshape", "", List.of("concat_result", "shape_tensor"),
+                        List.of("variable1")))
+                .addNode(node("Concat", "", List.of("variable", "variable1"),
+                        List.of("transformed_column"))
+                        .setName("Concat1")
+                        .addAttribute(integer("axis", 1)));
+        addLogisticRegression(graph, random, "transformed_column", numeric + categories.size());
+        finishClassifier(graph, List.of(0L, 1L), true, false);
+        return model(graph.build());
+    }
+
+    /** The numeric input of {@link #columnTransformer}. */
+    public static final String NUMERIC_INPUT = "num";
+
+    /** The categorical input of {@link #columnTransformer}. */
+    public static final String CATEGORY_INPUT = "cat";
+
+    /**
+     * skl2onnx's binary {@code LogisticRegression} on {@code input}: {@code LinearClassifier}
+     * (coefficients {@code [-w, w]}, intercepts {@code [-b, b]}, LOGISTIC) to {@code label} and
+     * {@code probability_tensor}, then an L1 {@code Normalizer} to {@code probabilities}.
+     */
+    private static void addLogisticRegression(
+            OnnxMl.GraphProto.Builder graph, Random random, String input, int features) {
         List<Float> coefficients = new ArrayList<>();
         float[] w = new float[features];
         for (int i = 0; i < features; i++) {
@@ -163,25 +247,16 @@ public final class ExporterModels {
             coefficients.add(v);
         }
         float b = (float) random.nextGaussian() * 0.1f;
-        OnnxMl.NodeProto linear = node("LinearClassifier", ML, List.of(INPUT),
+        graph.addNode(node("LinearClassifier", ML, List.of(input),
                         List.of("label", "probability_tensor"))
                 .addAttribute(floats("coefficients", coefficients))
                 .addAttribute(floats("intercepts", List.of(-b, b)))
                 .addAttribute(ints("classlabels_ints", List.of(0L, 1L)))
                 .addAttribute(integer("multi_class", 0))
-                .addAttribute(string("post_transform", "LOGISTIC"))
-                .build();
-        OnnxMl.NodeProto normalizer = node("Normalizer", ML, List.of("probability_tensor"),
+                .addAttribute(string("post_transform", "LOGISTIC")));
+        graph.addNode(node("Normalizer", ML, List.of("probability_tensor"),
                         List.of("probabilities"))
-                .addAttribute(string("norm", "L1"))
-                .build();
-        OnnxMl.GraphProto.Builder graph = OnnxMl.GraphProto.newBuilder()
-                .setName("logistic_regression")
-                .addInput(tensor(INPUT, OnnxMl.TensorProto.DataType.FLOAT, features))
-                .addNode(linear)
-                .addNode(normalizer);
-        finishClassifier(graph, List.of(0L, 1L), true, false);
-        return model(graph.build());
+                .addAttribute(string("norm", "L1")));
     }
 
     // --- graph pieces

@@ -76,6 +76,14 @@ public final class LoadedModel implements Scorer {
     }
 
     @Override
+    public ScoredBatch scoreInputs(InputBatch input, int rows) throws ModelException {
+        if (closed.get()) {
+            throw new IllegalStateException("model " + descriptor + " is closed");
+        }
+        return model.scoreInputs(input, rows);
+    }
+
+    @Override
     public OutputLayout layout() {
         return model.layout();
     }

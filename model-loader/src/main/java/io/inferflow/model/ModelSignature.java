@@ -1,7 +1,6 @@
 package io.inferflow.model;
 
 import ai.onnxruntime.NodeInfo;
-import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
@@ -11,18 +10,17 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
- * What a servable model takes and gives: one float32 input {@code [batch, inputWidth]} named
- * {@code inputName}, with a dynamic batch, and numeric tensor outputs, in session order.
+ * What a servable model takes and gives: one or more inputs ({@link InputSpec}: float32, int64
+ * or string tensors {@code [batch, width]} or {@code [batch]}, with a dynamic batch), and outputs
+ * whose first dimension is the batch, in session order.
  *
  * <p>It is also a model's <em>input contract</em>: a version that replaces a serving one must
  * keep it ({@link #incompatibility}), since producers keep sending what the serving one takes and
- * consumers keep reading what it gives. The element type is float32 by construction.
+ * consumers keep reading what it gives.
  *
- * @param inputName the input's name in the graph
- * @param inputWidth the number of features per row
+ * @param inputs the inputs in graph order
  * @param outputNames the outputs' names, flattened in this order by {@link OnnxModel#score}
  * @param outputShapes each output's shape per row, in the order of {@code outputNames}: the
  *     session's dimensions after the first (the batch), {@code -1} where a dimension is dynamic;
@@ -30,13 +28,12 @@ import java.util.Objects;
  *     does not declare
  */
 public record ModelSignature(
-        String inputName, int inputWidth, List<String> outputNames, List<List<Long>> outputShapes) {
+        List<InputSpec> inputs, List<String> outputNames, List<List<Long>> outputShapes) {
 
     public ModelSignature {
-        Objects.requireNonNull(inputName, "inputName");
-        if (inputWidth < 1) {
-            throw new IllegalArgumentException(
-                    "input width must be at least 1, got " + inputWidth);
+        inputs = List.copyOf(inputs);
+        if (inputs.isEmpty()) {
+            throw new IllegalArgumentException("a model takes at least one input");
         }
         outputNames = List.copyOf(outputNames);
         List<List<Long>> shapes = new ArrayList<>(outputShapes.size());
@@ -49,6 +46,65 @@ public record ModelSignature(
                     outputNames.size() + " output names " + outputNames + " but "
                             + outputShapes.size() + " output shapes " + outputShapes);
         }
+    }
+
+    /** A model with one float32 input {@code [batch, inputWidth]}. */
+    public ModelSignature(
+            String inputName, int inputWidth, List<String> outputNames,
+            List<List<Long>> outputShapes) {
+        this(List.of(floatInput(inputName, inputWidth)), outputNames, outputShapes);
+    }
+
+    private static InputSpec floatInput(String name, int width) {
+        if (width < 1) {
+            throw new IllegalArgumentException("input width must be at least 1, got " + width);
+        }
+        return InputSpec.floats(name, width);
+    }
+
+    /**
+     * The input's name, or with several inputs their names joined by {@code ","} in graph
+     * order: what a control record's {@code input_name} declares.
+     */
+    public String inputName() {
+        return inputs.size() == 1 ? inputs.get(0).name() : joinedNames(inputs);
+    }
+
+    /** The values a row carries over all inputs: a control record's {@code input_width}. */
+    public int inputWidth() {
+        int width = 0;
+        for (InputSpec input : inputs) {
+            width += input.width();
+        }
+        return width;
+    }
+
+    /**
+     * The numeric (float32 and int64) values a row carries, in input order: what drift profiles
+     * count as features. Equals {@link #inputWidth()} unless the model has string inputs.
+     */
+    public int numericWidth() {
+        int width = 0;
+        for (InputSpec input : inputs) {
+            width += input.kind().numeric() ? input.width() : 0;
+        }
+        return width;
+    }
+
+    /**
+     * Whether the model takes one float32 input, which events may feed from their flat {@code
+     * features} array; any other model reads its inputs from an event's named inputs.
+     */
+    public boolean flat() {
+        return inputs.size() == 1 && inputs.get(0).kind() == InputSpec.Kind.FLOAT;
+    }
+
+    private static String joinedNames(List<InputSpec> inputs) {
+        StringBuilder sb = new StringBuilder();
+        for (InputSpec input : inputs) {
+            sb.append(sb.length() == 0 ? "" : ",").append(input.name());
+        }
+        return sb.toString();
     }
 
     /**
@@ -66,10 +122,17 @@ public record ModelSignature(
      */
     public String incompatibility(String label, ModelSignature serving, String servingLabel) {
         List<String> differences = new ArrayList<>();
-        String input =
-                inputIncompatibility(
-                        label, inputName, inputWidth,
-                        servingLabel, serving.inputName, serving.inputWidth);
+        String input;
+        if (flat() && serving.flat()) {
+            input = inputIncompatibility(
+                    label, inputName(), inputWidth(),
+                    servingLabel, serving.inputName(), serving.inputWidth());
+        } else {
+            input = sameInputs(inputs, serving.inputs)
+                    ? null
+                    : label + " takes inputs " + inputs + ", " + servingLabel + " takes inputs "
+                            + serving.inputs;
+        }
         if (input != null) {
             differences.add(input);
         }
@@ -118,6 +181,21 @@ public record ModelSignature(
         return differences.isEmpty() ? null : String.join("; ", differences);
     }
 
+    /** Same names, kinds and widths in the same order (a rank-1 input equals width 1). */
+    private static boolean sameInputs(List<InputSpec> a, List<InputSpec> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            InputSpec x = a.get(i);
+            InputSpec y = b.get(i);
+            if (!x.name().equals(y.name()) || x.kind() != y.kind() || x.width() != y.width()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** {@code [4, ?]}: a per-row shape with its dynamic dimensions as {@code ?}. */
     private static String shape(List<Long> dims) {
         StringBuilder sb = new StringBuilder("[");
@@ -128,14 +206,16 @@ public record ModelSignature(
     }
 
     /**
-     * Reads a session's signature and checks it: exactly one float32 input {@code [batch,
-     * width]} with a dynamic batch and, where given, the name and width a descriptor declares;
-     * numeric tensor outputs. The first failed check is a {@link ModelException} whose reason is
-     * a {@code WRONG_*} {@link LoadFailure}.
+     * Reads a session's signature and checks it: float32, int64 or string inputs {@code [batch,
+     * width]} or {@code [batch]} with a dynamic batch and, where given, the name and width a
+     * descriptor declares ({@link #inputName()}, {@link #inputWidth()}); outputs as {@code
+     * layout} read them. The first failed check is a {@link ModelException} whose reason is a
+     * {@code WRONG_*} {@link LoadFailure}.
      *
      * @param label how error messages name the model, e.g. {@code model 'fraud' v3}
-     * @param expectedName the input's expected name, or null to accept any
-     * @param expectedWidth the input's expected width, or 0 to accept any
+     * @param expectedName the input's expected name (names joined by {@code ","}), or null to
+     *     accept any
+     * @param expectedWidth the inputs' expected total width, or 0 to accept any
      */
     static ModelSignature inspect(
             String label,
@@ -144,50 +224,59 @@ public record ModelSignature(
             String expectedName,
             int expectedWidth)
             throws ModelException, OrtException {
-        NodeInfo input = checkInput(label, session);
-        int width = (int) ((TensorInfo) input.getInfo()).getShape()[1];
-        checkExpected(label, input.getName(), width, expectedName, expectedWidth);
+        List<InputSpec> inputs = checkInputs(label, session);
         List<String> outputNames = new ArrayList<>();
         List<List<Long>> outputShapes = new ArrayList<>();
         for (OutputSpec output : layout.outputs()) {
             outputNames.add(output.name());
             outputShapes.add(output.perRow());
         }
-        return new ModelSignature(input.getName(), width, outputNames, outputShapes);
+        ModelSignature signature = new ModelSignature(inputs, outputNames, outputShapes);
+        checkExpected(label, signature, expectedName, expectedWidth);
+        return signature;
     }
 
     /** The input checks of {@link #inspect}, which come before any check of the outputs. */
-    static NodeInfo checkInput(String label, OrtSession session)
+    static List<InputSpec> checkInputs(String label, OrtSession session)
             throws OrtException, ModelException {
-        Map<String, NodeInfo> inputs = session.getInputInfo();
-        if (inputs.size() != 1) {
+        Map<String, NodeInfo> infos = session.getInputInfo();
+        if (infos.isEmpty()) {
             throw new ModelException(
                     LoadFailure.WRONG_INPUT_COUNT,
-                    label + " has " + inputs.size() + " inputs " + inputs.keySet()
-                            + ", expected exactly one float32 input of shape [batch, width]");
+                    label + " has no inputs, expected at least one tensor [batch, width]");
         }
-        NodeInfo input = inputs.values().iterator().next();
+        List<InputSpec> inputs = new ArrayList<>(infos.size());
+        for (NodeInfo input : infos.values()) {
+            inputs.add(checkInput(label, input));
+        }
+        return inputs;
+    }
+
+    private static InputSpec checkInput(String label, NodeInfo input) throws ModelException {
         ValueInfo info = input.getInfo();
-        if (!(info instanceof TensorInfo)) {
+        if (!(info instanceof TensorInfo tensor)) {
             throw new ModelException(
                     LoadFailure.WRONG_INPUT_TYPE,
                     label + ": input '" + input.getName() + "' is " + info
-                            + ", expected a float32 tensor");
+                            + ", expected a tensor of FLOAT (float32), INT64 or STRING");
         }
-        TensorInfo tensor = (TensorInfo) info;
-        if (tensor.type != OnnxJavaType.FLOAT) {
-            throw new ModelException(
+        InputSpec.Kind kind = switch (tensor.type) {
+            case FLOAT -> InputSpec.Kind.FLOAT;
+            case INT64 -> InputSpec.Kind.INT64;
+            case STRING -> InputSpec.Kind.STRING;
+            default -> throw new ModelException(
                     LoadFailure.WRONG_INPUT_TYPE,
-                    label + ": input '" + input.getName() + "' has type "
-                            + tensor.type + ", expected FLOAT (float32)");
-        }
+                    label + ": input '" + input.getName() + "' has type " + tensor.type
+                            + ", expected FLOAT (float32), INT64 or STRING");
+        };
         long[] shape = tensor.getShape();
-        if (shape.length != 2 || shape[1] <= 0) {
+        boolean rankOne = shape.length == 1;
+        if (!rankOne && (shape.length != 2 || shape[1] <= 0)) {
             throw new ModelException(
                     LoadFailure.WRONG_INPUT_SHAPE,
                     label + ": input '" + input.getName() + "' has shape "
                             + Arrays.toString(shape)
-                            + ", expected [batch, width] with a fixed width");
+                            + ", expected [batch, width] with a fixed width, or [batch]");
         }
         if (shape[0] > 0) {
             throw new ModelException(
@@ -195,12 +284,14 @@ public record ModelSignature(
                     label + ": input '" + input.getName() + "' has a fixed batch size "
                             + shape[0] + "; export it with a dynamic first dimension");
         }
-        return input;
+        return new InputSpec(input.getName(), kind, rankOne ? 1 : (int) shape[1], rankOne);
     }
 
     private static void checkExpected(
-            String label, String input, int width, String expectedName, int expectedWidth)
+            String label, ModelSignature signature, String expectedName, int expectedWidth)
             throws ModelException {
+        String input = signature.inputName();
+        int width = signature.inputWidth();
         if (expectedName != null && !expectedName.equals(input)) {
             throw new ModelException(
                     LoadFailure.WRONG_INPUT_NAME,

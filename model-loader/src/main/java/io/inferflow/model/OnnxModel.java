@@ -5,15 +5,15 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * An ONNX model in a warmed-up ONNX Runtime session whose {@link ModelSignature} is one float32
- * input of shape {@code [batch, width]} and numeric outputs whose first dimension is the batch.
+ * An ONNX model in a warmed-up ONNX Runtime session whose {@link ModelSignature} is float32,
+ * int64 or string inputs and outputs whose first dimension is the batch.
  * {@link SessionFactory} opens it on the device {@link RuntimeSettings#device()} asks for.
  *
  * <p>{@link #score} is thread-safe (ONNX Runtime's {@code run} is), so one instance can serve
@@ -81,17 +81,29 @@ public final class OnnxModel implements Scorer {
             ExecutionProvider provider,
             String cudaFallback)
             throws ModelException {
-        FloatBuffer zeros =
-                ByteBuffer.allocateDirect(signature.inputWidth() * Float.BYTES)
-                        .order(ByteOrder.nativeOrder())
-                        .asFloatBuffer();
+        InputBatch zeros = InputBatch.allocate(signature.inputs(), 1);
+        zeros.clear(1);
+        for (int i = 0; i < signature.inputs().size(); i++) {
+            InputSpec input = signature.inputs().get(i);
+            for (int j = 0; j < input.width(); j++) {
+                switch (input.kind()) {
+                    case FLOAT -> zeros.floats(i).put(0f);
+                    case INT64 -> zeros.longs(i).put(0L);
+                    default -> zeros.putString(i, "");
+                }
+            }
+        }
         ScoredBatch out;
         try {
             out = run(label, env, session, signature, layout, zeros, 1);
         } catch (ModelException e) {
             throw new ModelException(
                     LoadFailure.WARM_UP_FAILED,
-                    label + ": the warm-up run on one row of zeros failed: " + e.getMessage(),
+                    label + ": the warm-up run on one row of zeros"
+                            + (signature.inputs().stream()
+                                    .anyMatch(i -> i.kind() == InputSpec.Kind.STRING)
+                                    ? " (empty strings for string inputs)" : "")
+                            + " failed: " + e.getMessage(),
                     e);
         }
         boolean strings = out.columns().stream().anyMatch(c -> c.strings() != null);
@@ -154,9 +166,24 @@ public final class OnnxModel implements Scorer {
         return scoreBatch(input, rows).scores();
     }
 
-    /** Every output by name, and the flattened scores; see {@link OutputLayout}. */
+    /**
+     * Every output by name, and the flattened scores; see {@link OutputLayout}. For a model with
+     * one float32 input ({@link ModelSignature#flat()}); others take {@link #scoreInputs}.
+     */
     @Override
     public ScoredBatch scoreBatch(FloatBuffer input, int rows) throws ModelException {
+        if (!signature.flat()) {
+            throw new ModelException(
+                    LoadFailure.RUN_FAILED,
+                    label + " takes inputs " + signature.inputs()
+                            + ", not one row-major float32 buffer");
+        }
+        return scoreInputs(InputBatch.ofFloats(signature.inputs().get(0), input), rows);
+    }
+
+    /** Scores rows of every input by name; see {@link InputBatch}. */
+    @Override
+    public ScoredBatch scoreInputs(InputBatch input, int rows) throws ModelException {
         if (rows <= 0) {
             return new ScoredBatch(new float[0], outputWidth, List.of());
         }
@@ -182,20 +209,36 @@ public final class OnnxModel implements Scorer {
             OrtSession session,
             ModelSignature signature,
             OutputLayout layout,
-            FloatBuffer input,
+            InputBatch input,
             int rows)
             throws ModelException {
-        int width = signature.inputWidth();
-        FloatBuffer view = input.duplicate();
-        view.position(0).limit(rows * width);
-        try (OnnxTensor tensor = OnnxTensor.createTensor(env, view, new long[] {rows, width});
-                OrtSession.Result result =
-                        session.run(Map.of(signature.inputName(), tensor))) {
-            return OutputReader.read(label, result, layout, rows);
+        Map<String, OnnxTensor> tensors = new LinkedHashMap<>();
+        try {
+            for (int i = 0; i < signature.inputs().size(); i++) {
+                InputSpec spec = signature.inputs().get(i);
+                tensors.put(spec.name(), tensor(env, spec, input.column(i, rows), rows));
+            }
+            try (OrtSession.Result result = session.run(tensors)) {
+                return OutputReader.read(label, result, layout, rows);
+            }
         } catch (OrtException | ClassCastException e) {
             throw new ModelException(
                     LoadFailure.RUN_FAILED, label + ": inference failed: " + e.getMessage(), e);
+        } finally {
+            tensors.values().forEach(OnnxTensor::close);
         }
+    }
+
+    private static OnnxTensor tensor(OrtEnvironment env, InputSpec spec, Object column, int rows)
+            throws OrtException {
+        long[] shape = spec.shape(rows);
+        if (column instanceof FloatBuffer floats) {
+            return OnnxTensor.createTensor(env, floats, shape);
+        }
+        if (column instanceof LongBuffer longs) {
+            return OnnxTensor.createTensor(env, longs, shape);
+        }
+        return OnnxTensor.createTensor(env, (String[]) column, shape);
     }
 
     @Override

@@ -51,6 +51,14 @@ public interface Scorer extends AutoCloseable {
         return ScoredBatch.unnamed(score(input, rows), outputWidth());
     }
 
+    /**
+     * Scores rows given per input by name. The default serves a scorer with one float32 input
+     * from that input's column; {@link OnnxModel} serves any {@link ModelSignature}.
+     */
+    default ScoredBatch scoreInputs(InputBatch input, int rows) throws ModelException {
+        return scoreBatch(input.floats(0), rows);
+    }
+
     /** The model's outputs, label and class probabilities; null when not known (fakes). */
     default OutputLayout layout() {
         return null;

@@ -150,7 +150,7 @@ final class SessionFactory {
             String cudaFallback)
             throws ModelException {
         try {
-            ModelSignature.checkInput(label, session);
+            ModelSignature.checkInputs(label, session);
             OutputLayout layout = OutputLayout.inspect(label, session, bytes);
             ModelSignature signature = ModelSignature.inspect(
                     label, session, layout, expectedInputName, expectedInputWidth);

@@ -154,6 +154,100 @@ class ExporterShapesTest {
     }
 
     @Test
+    void columnTransformerWithAStringCategoryScoresItsTwoInputsAsOrtDoes() throws Exception {
+        List<String> colors = List.of("red", "green", "blue");
+        byte[] bytes = ExporterModels.columnTransformer(21, 2, colors);
+        try (OnnxModel model = OnnxModel.load("ct", bytes, RuntimeSettings.defaults())) {
+            assertEquals(List.of(new InputSpec("num", InputSpec.Kind.FLOAT, 2, false),
+                            new InputSpec("cat", InputSpec.Kind.STRING, 1, false)),
+                    model.signature().inputs());
+            assertEquals("num,cat", model.inputName());
+            assertEquals(3, model.inputWidth());
+            assertEquals(false, model.signature().flat());
+            float[][] num = new float[ROWS][2];
+            String[][] cat = new String[ROWS][1];
+            Random random = new Random(3);
+            InputBatch batch = InputBatch.allocate(model.signature().inputs(), 4);
+            batch.clear(ROWS);
+            for (int r = 0; r < ROWS; r++) {
+                num[r][0] = (float) random.nextGaussian();
+                num[r][1] = (float) random.nextGaussian();
+                // Row 5 has a category the encoder never saw: all zeros, still scored.
+                cat[r][0] = r == 5 ? "purple" : colors.get(random.nextInt(3));
+                batch.floats(0).put(num[r]);
+                batch.putString(1, cat[r][0]);
+            }
+            ScoredBatch scored = model.scoreInputs(batch, ROWS);
+            OrtEnvironment env = OrtEnvironment.getEnvironment();
+            try (OnnxTensor n = OnnxTensor.createTensor(env, num);
+                    OnnxTensor c = OnnxTensor.createTensor(env, cat)) {
+                assertScoredAsDirect(bytes, Map.of("num", n, "cat", c), scored);
+            }
+            float[] numeric = batch.numericRows(ROWS);
+            assertEquals(2 * ROWS, numeric.length, "drift counts the float input only");
+            assertArrayEquals(num[9], slice(numeric, 9, 2));
+            ModelException flat = assertThrows(ModelException.class,
+                    () -> model.scoreBatch(buffer(rows(1)), 1));
+            assertTrue(flat.getMessage().contains(
+                    "takes inputs [num: float[2], cat: string[1]], not one row-major float32"
+                            + " buffer"), flat.getMessage());
+        }
+    }
+
+    @Test
+    void columnTransformerWithAnInt64CategoryScoresAsOrtDoes() throws Exception {
+        List<Long> regions = List.of(10L, 20L, 30L, 40L);
+        byte[] bytes = ExporterModels.columnTransformer(22, 3, regions);
+        try (OnnxModel model = OnnxModel.load("ct", bytes, RuntimeSettings.defaults())) {
+            assertEquals(new InputSpec("cat", InputSpec.Kind.INT64, 1, false),
+                    model.signature().inputs().get(1));
+            float[][] num = new float[ROWS][3];
+            long[][] cat = new long[ROWS][1];
+            Random random = new Random(4);
+            InputBatch batch = InputBatch.allocate(model.signature().inputs(), ROWS);
+            batch.clear(ROWS);
+            for (int r = 0; r < ROWS; r++) {
+                for (int i = 0; i < 3; i++) {
+                    num[r][i] = (float) random.nextGaussian();
+                }
+                cat[r][0] = regions.get(random.nextInt(4));
+                batch.floats(0).put(num[r]);
+                batch.longs(1).put(cat[r][0]);
+            }
+            ScoredBatch scored = model.scoreInputs(batch, ROWS);
+            float[] numeric = batch.numericRows(ROWS);
+            assertEquals(4 * ROWS, numeric.length, "3 floats and the int64 code per row");
+            assertEquals((float) cat[7][0], numeric[7 * 4 + 3]);
+            assertEquals(num[7][2], numeric[7 * 4 + 2]);
+            OrtEnvironment env = OrtEnvironment.getEnvironment();
+            try (OnnxTensor n = OnnxTensor.createTensor(env, num);
+                    OnnxTensor c = OnnxTensor.createTensor(env, cat)) {
+                assertScoredAsDirect(bytes, Map.of("num", n, "cat", c), scored);
+            }
+        }
+    }
+
+    /** The label and ZipMap probabilities equal a direct session run on the same inputs. */
+    private static void assertScoredAsDirect(
+            byte[] bytes, Map<String, OnnxTensor> inputs, ScoredBatch scored) throws Exception {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession session = env.createSession(bytes, new OrtSession.SessionOptions());
+                OrtSession.Result result = session.run(inputs)) {
+            long[] labels = (long[]) result.get("output_label").get().getValue();
+            OnnxSequence seq = (OnnxSequence) result.get("output_probability").get();
+            List<? extends OnnxValue> maps = seq.getValue();
+            for (int r = 0; r < ROWS; r++) {
+                assertEquals(labels[r], (long) scored.columns().get(0).values()[r], "label " + r);
+                @SuppressWarnings("unchecked")
+                Map<Long, Float> p = (Map<Long, Float>) ((OnnxMap) maps.get(r)).getValue();
+                assertEquals(p.get(0L), scored.columns().get(1).values()[r * 2], 1e-6);
+                assertEquals(p.get(1L), scored.columns().get(1).values()[r * 2 + 1], 1e-6);
+            }
+            maps.forEach(OnnxValue::close);
+        }
+    }
+
+    @Test
     void anOutputWithAFixedFirstDimensionIsRejectedAtLoad() {
         byte[] bytes = withExtraFixedOutput(ExporterModels.boostedRegressor(10, FEATURES, 3, 2));
         ModelException e = assertThrows(ModelException.class,

@@ -192,7 +192,8 @@ class ModelLoaderTest {
                         signedFile("double.onnx", TestModels.doubleInput(8)),
                         LoadFailure.WRONG_INPUT_TYPE);
         assertEquals(
-                "model 'fraud' v3: input 'features' has type DOUBLE, expected FLOAT (float32)",
+                "model 'fraud' v3: input 'features' has type DOUBLE, expected FLOAT (float32),"
+                        + " INT64 or STRING",
                 e.getMessage());
     }
 

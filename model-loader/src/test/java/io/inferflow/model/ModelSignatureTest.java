@@ -109,6 +109,29 @@ class ModelSignatureTest {
     }
 
     @Test
+    void namesBothSidesOfNamedInputsThatChanged() throws Exception {
+        ModelSignature strings = inspect(
+                ExporterModels.columnTransformer(1, 2, List.of("a", "b")), null, 0);
+        ModelSignature codes = inspect(
+                ExporterModels.columnTransformer(1, 2, List.of(1L, 2L)), null, 0);
+        assertNull(inspect(ExporterModels.columnTransformer(2, 2, List.of("x", "y", "z")),
+                "num,cat", 3).incompatibility("v2", strings, "v1"),
+                "other categories and weights, same inputs");
+        assertEquals("v2 takes inputs [num: float[2], cat: int64[1]], v1 takes inputs"
+                        + " [num: float[2], cat: string[1]]",
+                codes.incompatibility("v2", strings, "v1"));
+        ModelSignature flat = inspect(Mlp.random(1, 3, 4, 1).toOnnx("num"), null, 0);
+        assertEquals("v2 takes inputs [num: float[3]], v1 takes inputs"
+                        + " [num: float[2], cat: string[1]]; v2's outputs are [score], v1 gives"
+                        + " [output_label, output_probability]",
+                flat.incompatibility("v2", strings, "v1"));
+        ModelException width = rejected(
+                ExporterModels.columnTransformer(1, 2, List.of("a")), "num,cat", 4);
+        assertEquals("model 'm': input 'num,cat' has width 3, the descriptor says 4",
+                width.getMessage());
+    }
+
+    @Test
     void comparesOnlyWhatADeclaredInputKnows() {
         assertNull(ModelSignature.inputIncompatibility("model 'm' v2", "x", 8, "v1", null, 0));
         assertNull(ModelSignature.inputIncompatibility("model 'm' v2", "x", 8, "v1", "x", 0));
@@ -125,7 +148,8 @@ class ModelSignatureTest {
     void rejectsAnInputThatIsNotFloat32() {
         ModelException e = rejected(TestModels.doubleInput(4), null, 0);
         assertEquals(LoadFailure.WRONG_INPUT_TYPE, e.reason());
-        assertEquals("model 'm': input 'features' has type DOUBLE, expected FLOAT (float32)",
+        assertEquals("model 'm': input 'features' has type DOUBLE, expected FLOAT (float32),"
+                        + " INT64 or STRING",
                 e.getMessage());
     }
 
@@ -151,7 +175,7 @@ class ModelSignatureTest {
     private static ModelSignature inspect(byte[] model, String name, int width)
             throws Exception {
         try (OrtSession session = OnnxRuntimeEnvironment.get().createSession(model)) {
-            ModelSignature.checkInput("model 'm'", session);
+            ModelSignature.checkInputs("model 'm'", session);
             return ModelSignature.inspect("model 'm'", session,
                     OutputLayout.inspect("model 'm'", session, model), name, width);
         }

@@ -1,10 +1,15 @@
 package io.inferflow.model.profile;
 
+import io.inferflow.model.ExporterModels;
 import io.inferflow.model.Hashes;
+import io.inferflow.model.InputBatch;
 import io.inferflow.model.Mlp;
 import io.inferflow.model.ModelException;
+import io.inferflow.model.OnnxModel;
+import io.inferflow.model.RuntimeSettings;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
@@ -60,6 +65,61 @@ class ProfileBuilderTest {
                 profile.scores().stream().map(FeatureProfile::name).toList());
         assertEquals("d", profile.features().get(3).name());
         assertEquals(4, profile.features().get(0).edges().length);
+    }
+
+    @Test
+    void profilesATwoInputPipelineByItsNumericInputsWithScoresNamedByOutputAndClass()
+            throws Exception {
+        byte[] model = ExporterModels.columnTransformer(3, 2, List.of("red", "green", "blue"));
+        List<String> header = List.of("cat", "num[0]", "note", "num[1]");
+        Random random = new Random(4);
+        List<List<String>> cells = new ArrayList<>();
+        InputBatch direct;
+        float[] p1;
+        try (OnnxModel onnx = OnnxModel.load("ct", model, RuntimeSettings.defaults())) {
+            direct = InputBatch.allocate(onnx.signature().inputs(), 500);
+            direct.clear(500);
+            for (int r = 0; r < 500; r++) {
+                float a = (float) random.nextGaussian();
+                float b = (float) random.nextGaussian();
+                String cat = List.of("red", "green", "blue").get(random.nextInt(3));
+                cells.add(List.of(cat, Float.toString(a), "ignored", Float.toString(b)));
+                direct.floats(0).put(a).put(b);
+                direct.putString(1, cat);
+            }
+            p1 = onnx.scoreInputs(direct, 500).scores();
+        }
+        ReferenceProfile profile = ProfileBuilder.buildFromCells(model, header, cells, 5);
+        assertEquals(List.of("num[0]", "num[1]"),
+                profile.features().stream().map(FeatureProfile::name).toList(),
+                "the numeric input values, not the string category");
+        assertEquals(List.of("output_label", "output_probability[0]", "output_probability[1]"),
+                profile.scores().stream().map(FeatureProfile::name).toList());
+        double mean = 0;
+        for (int r = 0; r < 500; r++) {
+            mean += p1[r * 3 + 2];
+        }
+        assertEquals(mean / 500, profile.scores().get(2).mean(), 1e-5);
+
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+                () -> ProfileBuilder.buildFromCells(
+                        model, List.of("num[0]", "num[1]"), List.of(List.of("1", "2")), 5));
+        assertEquals("the model's input cat: string[1] needs column 'cat'; the header has"
+                + " [num[0], num[1]]", missing.getMessage());
+        byte[] codes = ExporterModels.columnTransformer(3, 1, List.of(1L, 2L));
+        IllegalArgumentException notInt = assertThrows(IllegalArgumentException.class,
+                () -> ProfileBuilder.buildFromCells(
+                        codes, List.of("num", "cat"), List.of(List.of("1", "x2")), 5));
+        assertEquals("row 1 column 'cat': 'x2' is not an integer (the input is int64)",
+                notInt.getMessage());
+    }
+
+    @Test
+    void namesAForestsScoresByLabelAndClass() throws Exception {
+        byte[] forest = ExporterModels.forestClassifier(2, 4, List.of(3L, 1L), 5, 3, true);
+        ReferenceProfile profile = ProfileBuilder.build(forest, gaussianRows(300, 4, 3), 5);
+        assertEquals(List.of("output_label", "output_probability[3]", "output_probability[1]"),
+                profile.scores().stream().map(FeatureProfile::name).toList());
     }
 
     @Test
