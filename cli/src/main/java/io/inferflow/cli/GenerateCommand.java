@@ -21,7 +21,11 @@ import java.util.concurrent.Callable;
                     + " --layers 16,64,32,1 --seed 1, 'wide' is --layers 256,1024,1024,1 --seed 2.",
             "With --forest TREES,DEPTH: a random forest classifier in the shape skl2onnx"
                     + " writes (TreeEnsembleClassifier + ZipMap, input 'float_input' [batch,"
-                    + " first width of --layers], two classes)."
+                    + " first width of --layers], two classes).",
+            "With --column-transformer CATEGORY: a two-input skl2onnx pipeline (a ColumnTransformer"
+                    + " scaling float input 'num' [batch, first width of --layers] and"
+                    + " one-hot-encoding input 'cat' [batch, 1], then a logistic regression with"
+                    + " ZipMap); CATEGORY is 'string' (categories c0..c4) or 'int64' (codes 0..4)."
         })
 final class GenerateCommand implements Callable<Integer> {
 
@@ -39,9 +43,28 @@ final class GenerateCommand implements Callable<Integer> {
             description = "A random forest of TREES full trees of DEPTH instead of an MLP.")
     List<Integer> forest;
 
+    @Option(names = "--column-transformer", paramLabel = "CATEGORY",
+            description = "A two-input pipeline whose 'cat' input is 'string' or 'int64'.")
+    String columnTransformer;
+
     @Override
     public Integer call() throws Exception {
         int[] sizes = layers.stream().mapToInt(Integer::intValue).toArray();
+        if (columnTransformer != null) {
+            List<?> categories = switch (columnTransformer) {
+                case "string" -> List.of("c0", "c1", "c2", "c3", "c4");
+                case "int64" -> List.of(0L, 1L, 2L, 3L, 4L);
+                default -> throw new CommandLine.ParameterException(new CommandLine(this),
+                        "--column-transformer: expected 'string' or 'int64', got '"
+                                + columnTransformer + "'");
+            };
+            byte[] model = ExporterModels.columnTransformer(seed, sizes[0], categories);
+            Files.write(out, model);
+            System.out.printf("wrote %s: ColumnTransformer pipeline, inputs num: float[%d] and"
+                    + " cat: %s[1] %s (skl2onnx's shape), %,d bytes%n", out, sizes[0],
+                    columnTransformer, categories, model.length);
+            return 0;
+        }
         if (forest != null) {
             if (forest.size() != 2 || forest.get(0) < 1 || forest.get(1) < 1
                     || forest.get(1) > 16) {

@@ -173,9 +173,11 @@ final class ModelCommand {
             String sha256 = Hashes.sha256Hex(bytes);
             String inputName;
             int inputWidth;
+            int numericWidth;
             try (OnnxModel model = OnnxModel.load(name, bytes, RuntimeSettings.defaults())) {
                 inputName = model.inputName();
                 inputWidth = model.inputWidth();
+                numericWidth = model.signature().numericWidth();
             } catch (ModelException e) {
                 throw new IllegalArgumentException(
                         "--file " + file + " is not a servable model: " + e.getMessage(), e);
@@ -185,7 +187,7 @@ final class ModelCommand {
                         "--profile-uri needs --profile FILE, the local copy to check against the"
                                 + " model");
             }
-            String profileJson = profile == null ? null : readProfile(profile, inputWidth, sha256);
+            String profileJson = profile == null ? null : readProfile(profile, numericWidth, sha256);
             try (ModelControlClient client = control.client()) {
                 ControlHistory history = client.history();
                 long highest = history.highestVersion(name);
@@ -257,10 +259,11 @@ final class ModelCommand {
         }
 
         /**
-         * The JSON of {@code file} once it parses as a reference profile with {@code inputWidth}
-         * features; warns when it was made with a model other than {@code sha256}.
+         * The JSON of {@code file} once it parses as a reference profile with {@code
+         * numericWidth} features (the model's numeric input values); warns when it was made with
+         * a model other than {@code sha256}.
          */
-        static String readProfile(Path file, int inputWidth, String sha256) throws IOException {
+        static String readProfile(Path file, int numericWidth, String sha256) throws IOException {
             if (!Files.isRegularFile(file)) {
                 throw new IllegalArgumentException("--profile " + file + " does not exist");
             }
@@ -271,10 +274,11 @@ final class ModelCommand {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--profile " + file + ": " + e.getMessage(), e);
             }
-            if (parsed.featureCount() != inputWidth) {
+            if (parsed.featureCount() != numericWidth) {
                 throw new IllegalArgumentException(
                         "--profile " + file + " has " + parsed.featureCount()
-                                + " features, the model takes " + inputWidth);
+                                + " features, the model takes " + numericWidth
+                                + " numeric input values");
             }
             if (parsed.modelSha256() != null && !parsed.modelSha256().equals(sha256)) {
                 System.err.println(

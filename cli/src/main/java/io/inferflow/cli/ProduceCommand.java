@@ -3,11 +3,17 @@ package io.inferflow.cli;
 import io.inferflow.cli.io.CsvFeatures;
 import io.inferflow.cli.io.FeatureProducer;
 import io.inferflow.cli.io.Pacer;
+import io.inferflow.model.InputSpec;
+import io.inferflow.model.ModelException;
+import io.inferflow.model.OnnxModel;
+import io.inferflow.model.RuntimeSettings;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -24,7 +30,11 @@ import java.util.concurrent.Callable;
                     + " column becomes event_id, an optional 'entity_id' column the key, an"
                     + " optional 'label' column each row's true outcome, written as a Label to"
                     + " --labels-topic after its event; every other column a feature, in order)"
-                    + " or synthetic Gaussian rows."
+                    + " or synthetic Gaussian rows.",
+            "With --inputs-of MODEL.onnx and a model that takes named inputs (several inputs,"
+                    + " or int64/string ones), each CSV row becomes an event with named inputs:"
+                    + " every input reads the column of its name (NAME[0], NAME[1].. when"
+                    + " wider)."
         })
 final class ProduceCommand implements Callable<Integer> {
 
@@ -48,6 +58,11 @@ final class ProduceCommand implements Callable<Integer> {
         Integer width;
     }
 
+    @Option(names = "--inputs-of", paramLabel = "MODEL.onnx",
+            description = "With --csv: read the model's inputs and send named inputs when it"
+                    + " takes more than one float32 input.")
+    Path inputsOf;
+
     @Option(names = "--labels-topic", defaultValue = "labels", paramLabel = "TOPIC",
             description = "Where the CSV's 'label' column goes (default: ${DEFAULT-VALUE}).")
     String labelsTopic;
@@ -62,10 +77,25 @@ final class ProduceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Iterator<CsvFeatures.Row> events =
-                input.csv != null
-                        ? CsvFeatures.readRows(input.csv, model).iterator()
-                        : synthetic(input.width);
+        List<InputSpec> inputs = inputsOf == null ? null : inputsOf(inputsOf);
+        if (inputs != null && input.csv == null) {
+            throw new IllegalArgumentException("--inputs-of needs --csv");
+        }
+        boolean named = inputs != null
+                && !(inputs.size() == 1 && inputs.get(0).kind() == InputSpec.Kind.FLOAT);
+        Iterator<CsvFeatures.Row> events;
+        try {
+            events = named ? CsvFeatures.readNamedRows(input.csv, model, inputs).iterator()
+                    : input.csv != null
+                    ? CsvFeatures.readRows(input.csv, model).iterator()
+                    : synthetic(input.width);
+        } catch (IllegalArgumentException e) {
+            if (inputs == null && e.getMessage().endsWith("is not a number")) {
+                throw new IllegalArgumentException(e.getMessage() + " (for a model with int64"
+                        + " or string inputs, add --inputs-of MODEL.onnx)", e);
+            }
+            throw e;
+        }
         Pacer pacer = new Pacer(rate);
         long n = 0;
         long lastReport = System.nanoTime();
@@ -101,6 +131,20 @@ final class ProduceCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private static List<InputSpec> inputsOf(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("--inputs-of " + file + " does not exist");
+        }
+        try (OnnxModel m = OnnxModel.load(
+                file.getFileName().toString(), Files.readAllBytes(file),
+                RuntimeSettings.defaults())) {
+            return m.signature().inputs();
+        } catch (ModelException e) {
+            throw new IllegalArgumentException(
+                    "--inputs-of " + file + " is not a servable model: " + e.getMessage(), e);
+        }
     }
 
     private Iterator<CsvFeatures.Row> synthetic(int width) {

@@ -35,7 +35,10 @@ final class ProfileCommand implements Callable<Integer> {
     Path model;
 
     @Option(names = "--data", required = true, paramLabel = "ROWS.csv",
-            description = "Reference rows; the header names the features.")
+            description = "Reference rows; the header names the features. For a model with"
+                    + " named inputs (several, or int64/string) each input reads the column of"
+                    + " its name, or NAME[0], NAME[1].. when wider; the profile covers the"
+                    + " numeric ones.")
     Path data;
 
     @Option(names = "--out", required = true, paramLabel = "PROFILE.json")
@@ -57,11 +60,10 @@ final class ProfileCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--data " + data + " does not exist");
         }
         byte[] bytes = Files.readAllBytes(model);
-        float[][] rows = CsvFeatures.rows(data);
-        List<String> names = CsvFeatures.featureNames(data);
+        CsvFeatures.Cells cells = CsvFeatures.featureCells(data);
         ReferenceProfile profile;
         try {
-            profile = ProfileBuilder.build(bytes, names, rows, bins);
+            profile = ProfileBuilder.buildFromCells(bytes, cells.header(), cells.rows(), bins);
         } catch (ModelException e) {
             throw new IllegalArgumentException(
                     "--model " + model + " is not a servable model: " + e.getMessage(), e);
@@ -70,7 +72,8 @@ final class ProfileCommand implements Callable<Integer> {
         }
         Files.writeString(out, profile.toJson());
         PrintWriter printer = spec.commandLine().getOut();
-        printer.printf("profiled %,d rows of %s with %s -> %s%n", rows.length, data, model, out);
+        printer.printf("profiled %,d rows of %s with %s -> %s%n", cells.rows().size(), data, model,
+                out);
         for (FeatureProfile f : profile.features()) {
             printer.println("  " + summary(f));
         }

@@ -1,5 +1,6 @@
 package io.inferflow.cli;
 
+import io.inferflow.model.ExporterModels;
 import io.inferflow.model.Hashes;
 import io.inferflow.model.Mlp;
 import io.inferflow.model.profile.FeatureProfile;
@@ -83,6 +84,34 @@ class ProfileCommandTest {
     }
 
     @Test
+    void profilesATwoInputPipelineFromItsNamedColumns() throws Exception {
+        Path model = dir.resolve("pipeline.onnx");
+        Files.write(model, ExporterModels.columnTransformer(8, 2, List.of(5L, 6L, 7L)));
+        StringBuilder sb = new StringBuilder("id,cat,num[1],num[0],label\n");
+        Random random = new Random(2);
+        for (int r = 0; r < 300; r++) {
+            sb.append("e").append(r).append(',').append(5 + random.nextInt(3)).append(',')
+                    .append(String.format(Locale.ROOT, "%.4f", random.nextGaussian())).append(',')
+                    .append(String.format(Locale.ROOT, "%.4f", random.nextGaussian()))
+                    .append(",1\n");
+        }
+        Path data = dir.resolve("pipeline.csv");
+        Files.writeString(data, sb);
+        Path out = dir.resolve("pipeline-profile.json");
+        StringWriter printed = new StringWriter();
+        assertEquals(0, cli(printed).execute("model", "profile", "--model", model.toString(),
+                "--data", data.toString(), "--out", out.toString()), printed.toString());
+        ReferenceProfile profile = ReferenceProfile.fromJson(Files.readString(out));
+        assertEquals(List.of("num[0]", "num[1]", "cat"),
+                profile.features().stream().map(FeatureProfile::name).toList(),
+                "the model's numeric inputs in input order, int64 codes included");
+        assertEquals(List.of("output_label", "output_probability[0]", "output_probability[1]"),
+                profile.scores().stream().map(FeatureProfile::name).toList());
+        assertEquals(6.0, profile.features().get(2).mean(), 0.2, "codes 5..7");
+        assertTrue(printed.toString().contains("profiled 300 rows"), printed.toString());
+    }
+
+    @Test
     void rejectsACsvOfTheWrongWidthNamingIt() throws Exception {
         Path data = csv(10, 2);
         CommandLine cli = cli(new StringWriter());
@@ -117,7 +146,8 @@ class ProfileCommandTest {
                 assertThrows(
                         IllegalArgumentException.class,
                         () -> ModelCommand.Push.readProfile(out, 16, "00".repeat(32)));
-        assertEquals("--profile " + out + " has 3 features, the model takes 16", e.getMessage());
+        assertEquals("--profile " + out + " has 3 features, the model takes 16 numeric input"
+                + " values", e.getMessage());
     }
 
     @Test

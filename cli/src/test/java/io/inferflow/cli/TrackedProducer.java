@@ -3,6 +3,7 @@ package io.inferflow.cli;
 import io.inferflow.jobs.kafka.AvroWireEncoder;
 import io.inferflow.cli.io.FeatureProducer;
 import io.inferflow.schemas.avro.FeatureEvent;
+import io.inferflow.schemas.avro.NamedInput;
 import io.inferflow.schemas.registry.SchemaRegistryClient;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -61,8 +62,22 @@ public final class TrackedProducer implements AutoCloseable {
         }
         long now = System.currentTimeMillis();
         FeatureEvent event = FeatureProducer.event(id, "entity-" + (id.hashCode() & 1023), model, now, features);
+        sendBytes(id, row, event.getEntityId(), encoder.encode(event), now);
+    }
+
+    /** Sends one event named {@code id} with named inputs only (no flat features). */
+    public void sendNamed(String id, List<NamedInput> inputs) throws Exception {
+        long now = System.currentTimeMillis();
+        FeatureEvent event = FeatureProducer.event(
+                id, "entity-" + (id.hashCode() & 1023), model, now, List.of());
+        event.setInputs(inputs);
+        sendBytes(id, null, event.getEntityId(), encoder.encode(event), now);
+    }
+
+    /** Sends an event already framed in the wire format (e.g. written with an older schema). */
+    public void sendBytes(String id, float[] row, String entity, byte[] value, long now) {
         producer.send(
-                new ProducerRecord<>(topic, event.getEntityId().getBytes(StandardCharsets.UTF_8), encoder.encode(event)),
+                new ProducerRecord<>(topic, entity.getBytes(StandardCharsets.UTF_8), value),
                 (metadata, error) -> {
                     if (error != null) {
                         synchronized (errors) {

@@ -227,10 +227,11 @@ public record ModelSetup(List<ModelControl> initial, ModelProvider provider) {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(what + file + ": " + e.getMessage(), e);
         }
-        if (parsed.featureCount() != model.inputWidth()) {
+        int width = model.signature().numericWidth();
+        if (parsed.featureCount() != width) {
             throw new IllegalArgumentException(
                     what + file + " has " + parsed.featureCount() + " features, the model takes "
-                            + model.inputWidth());
+                            + width + (width == model.inputWidth() ? "" : " numeric values"));
         }
         return json;
     }

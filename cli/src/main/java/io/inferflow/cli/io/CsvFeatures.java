@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import io.inferflow.model.InputColumns;
+import io.inferflow.model.InputSpec;
 import io.inferflow.schemas.avro.FeatureEvent;
+import io.inferflow.schemas.avro.NamedInput;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -68,11 +71,103 @@ public final class CsvFeatures {
         return events;
     }
 
+    /**
+     * Feature events with named inputs for a model that takes {@code inputs} (several inputs, or
+     * int64 or string ones): each input reads the column of its name ({@code NAME[0]}, ... when
+     * wider, see {@link InputColumns}); {@code id}, {@code entity_id} and {@code label} as in
+     * {@link #readRows}. Errors name the line and column.
+     */
+    public static List<Row> readNamedRows(Path file, String model, List<InputSpec> inputs)
+            throws IOException {
+        List<Line> lines = readLines(file);
+        List<String> header = header(file, lines);
+        int id = header.indexOf("id");
+        if (id < 0) {
+            throw new IllegalArgumentException(
+                    "CSV " + file + " has no 'id' column; header is " + header);
+        }
+        int entity = header.indexOf("entity_id");
+        int label = header.indexOf("label");
+        List<int[]> columns;
+        try {
+            columns = InputColumns.locate(inputs, header);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("CSV " + file + ": " + e.getMessage(), e);
+        }
+        List<Row> rows = new ArrayList<>(lines.size() - 1);
+        long now = System.currentTimeMillis();
+        for (Line line : lines.subList(1, lines.size())) {
+            List<String> cells = line.cells();
+            if (cells.size() != header.size()) {
+                throw new IllegalArgumentException(
+                        file + " line " + line.number() + " has " + cells.size()
+                                + " columns, the header " + header.size());
+            }
+            List<NamedInput> named = new ArrayList<>(inputs.size());
+            for (int i = 0; i < inputs.size(); i++) {
+                List<Float> floats = new ArrayList<>();
+                List<Long> longs = new ArrayList<>();
+                List<String> strings = new ArrayList<>();
+                for (int c : columns.get(i)) {
+                    String where = file + " line " + line.number() + " column '"
+                            + header.get(c) + "'";
+                    switch (inputs.get(i).kind()) {
+                        case FLOAT -> floats.add(InputColumns.number(cells.get(c), where));
+                        case INT64 -> longs.add(InputColumns.integer(cells.get(c), where));
+                        case STRING -> strings.add(cells.get(c));
+                    }
+                }
+                named.add(new NamedInput(inputs.get(i).name(), floats, longs, strings));
+            }
+            String eventId = cells.get(id);
+            FeatureEvent event = FeatureProducer.event(
+                    eventId, entity >= 0 ? cells.get(entity) : eventId, model, now, List.of());
+            event.setInputs(named);
+            rows.add(new Row(event,
+                    label >= 0 ? number(file, line.number(), "label", cells.get(label)) : null));
+        }
+        return rows;
+    }
+
     /** The feature columns' names, in order: the header without the {@link #NOT_FEATURES}. */
     public static List<String> featureNames(Path file) throws IOException {
         return header(file, readLines(file)).stream()
                 .filter(c -> !NOT_FEATURES.contains(c))
                 .toList();
+    }
+
+    /** The feature columns' names and their cells as text, one list per data row. */
+    public record Cells(List<String> header, List<List<String>> rows) {}
+
+    /**
+     * The feature columns as text (for models with int64 or string inputs): the header without
+     * the {@link #NOT_FEATURES}, and each data row's cells in those columns.
+     */
+    public static Cells featureCells(Path file) throws IOException {
+        List<Line> lines = readLines(file);
+        List<String> header = header(file, lines);
+        List<Integer> keep = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (int c = 0; c < header.size(); c++) {
+            if (!NOT_FEATURES.contains(header.get(c))) {
+                keep.add(c);
+                names.add(header.get(c));
+            }
+        }
+        List<List<String>> rows = new ArrayList<>(lines.size() - 1);
+        for (Line line : lines.subList(1, lines.size())) {
+            if (line.cells().size() != header.size()) {
+                throw new IllegalArgumentException(
+                        file + " line " + line.number() + " has " + line.cells().size()
+                                + " columns, the header " + header.size());
+            }
+            List<String> row = new ArrayList<>(keep.size());
+            for (int c : keep) {
+                row.add(line.cells().get(c));
+            }
+            rows.add(row);
+        }
+        return new Cells(names, rows);
     }
 
     /** The feature rows only; {@code id}, {@code entity_id} and {@code label} are optional. */

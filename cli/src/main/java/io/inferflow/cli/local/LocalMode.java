@@ -12,6 +12,8 @@ import io.inferflow.jobs.kafka.KafkaClients;
 import io.inferflow.schemas.registry.RegistrySettings;
 import io.inferflow.schemas.registry.SchemaRegistryClient;
 import io.inferflow.cli.io.FeatureProducer;
+import io.inferflow.model.InputColumns;
+import io.inferflow.model.InputSpec;
 import io.inferflow.model.Mlp;
 import io.inferflow.jobs.control.ControlRecords;
 import io.inferflow.jobs.control.ModelControlClient;
@@ -233,7 +235,8 @@ public final class LocalMode implements AutoCloseable {
                                 sha256, m.inputName(), m.width(), ModelPrecision.FP32, key,
                                 "local");
                 // The demo producer's distribution is the reference: drift reports flow at once.
-                ReferenceProfile profile = demoProfile(bytes, m.width());
+                ReferenceProfile profile = m.flat()
+                        ? demoProfile(bytes, m.width()) : demoProfile(bytes, m.inputs());
                 record.setProfile(profile.toJson());
                 Path profileFile = demoProfileFile(m.name());
                 Files.createDirectories(profileFile.getParent());
@@ -324,6 +327,36 @@ public final class LocalMode implements AutoCloseable {
             }
         }
         return ProfileBuilder.build(model, rows, 10);
+    }
+
+    /**
+     * The reference profile of a start-up model that reads named inputs, on rows drawn like the
+     * demo producer's: standard normal floats, int64 codes 0..4, strings c0..c4.
+     */
+    static ReferenceProfile demoProfile(byte[] model, List<InputSpec> inputs)
+            throws ModelException {
+        Random random = new Random(11);
+        List<String> header = new ArrayList<>();
+        for (InputSpec input : inputs) {
+            for (int j = 0; j < input.width(); j++) {
+                header.add(InputColumns.name(input, j));
+            }
+        }
+        List<List<String>> cells = new ArrayList<>(PROFILE_ROWS);
+        for (int r = 0; r < PROFILE_ROWS; r++) {
+            List<String> row = new ArrayList<>(header.size());
+            for (InputSpec input : inputs) {
+                for (int j = 0; j < input.width(); j++) {
+                    row.add(switch (input.kind()) {
+                        case FLOAT -> Float.toString((float) random.nextGaussian());
+                        case INT64 -> Integer.toString(random.nextInt(5));
+                        case STRING -> "c" + random.nextInt(5);
+                    });
+                }
+            }
+            cells.add(row);
+        }
+        return ProfileBuilder.buildFromCells(model, header, cells, 10);
     }
 
     /** Where local mode writes the profile it pushed with {@code model}, for later pushes. */

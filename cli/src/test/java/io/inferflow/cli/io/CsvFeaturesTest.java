@@ -1,5 +1,8 @@
 package io.inferflow.cli.io;
 
+import io.inferflow.model.InputSpec;
+import io.inferflow.schemas.avro.FeatureEvent;
+import io.inferflow.schemas.avro.NamedInput;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,6 +32,36 @@ class CsvFeaturesTest {
         assertEquals(0.0, rows.get(1).label());
         assertEquals(List.of("f0", "f1"), CsvFeatures.featureNames(csv));
         assertArrayEquals(new float[] {-1f, 3f}, CsvFeatures.rows(csv)[1]);
+    }
+
+    @Test
+    void namedInputsReadTheColumnsOfTheirNames(@TempDir Path dir) throws Exception {
+        Path csv = dir.resolve("named.csv");
+        Files.writeString(csv, "id,color,num[1],extra,code,num[0],label\n"
+                + "e1,red,2.5,x,7,0.5,1\ne2,\"dark, blue\",3,y,8,-1,0\n");
+        List<InputSpec> inputs = List.of(
+                InputSpec.floats("num", 2),
+                new InputSpec("color", InputSpec.Kind.STRING, 1, false),
+                new InputSpec("code", InputSpec.Kind.INT64, 1, true));
+        List<CsvFeatures.Row> rows = CsvFeatures.readNamedRows(csv, "shop", inputs);
+        FeatureEvent e2 = rows.get(1).event();
+        assertEquals(List.of(), e2.getFeatures());
+        assertEquals(List.of(
+                new NamedInput("num", List.of(-1f, 3f), List.of(), List.of()),
+                new NamedInput("color", List.of(), List.of(), List.of("dark, blue")),
+                new NamedInput("code", List.of(), List.of(8L), List.of())), e2.getInputs());
+        assertEquals(0.0, rows.get(1).label());
+
+        Files.writeString(csv, "id,color,num[1],code,num[0]\ne1,red,2.5,7.5,0.5\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> CsvFeatures.readNamedRows(csv, "shop", inputs));
+        assertEquals(csv + " line 2 column 'code': '7.5' is not an integer (the input is int64)",
+                e.getMessage());
+        Files.writeString(csv, "id,color,num[1]\ne1,red,2.5\n");
+        e = assertThrows(IllegalArgumentException.class,
+                () -> CsvFeatures.readNamedRows(csv, "shop", inputs));
+        assertEquals("CSV " + csv + ": the model's input num: float[2] needs column 'num[0]';"
+                + " the header has [id, color, num[1]]", e.getMessage());
     }
 
     @Test

@@ -88,6 +88,9 @@ public class DecodeFunction extends ProcessFunction<RawRecord, DecodedEvent> {
         if (event.getFeatures() == null) {
             return "event '" + event.getEventId() + "': required field 'features' is missing";
         }
+        if (event.getInputs() == null) {
+            return "event '" + event.getEventId() + "': field 'inputs' is missing";
+        }
         return null;
     }
 

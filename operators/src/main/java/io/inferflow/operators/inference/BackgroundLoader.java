@@ -2,6 +2,8 @@ package io.inferflow.operators.inference;
 
 import io.inferflow.model.ModelDescriptor;
 import io.inferflow.model.ModelException;
+import io.inferflow.model.ModelSignature;
+import io.inferflow.model.Scorer;
 import io.inferflow.operators.control.ModelControls;
 import io.inferflow.operators.drift.DriftCounter;
 import io.inferflow.operators.drift.DriftProfiles;
@@ -135,13 +137,19 @@ final class BackgroundLoader {
             DriftCounter counter =
                     DriftProfiles.counter(
                             control,
-                            loaded.handle().scorer().inputWidth(),
+                            driftWidth(loaded.handle().scorer()),
                             loaded.handle().scorer().outputWidth(),
                             provider::fetch);
             return loaded.withDrift(counter, null);
         } catch (RuntimeException e) {
             return loaded.withDrift(null, "PROFILE_REJECTED: " + e.getMessage());
         }
+    }
+
+    /** The values per row drift counts: the numeric inputs' (all of a flat model's). */
+    static int driftWidth(Scorer scorer) {
+        ModelSignature signature = scorer.signature();
+        return signature == null ? scorer.inputWidth() : signature.numericWidth();
     }
 
     /** A finished load, or null when none is waiting. */

@@ -1,5 +1,6 @@
 package io.inferflow.operators.inference;
 
+import io.inferflow.model.InputBatch;
 import io.inferflow.model.ModelException;
 import io.inferflow.model.ScoredBatch;
 import io.inferflow.operators.SideOutputs;
@@ -194,8 +195,16 @@ final class BatchEmitter {
         FloatBuffer input;
         ScoredBatch named;
         try {
-            input = model.fill(batch, zero);
-            named = model.scorer.scoreBatch(input, batch.size());
+            if (model.readsNamedInputs()) {
+                InputBatch columns = model.fillNamed(batch, zero);
+                named = model.scorer.scoreInputs(columns, batch.size());
+                // Drift counts the numeric inputs, row-major.
+                input = model.drift == null
+                        ? null : FloatBuffer.wrap(columns.numericRows(batch.size()));
+            } else {
+                input = model.fill(batch, zero);
+                named = model.scorer.scoreBatch(input, batch.size());
+            }
         } catch (ModelException e) {
             return new Scores(null, null, 0, 0,
                     "model " + model.label + " failed on a batch of " + batch.size() + ": "

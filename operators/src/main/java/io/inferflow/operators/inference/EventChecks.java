@@ -4,7 +4,6 @@ import io.inferflow.schemas.avro.FeatureEvent;
 import io.inferflow.schemas.wire.ErrorTypes;
 
 import java.util.Collection;
-import java.util.List;
 
 /** Checks an event against the model it names before it joins a batch. */
 final class EventChecks {
@@ -34,27 +33,7 @@ final class EventChecks {
 
     /** Returns why the event cannot be scored by {@code model}, or null when it can. */
     static Rejection check(ServedModel model, FeatureEvent event, NonFiniteFeaturePolicy policy) {
-        List<Float> features = event.getFeatures();
-        int width = model.scorer.inputWidth();
-        if (features.size() != width) {
-            return new Rejection(
-                    ErrorTypes.WRONG_WIDTH,
-                    "model " + model.label + ": input has width " + width + ", event carries "
-                            + features.size());
-        }
-        for (int i = 0; i < width; i++) {
-            Float v = features.get(i);
-            if (v == null) {
-                return new Rejection(
-                        ErrorTypes.INVALID_EVENT,
-                        "model " + model.label + ": feature " + i + " is null");
-            }
-            if (policy == NonFiniteFeaturePolicy.REJECT && !Float.isFinite(v)) {
-                return new Rejection(
-                        ErrorTypes.NON_FINITE_FEATURE,
-                        "model " + model.label + ": feature " + i + " is " + v);
-            }
-        }
-        return null;
+        return EventInputs.check(
+                model.label, model.scorer.signature(), model.scorer.inputWidth(), event, policy);
     }
 }

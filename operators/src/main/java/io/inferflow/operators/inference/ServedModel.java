@@ -1,10 +1,13 @@
 package io.inferflow.operators.inference;
 
+import io.inferflow.model.InputBatch;
+import io.inferflow.model.ModelSignature;
 import io.inferflow.model.Scorer;
 import io.inferflow.operators.control.ModelControls;
 import io.inferflow.operators.decode.DecodedEvent;
 import io.inferflow.operators.drift.DriftCounter;
 import io.inferflow.operators.metrics.ModelVersionMetrics;
+import io.inferflow.schemas.avro.FeatureEvent;
 import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.RolloutMode;
 
@@ -44,6 +47,9 @@ final class ServedModel implements AutoCloseable {
     private List<Pending> batch = new ArrayList<>();
     private boolean warned;
     private FloatBuffer input;
+    /** The inputs' columns for a model that reads named inputs; null for a flat model. */
+    private final InputBatch named;
+    private final ModelSignature signature;
     private long deadline;
     private ScheduledFuture<?> timer;
 
@@ -63,7 +69,15 @@ final class ServedModel implements AutoCloseable {
         this.metrics = metrics;
         this.scorer = handle.scorer();
         this.label = ModelControls.label(control);
-        this.input = allocate(initialRows * scorer.inputWidth());
+        this.signature = scorer.signature();
+        boolean flat = signature == null || signature.flat();
+        this.input = allocate(flat ? initialRows * scorer.inputWidth() : 0);
+        this.named = flat ? null : InputBatch.allocate(signature.inputs(), initialRows);
+    }
+
+    /** Whether the version reads named inputs (see {@link EventInputs}). */
+    boolean readsNamedInputs() {
+        return named != null;
     }
 
     void add(Pending pending) {
@@ -97,7 +111,7 @@ final class ServedModel implements AutoCloseable {
 
     /**
      * Copies the rows into the model's direct buffer, row-major from position 0. With {@code
-     * zeroNonFinite} NaN and ±Infinity become 0.
+     * zeroNonFinite} NaN and ±Infinity become 0. For a model with one float32 input.
      */
     FloatBuffer fill(List<Pending> rows, boolean zeroNonFinite) {
         int width = scorer.inputWidth();
@@ -105,14 +119,25 @@ final class ServedModel implements AutoCloseable {
             input = allocate(rows.size() * width);
         }
         input.clear();
+        String name = signature == null ? null : signature.inputs().get(0).name();
         for (Pending p : rows) {
-            for (Float f : p.event().event.getFeatures()) {
+            for (Float f : EventInputs.flatRow(p.event().event, name)) {
                 float v = f;
                 input.put(zeroNonFinite && !Float.isFinite(v) ? 0f : v);
             }
         }
         input.flip();
         return input;
+    }
+
+    /** Copies the rows into the named inputs' columns ({@link #readsNamedInputs()}). */
+    InputBatch fillNamed(List<Pending> rows, boolean zeroNonFinite) {
+        List<FeatureEvent> events = new ArrayList<>(rows.size());
+        for (Pending p : rows) {
+            events.add(p.event().event);
+        }
+        EventInputs.fill(named, signature, events, zeroNonFinite);
+        return named;
     }
 
     /** This version serving in another role (a promoted candidate): same handle and batch state. */

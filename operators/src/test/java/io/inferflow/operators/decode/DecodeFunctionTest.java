@@ -171,6 +171,7 @@ class DecodeFunctionTest {
             event.setModel(parts[2]);
             event.setEventTime(Instant.ofEpochMilli(1_234));
             event.setFeatures(features(parts[3]));
+            event.setInputs(List.of());
             return event;
         }
 

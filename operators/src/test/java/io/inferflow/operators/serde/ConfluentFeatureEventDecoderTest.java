@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.inferflow.schemas.avro.FeatureEvent;
-import io.inferflow.schemas.avro.Prediction;
 import io.inferflow.schemas.registry.LocalSchemaRegistry;
 import io.inferflow.schemas.registry.SchemaRegistryClient;
 import io.inferflow.schemas.wire.ConfluentWireFormat;
@@ -21,6 +20,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
@@ -37,6 +37,14 @@ class ConfluentFeatureEventDecoderTest {
     private static final Schema WITH_EXTRA_FIELD = new Schema.Parser().parse(
             FeatureEvent.getClassSchema().toString().replace("\"fields\":[",
                     "\"fields\":[{\"name\":\"source\",\"type\":\"string\",\"default\":\"\"},"));
+
+    /** FeatureEvent.avsc as it was before named inputs (what the kafkajs body was written with). */
+    private static final Schema BEFORE_NAMED_INPUTS = new Schema.Parser().parse("{\"type\":"
+            + "\"record\",\"name\":\"FeatureEvent\",\"namespace\":\"io.inferflow.schemas.avro\","
+            + "\"fields\":[{\"name\":\"event_id\",\"type\":\"string\"},{\"name\":\"entity_id\","
+            + "\"type\":\"string\"},{\"name\":\"model\",\"type\":\"string\"},{\"name\":"
+            + "\"event_time\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}},"
+            + "{\"name\":\"features\",\"type\":{\"type\":\"array\",\"items\":\"float\"}}]}");
 
     private LocalSchemaRegistry registry;
     private SchemaRegistryClient client;
@@ -72,6 +80,7 @@ class ConfluentFeatureEventDecoderTest {
         record.put("model", "fraud");
         record.put("event_time", ConfluentAvroSchemasTest.T0.toEpochMilli());
         record.put("features", List.of(1f, 2f));
+        record.put("inputs", List.of());
 
         FeatureEvent event = decoder.decode(ConfluentWireFormat.frame(id, avro(record)));
         assertEquals("e1", event.getEventId());
@@ -82,17 +91,19 @@ class ConfluentFeatureEventDecoderTest {
     /**
      * The Avro body of a FeatureEvent that kafkajs' {@code @kafkajs/confluent-schema-registry}
      * 3.x encoded ({@code registry.encode(id, {event_id: 'k1', entity_id: 'u', model: 'fraud',
-     * event_time: 1700000000000, features: [1.5, 2]})}) after registering FeatureEvent.avsc.
+     * event_time: 1700000000000, features: [1.5, 2]})}) after registering FeatureEvent.avsc as
+     * it was before named inputs: it still decodes, with no named inputs.
      */
     @Test
     void decodesAnEventEncodedByKafkajs() throws Exception {
         byte[] body = HexFormat.of()
                 .parseHex("046b3102750a667261756480a0abfef962040000c03f0000004000");
-        int id = client.register("features-value", FeatureEvent.getClassSchema());
+        int id = client.register("features-value", BEFORE_NAMED_INPUTS);
         FeatureEvent event = decoder.decode(ConfluentWireFormat.frame(id, body));
         assertEquals("k1", event.getEventId());
         assertEquals(Instant.ofEpochMilli(1_700_000_000_000L), event.getEventTime());
         assertEquals(List.of(1.5f, 2f), event.getFeatures());
+        assertEquals(List.of(), event.getInputs());
     }
 
     @Test
@@ -134,14 +145,16 @@ class ConfluentFeatureEventDecoderTest {
 
     @Test
     void writerSchemaThatDoesNotResolveToFeatureEvent() throws Exception {
-        int id = client.register("predictions-value", Prediction.getClassSchema());
-        byte[] value = ConfluentAvroSchemas.serializer(Prediction.class, registry.url(),
-                "predictions").serialize(Prediction.newBuilder().setEventId("e").setEntityId("u")
-                .setModel("m").setModelVersion(1).setScores(List.of(1f))
-                .setEventTime(ConfluentAvroSchemasTest.T0)
-                .setScoredAt(ConfluentAvroSchemasTest.T0).build());
-        DecodeException e = assertDecodeError(ErrorTypes.UNDECODABLE, "schema id " + id, value);
-        assertTrue(e.getMessage().contains("features"), e.getMessage());
+        // No event_time, which has no default.
+        Schema other = SchemaBuilder.record("Other").fields().requiredInt("event_id")
+                .requiredString("entity_id").endRecord();
+        int id = client.register("other-value", other);
+        GenericRecord record = new GenericData.Record(other);
+        record.put("event_id", 7);
+        record.put("entity_id", "u");
+        DecodeException e = assertDecodeError(ErrorTypes.UNDECODABLE, "schema id " + id,
+                ConfluentWireFormat.frame(id, avro(record)));
+        assertTrue(e.getMessage().contains("missing required field event_time"), e.getMessage());
     }
 
     @Test
