@@ -57,6 +57,9 @@ def main():
             "model": args.model,
             "event_time": now,
             "features": [rows.gauss(0, 1) for _ in range(args.width)],
+            # Apache Avro's Python writer does not fill in defaults: the named inputs field
+            # (empty for a model with one float input) is written explicitly.
+            "inputs": [],
         }
         producer.produce(args.topic, key=event["entity_id"].encode("utf-8"),
                          value=encode(schema_id, schema, event), on_delivery=delivered)
