@@ -1,9 +1,12 @@
 package io.inferflow.cli;
 
+import io.inferflow.cli.bench.BenchChart;
 import io.inferflow.cli.bench.BenchConfig;
 import io.inferflow.cli.bench.BenchReport;
 import io.inferflow.cli.bench.BenchSettings;
 import io.inferflow.cli.bench.Benchmark;
+import io.inferflow.cli.bench.JobBench;
+import io.inferflow.cli.bench.LatencySweep;
 import io.inferflow.cli.bench.ResultTable;
 import io.inferflow.cli.bench.SoakChart;
 import io.inferflow.cli.bench.SoakCheck;
@@ -131,6 +134,30 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
     Path json;
 
+    @Option(names = "--latency-sweep",
+            description = "Instead of the configurations: the micro-batched job on the first"
+                    + " model at each --intervals checkpoint interval (exactly-once), then"
+                    + " at-least-once; throughput, processing and visible latency at half the"
+                    + " throughput, checkpoint durations, CPU and memory per row.")
+    boolean latencySweep;
+
+    @Option(names = "--transaction-ids", paramLabel = "MINUTES",
+            description = "Instead of the configurations: one job per transaction naming"
+                    + " (POOLING and INCREMENTING) side by side for MINUTES with checkpoints"
+                    + " every --checkpoint-interval-ms, counting the transactional ids each"
+                    + " leaves on the broker every 30 s.")
+    Long transactionIds;
+
+    @Option(names = "--intervals", split = ",", paramLabel = "MS",
+            description = "Checkpoint intervals of --latency-sweep, ms"
+                    + " (default: 100,200,500,1000,5000).")
+    List<Long> intervals = new ArrayList<>(LatencySweep.DEFAULT_INTERVALS);
+
+    @Option(names = "--png", paramLabel = "FILE",
+            description = "Also draw the results as a PNG chart (default with --json: the same"
+                    + " name with .png).")
+    Path png;
+
     @ArgGroup(exclusive = false, heading = "%nSoak check (local mode under sustained load):%n")
     SoakOptions soak;
 
@@ -148,15 +175,15 @@ final class BenchCommand implements Callable<Integer> {
         if (!compression.isEmpty()) {
             return compression(settings, date);
         }
-        Path workDir = Files.createTempDirectory("inferflow-bench-");
-        ResultTable table;
-        try {
-            table = new Benchmark(settings, System.err).run(workDir);
-        } catch (IllegalStateException e) {
-            System.err.println("error: " + e.getMessage());
+        if (latencySweep) {
+            return latencySweep(settings, date);
+        }
+        if (transactionIds != null) {
+            return transactionIds(settings, date);
+        }
+        ResultTable table = inWorkDir(dir -> new Benchmark(settings, System.err).run(dir));
+        if (table == null) {
             return 1;
-        } finally {
-            deleteQuietly(workDir);
         }
         System.out.println();
         System.out.print(table.format());
@@ -183,6 +210,115 @@ final class BenchCommand implements Callable<Integer> {
             BenchReport.write(json, settings, table, date);
             System.err.println("wrote " + json);
         }
+        Path chart = pngFile();
+        if (chart != null) {
+            BenchChart.write(chart, table, "pipeline bench, " + settings.parallelism()
+                    + " subtasks, batches of " + settings.batchSize());
+            System.err.println("wrote " + chart);
+        }
+        return 0;
+    }
+
+    /** With {@code --json}: the command, date, cores and {@code values} under {@code key}. */
+    private void writeJson(Instant date, String key, Object values) throws IOException {
+        if (json == null) {
+            return;
+        }
+        com.fasterxml.jackson.databind.ObjectMapper mapper =
+                new com.fasterxml.jackson.databind.ObjectMapper();
+        var root = mapper.createObjectNode();
+        root.put("command", command());
+        root.put("date", date.toString());
+        root.put("cores", Runtime.getRuntime().availableProcessors());
+        root.put("java", System.getProperty("java.version"));
+        root.set(key, mapper.valueToTree(values));
+        mapper.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), root);
+        System.err.println("wrote " + json);
+    }
+
+    /** A run that writes its models into a temporary directory. */
+    private interface InWorkDir<T> {
+        T run(Path workDir) throws Exception;
+    }
+
+    /**
+     * Runs {@code run} in a fresh temporary directory, deleted afterwards; a run that fails with
+     * an {@link IllegalStateException} (what a bench phase throws when a check fails) prints it
+     * and gives null.
+     */
+    private static <T> T inWorkDir(InWorkDir<T> run) throws Exception {
+        Path workDir = Files.createTempDirectory("inferflow-bench-");
+        try {
+            return run.run(workDir);
+        } catch (IllegalStateException e) {
+            System.err.println("error: " + e.getMessage());
+            return null;
+        } finally {
+            deleteQuietly(workDir);
+        }
+    }
+
+    /** {@code --png}, or {@code --json}'s name with .png, or null. */
+    private Path pngFile() {
+        if (png != null || json == null) {
+            return png;
+        }
+        String name = json.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return json.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".png");
+    }
+
+    private Integer transactionIds(BenchSettings settings, Instant date) throws Exception {
+        if (transactionIds < 1) {
+            throw new ParameterException(spec.commandLine(),
+                    "--transaction-ids must be at least 1 minute, got " + transactionIds);
+        }
+        List<JobBench.TransactionIds> samples = inWorkDir(dir -> new Benchmark(
+                settings, System.err).runTransactionIds(dir, List.of("POOLING", "INCREMENTING"),
+                settings.checkpointInterval(), Duration.ofMinutes(transactionIds),
+                Duration.ofSeconds(30)));
+        if (samples == null) {
+            return 1;
+        }
+        System.out.println();
+        System.out.printf("%-12s %8s %12s %14s%n", "naming", "minutes", "ids", "predictions");
+        for (JobBench.TransactionIds t : samples) {
+            System.out.printf(Locale.ROOT, "%-12s %8.1f %,12d %,14d%n", t.naming(), t.minutes(),
+                    t.ids(), t.predictions());
+        }
+        writeJson(date, "samples", samples);
+        return 0;
+    }
+
+    private Integer latencySweep(BenchSettings settings, Instant date) throws Exception {
+        for (long interval : intervals) {
+            if (interval < 10) {
+                throw new ParameterException(spec.commandLine(),
+                        "--intervals: each must be at least 10 ms, got " + interval);
+            }
+        }
+        List<LatencySweep.Row> rows =
+                inWorkDir(dir -> new LatencySweep(settings, System.err).run(dir, intervals));
+        if (rows == null) {
+            return 1;
+        }
+        System.out.println();
+        System.out.print(LatencySweep.table(rows));
+        System.out.println();
+        System.out.println("events/s: a bounded run of preloaded events; rate: the latency"
+                + " phase's, fixed for every row; proc: scored_at - event_time; visible:");
+        System.out.println("  read by a read_committed consumer - event_time; ckpt: each"
+                + " checkpoint's duration while measured; CPU s/M: CPU seconds of this");
+        System.out.println("  process (broker, registry, job, producer, reader) per million"
+                + " predictions; peak RSS: of this process during the latency phase.");
+        writeJson(date, "rows", rows);
+        Path chart = pngFile();
+        if (chart != null) {
+            LatencySweep.writeChart(chart, rows, "Visible latency against checkpoint interval ("
+                    + settings.models().get(0) + " model, " + Runtime.getRuntime()
+                    .availableProcessors() + " cores)");
+            System.err.println("wrote " + chart);
+        }
         return 0;
     }
 
@@ -193,15 +329,10 @@ final class BenchCommand implements Callable<Integer> {
                         + "' is not one of none, gzip, snappy, lz4, zstd");
             }
         }
-        Path workDir = Files.createTempDirectory("inferflow-bench-");
-        List<Benchmark.CompressionResult> results;
-        try {
-            results = new Benchmark(settings, System.err).runCompression(workDir, compression);
-        } catch (IllegalStateException e) {
-            System.err.println("error: " + e.getMessage());
+        List<Benchmark.CompressionResult> results = inWorkDir(
+                dir -> new Benchmark(settings, System.err).runCompression(dir, compression));
+        if (results == null) {
             return 1;
-        } finally {
-            deleteQuietly(workDir);
         }
         Benchmark.CompressionResult first = results.get(0);
         System.out.println();
@@ -221,17 +352,7 @@ final class BenchCommand implements Callable<Integer> {
                 + " micro-batched job; job s: the bounded job's run from submission to its end,");
         System.out.println("  last transaction committed; prediction bytes: the predictions"
                 + " topic's log on the broker (record batches as the sinks wrote them).");
-        if (json != null) {
-            com.fasterxml.jackson.databind.ObjectMapper mapper =
-                    new com.fasterxml.jackson.databind.ObjectMapper();
-            var root = mapper.createObjectNode();
-            root.put("command", command());
-            root.put("date", date.toString());
-            root.put("cores", Runtime.getRuntime().availableProcessors());
-            root.set("results", mapper.valueToTree(results));
-            mapper.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), root);
-            System.err.println("wrote " + json);
-        }
+        writeJson(date, "results", results);
         return 0;
     }
 

@@ -155,7 +155,7 @@ public final class InferenceJob {
         if (conf.get(JobOptions.DELIVERY_GUARANTEE) == DeliveryGuarantee.EXACTLY_ONCE
                 && !conf.getOptional(CheckpointingOptions.CHECKPOINTING_INTERVAL).isPresent()) {
             throw new IllegalArgumentException(
-                    "kafka.sink.delivery-guarantee is exactly-once but checkpointing is off:"
+                    "delivery.mode is exactly-once but checkpointing is off:"
                             + " set execution.checkpointing.interval (e.g. 10s), or predictions"
                             + " are never committed");
         }

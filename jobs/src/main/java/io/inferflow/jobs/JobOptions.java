@@ -5,6 +5,7 @@ import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.TransactionNamingStrategy;
 
 import java.time.Duration;
 import java.util.List;
@@ -44,14 +45,31 @@ public final class JobOptions {
                     .withDescription("Where a job without state starts reading the features topic.");
 
     public static final ConfigOption<DeliveryGuarantee> DELIVERY_GUARANTEE =
-            ConfigOptions.key("kafka.sink.delivery-guarantee")
+            ConfigOptions.key("delivery.mode")
                     .enumType(DeliveryGuarantee.class)
                     .defaultValue(DeliveryGuarantee.EXACTLY_ONCE)
+                    .withFallbackKeys("kafka.sink.delivery-guarantee")
                     .withDescription(
                             "exactly-once writes predictions and dead letters in Kafka"
-                                    + " transactions committed on checkpoints (readers use"
-                                    + " isolation.level=read_committed); at-least-once flushes on"
-                                    + " checkpoints and may duplicate after a failure.");
+                                    + " transactions committed on checkpoints: read_committed"
+                                    + " consumers see each prediction once, a checkpoint"
+                                    + " interval after it was scored. at-least-once writes each"
+                                    + " prediction at once (visible within the batch delay) and"
+                                    + " may repeat predictions after a failure: consumers"
+                                    + " deduplicate on event_id. Formerly"
+                                    + " kafka.sink.delivery-guarantee, still read.");
+
+    public static final ConfigOption<TransactionNamingStrategy> TRANSACTION_NAMING =
+            ConfigOptions.key("kafka.sink.transaction-naming")
+                    .enumType(TransactionNamingStrategy.class)
+                    .defaultValue(TransactionNamingStrategy.POOLING)
+                    .withDescription(
+                            "How the exactly-once sinks name their Kafka transactions. POOLING"
+                                    + " reuses a small pool of transactional ids, so short"
+                                    + " checkpoint intervals leave a bounded number of ids on"
+                                    + " the brokers; INCREMENTING (the connector's default) uses"
+                                    + " a new id per checkpoint. A job may switch from"
+                                    + " INCREMENTING to POOLING on restore, not back.");
 
     public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX =
             ConfigOptions.key("kafka.sink.transactional-id-prefix")

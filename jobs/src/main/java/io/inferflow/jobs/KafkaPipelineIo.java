@@ -264,6 +264,7 @@ public final class KafkaPipelineIo implements PipelineIo, EvaluationIo {
                 .setDeliveryGuarantee(guarantee)
                 .setTransactionalIdPrefix(
                         conf.get(JobOptions.TRANSACTIONAL_ID_PREFIX) + "-" + name)
+                .setTransactionNamingStrategy(conf.get(JobOptions.TRANSACTION_NAMING))
                 .setProperty(
                         "transaction.timeout.ms",
                         String.valueOf(conf.get(JobOptions.TRANSACTION_TIMEOUT).toMillis()))

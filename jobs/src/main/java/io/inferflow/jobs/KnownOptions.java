@@ -30,7 +30,8 @@ public final class KnownOptions {
 
     /** Key prefixes that belong to the job; Flink's own keys are left to Flink. */
     static final List<String> NAMESPACES =
-            List.of("kafka.", "registry.", "topics.", "model.", "inference.", "drift.", "labels.");
+            List.of("kafka.", "registry.", "topics.", "model.", "inference.", "drift.", "labels.",
+                    "delivery.");
 
     private KnownOptions() {}
 
@@ -99,10 +100,13 @@ public final class KnownOptions {
      */
     public static void checkKeys(Configuration conf) {
         Set<String> known = keys();
+        Set<String> accepted = new TreeSet<>(known);
+        // Former names an option still reads (e.g. kafka.sink.delivery-guarantee).
+        all().forEach(o -> o.fallbackKeys().forEach(k -> accepted.add(k.getKey())));
         Set<String> prefixes = mapPrefixes();
         List<String> problems = new ArrayList<>();
         for (String key : new TreeSet<>(conf.keySet())) {
-            if (NAMESPACES.stream().anyMatch(key::startsWith) && !known.contains(key)
+            if (NAMESPACES.stream().anyMatch(key::startsWith) && !accepted.contains(key)
                     && prefixes.stream().noneMatch(key::startsWith)) {
                 String closest =
                         known.stream()

@@ -61,6 +61,19 @@ class InferenceJobTest {
     }
 
     @Test
+    void deliveryModeIsTheNameAndTheFormerKeyIsStillRead() throws Exception {
+        Configuration conf = InferenceJob.loadConfiguration(
+                EXAMPLE, Map.of("delivery.mode", "at-least-once"));
+        assertEquals(DeliveryGuarantee.AT_LEAST_ONCE, conf.get(JobOptions.DELIVERY_GUARANTEE));
+        KnownOptions.checkKeys(conf);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> KnownOptions.checkKeys(InferenceJob.loadConfiguration(
+                        EXAMPLE, Map.of("delivery.mod", "at-least-once"))));
+        assertTrue(e.getMessage().startsWith(
+                "unknown option 'delivery.mod' (did you mean 'delivery.mode'?)"), e.getMessage());
+    }
+
+    @Test
     void refusesExactlyOnceWithoutCheckpoints() {
         IllegalArgumentException e =
                 assertThrows(

@@ -84,6 +84,11 @@ public final class LoadedModel implements Scorer {
     }
 
     @Override
+    public long nativeBytes() {
+        return model.nativeBytes();
+    }
+
+    @Override
     public OutputLayout layout() {
         return model.layout();
     }

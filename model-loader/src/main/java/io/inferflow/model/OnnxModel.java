@@ -127,6 +127,24 @@ public final class OnnxModel implements Scorer {
                 label, env, session, signature, layout, out.width(), provider, cudaFallback);
     }
 
+    private volatile long nativeBytes = -1;
+
+    /** Set once by the factory that opened it. */
+    void nativeBytes(long bytes) {
+        this.nativeBytes = bytes;
+    }
+
+    /**
+     * How much the process's resident memory grew while this session was created and warmed up:
+     * the native memory ONNX Runtime holds for it (weights, arenas, the plan), as the OS sees
+     * it; -1 where the OS does not say. Approximate: other threads allocating at the same time
+     * count too.
+     */
+    @Override
+    public long nativeBytes() {
+        return nativeBytes;
+    }
+
     @Override
     public int inputWidth() {
         return signature.inputWidth();

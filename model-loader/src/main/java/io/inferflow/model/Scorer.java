@@ -59,6 +59,11 @@ public interface Scorer extends AutoCloseable {
         return scoreBatch(input.floats(0), rows);
     }
 
+    /** Native memory the model holds, bytes; -1 when not known. See {@link OnnxModel}. */
+    default long nativeBytes() {
+        return -1;
+    }
+
     /** The model's outputs, label and class probabilities; null when not known (fakes). */
     default OutputLayout layout() {
         return null;

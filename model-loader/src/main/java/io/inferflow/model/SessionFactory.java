@@ -69,6 +69,16 @@ final class SessionFactory {
      */
     OnnxModel open(String label, byte[] bytes, String expectedInputName, int expectedInputWidth)
             throws ModelException {
+        long before = NativeMemory.residentBytes();
+        OnnxModel model = openOnDevice(label, bytes, expectedInputName, expectedInputWidth);
+        long after = NativeMemory.residentBytes();
+        model.nativeBytes(before < 0 || after < 0 ? -1 : Math.max(0, after - before));
+        return model;
+    }
+
+    private OnnxModel openOnDevice(
+            String label, byte[] bytes, String expectedInputName, int expectedInputWidth)
+            throws ModelException {
         RuntimeSettings.Device device = settings.device();
         if (device == RuntimeSettings.Device.CPU) {
             return openOnCpu(label, bytes, expectedInputName, expectedInputWidth, null);

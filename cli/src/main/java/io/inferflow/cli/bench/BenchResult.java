@@ -11,6 +11,12 @@ package io.inferflow.cli.bench;
  * @param visible {@code time read (read_committed) - event_time} in the latency phase; null for
  *     {@link BenchConfig#RAW}
  * @param latencyRate events/s offered in the latency phase; 0 for {@link BenchConfig#RAW}
+ * @param cpuSecondsPerMillion CPU seconds of the whole process (broker, registry, job, producer
+ *     and reader) per million predictions in the latency phase; -1 for {@link BenchConfig#RAW}
+ * @param peakRssBytes the process's peak resident memory in the latency phase; -1 when not
+ *     measured
+ * @param modelNativeBytes native memory one ONNX Runtime session of the model holds (resident
+ *     growth while it loads, {@code OnnxModel#nativeBytes}); -1 when not measured
  */
 public record BenchResult(
         String model,
@@ -19,7 +25,16 @@ public record BenchResult(
         double eventsPerSecond,
         LatencySummary latency,
         LatencySummary visible,
-        double latencyRate) {
+        double latencyRate,
+        double cpuSecondsPerMillion,
+        long peakRssBytes,
+        long modelNativeBytes) {
+
+    /** A row without resource measurements. */
+    public BenchResult(String model, BenchConfig config, long events, double eventsPerSecond,
+            LatencySummary latency, LatencySummary visible, double latencyRate) {
+        this(model, config, events, eventsPerSecond, latency, visible, latencyRate, -1, -1, -1);
+    }
 
     public BenchResult {
         if (!(eventsPerSecond > 0) || Double.isInfinite(eventsPerSecond)) {
@@ -27,5 +42,11 @@ public record BenchResult(
                     "[" + model + "] " + config.label() + ": events/s must be a positive number,"
                             + " got " + eventsPerSecond);
         }
+    }
+
+    /** This row with the model's native memory. */
+    BenchResult withModelNativeBytes(long bytes) {
+        return new BenchResult(model, config, events, eventsPerSecond, latency, visible,
+                latencyRate, cpuSecondsPerMillion, peakRssBytes, bytes);
     }
 }

@@ -1,10 +1,13 @@
 package io.inferflow.cli.bench;
 
 import io.inferflow.cli.local.EmbeddedKafka;
+import io.inferflow.model.OnnxModel;
+import io.inferflow.model.RuntimeSettings;
 import io.inferflow.schemas.registry.LocalSchemaRegistry;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashSet;
@@ -59,7 +62,10 @@ public final class Benchmark {
                 jobs.warmUp(models.get(0), WARM_UP_EVENTS);
             }
             for (BenchModel model : models) {
-                results.addAll(runModel(model, configs, jobs, swaps));
+                long nativeBytes = nativeBytes(model);
+                for (BenchResult r : runModel(model, configs, jobs, swaps)) {
+                    results.add(r.withModelNativeBytes(nativeBytes));
+                }
             }
         }
         return new ResultTable(results, swaps);
@@ -95,6 +101,28 @@ public final class Benchmark {
             }
         }
         return results;
+    }
+
+    /**
+     * The transactional ids each naming strategy leaves on the broker: one job per strategy side
+     * by side on the first model with checkpoints every {@code interval}, sampled every {@code
+     * every} for {@code duration}.
+     */
+    public List<JobBench.TransactionIds> runTransactionIds(Path workDir, List<String> namings,
+            Duration interval, Duration duration, Duration every) throws Exception {
+        BenchModel model = resolveModels(workDir).get(0);
+        double rate = settings.latencyRate() != null ? settings.latencyRate() : 200;
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(0);
+                LocalSchemaRegistry registry = LocalSchemaRegistry.start("127.0.0.1", 0)) {
+            JobBench jobs = new JobBench(
+                    kafka.bootstrapServers(), registry.url(), settings, runId(), progress);
+            jobs.override("execution.checkpointing.interval", interval.toMillis() + " ms");
+            jobs.override("execution.checkpointing.min-pause", "0 ms");
+            progress.printf(Locale.ROOT, "[transactional ids] %s side by side, %,.0f events/s"
+                            + " each, checkpoints every %d ms, for %d min%n", namings, rate,
+                    interval.toMillis(), duration.toMinutes());
+            return jobs.transactionIds(model, namings, rate, duration, every);
+        }
     }
 
     private List<BenchResult> runModel(
@@ -138,7 +166,8 @@ public final class Benchmark {
                     new BenchResult(
                             model.name(), e.getKey(), e.getValue().events(),
                             e.getValue().eventsPerSecond(), latency.processing(),
-                            latency.visible(), rate));
+                            latency.visible(), rate, latency.cpuSecondsPerMillion(),
+                            latency.peakRssBytes(), -1));
             if (e.getKey() == BenchConfig.BATCHED && settings.swapEvery() > 0) {
                 JobBench.Latency swapping =
                         jobs.latency(model, BenchConfig.BATCHED, rate, settings.swapEvery());
@@ -165,6 +194,14 @@ public final class Benchmark {
             models.add(model);
         }
         return models;
+    }
+
+    /** The native memory one session of the model holds, measured on a load of its own. */
+    static long nativeBytes(BenchModel model) throws Exception {
+        try (OnnxModel onnx = OnnxModel.load(model.name(),
+                java.nio.file.Files.readAllBytes(model.file()), RuntimeSettings.defaults())) {
+            return onnx.nativeBytes();
+        }
     }
 
     private static String runId() {

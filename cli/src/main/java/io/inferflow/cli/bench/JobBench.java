@@ -67,7 +67,7 @@ import java.util.concurrent.TimeoutException;
  *       commits on the next checkpoint).
  * </ul>
  */
-final class JobBench {
+public final class JobBench {
 
     private static final Logger LOG = LoggerFactory.getLogger(JobBench.class);
 
@@ -85,13 +85,27 @@ final class JobBench {
         }
     }
 
-    /** What the latency phase measured. */
+    /**
+     * What the latency phase measured: processing and visible latency, the visible p99.9, the
+     * duration of each checkpoint that completed while measured events were sent and read (null
+     * when none did), and the CPU seconds and peak RSS of this process over the same span.
+     */
     record Latency(
             long events,
             double offeredRate,
             double sentRate,
             LatencySummary processing,
-            LatencySummary visible) {}
+            LatencySummary visible,
+            double visibleP999Ms,
+            LatencySummary checkpoints,
+            double cpuSeconds,
+            long peakRssBytes) {
+
+        /** CPU seconds of the whole process per million predictions. */
+        double cpuSecondsPerMillion() {
+            return cpuSeconds / events * 1e6;
+        }
+    }
 
     private final String bootstrap;
     private final String registryUrl;
@@ -229,6 +243,8 @@ final class JobBench {
                 awaitRunning(prefix, job);
                 warmUp(prefix, model, producer, reader, rate);
                 awaitCandidate(prefix, config, topics);
+                ProcessUsage usage = ProcessUsage.start();
+                CheckpointProbe.Sampler checkpoints = new CheckpointProbe.Sampler(topics.base);
                 double sentRate = send(model, producer, rate, events, swapper);
                 if (swapper != null) {
                     progress.printf(
@@ -239,12 +255,21 @@ final class JobBench {
                 reader.awaitCount("m-", events, READ_TIMEOUT);
                 reader.awaitCount("m-", events + 1, settle());
                 List<Observation> out = reader.observations("m-");
+                double cpuSeconds = usage.cpuSeconds();
+                long peakRss = ProcessUsage.peakRssBytes();
+                checkpoints.close();
+                // No failure happens here: at-least-once must deliver exactly once too.
                 checkExactlyOnce(prefix, topics, out, events);
+                double[] visible = millis(out, false);
+                double[] checkpointMs = checkpoints.durationsMs();
                 Latency result =
                         new Latency(
                                 events, rate, sentRate,
                                 LatencySummary.of(millis(out, true)),
-                                LatencySummary.of(millis(out, false)));
+                                LatencySummary.of(visible),
+                                LatencySummary.percentile(sorted(visible), 99.9),
+                                checkpointMs.length == 0 ? null : LatencySummary.of(checkpointMs),
+                                cpuSeconds, peakRss);
                 progress.printf(
                         Locale.ROOT,
                         "%s latency p50 %s ms, p99 %s ms (visible under read_committed: p50 %s"
@@ -265,6 +290,84 @@ final class JobBench {
                 cancel(prefix, job);
             }
         }
+    }
+
+    /** The broker's transactional ids of one job at one moment of {@link #transactionIds}. */
+    public record TransactionIds(String naming, double minutes, long ids, long predictions) {}
+
+    /**
+     * Runs one unbounded micro-batched job per transaction naming strategy side by side, each on
+     * its own topics and transactional-id prefix, fed at {@code rate} events/s each for {@code
+     * duration}; every {@code every} counts the transactional ids the broker knows under each
+     * job's prefix (Admin listTransactions, any state) and the predictions committed so far.
+     */
+    List<TransactionIds> transactionIds(BenchModel model, List<String> namings, double rate,
+            Duration duration, Duration every) throws Exception {
+        List<Topics> topics = new ArrayList<>();
+        List<JobClient> running = new ArrayList<>();
+        List<FeatureProducer> producers = new ArrayList<>();
+        List<PredictionReader> readers = new ArrayList<>();
+        List<TransactionIds> samples = new ArrayList<>();
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin
+                .create(Map.of("bootstrap.servers", bootstrap))) {
+            for (String naming : namings) {
+                Topics t = createTopics(model, BenchConfig.BATCHED, "txn-" + naming);
+                Configuration conf = jobConf(model, BenchConfig.BATCHED, t);
+                conf.setString(JobOptions.TRANSACTION_NAMING.key(), naming);
+                topics.add(t);
+                readers.add(PredictionReader.start(bootstrap, registryUrl, t.predictions));
+                producers.add(new FeatureProducer(bootstrap, registryUrl, t.features));
+                running.add(environment(conf, KafkaPipelineIo.unbounded(conf))
+                        .executeAsync(t.base));
+            }
+            for (JobClient job : running) {
+                awaitRunning("[transactional ids]", job);
+            }
+            EventFactory factory = new EventFactory(model, "x-");
+            Pacer pacer = new Pacer(rate);
+            long start = System.nanoTime();
+            long nextSample = start;
+            while (true) {
+                long now = System.nanoTime();
+                if (now >= nextSample) {
+                    double minutes = (now - start) / 6e10;
+                    Map<String, Long> counts = new java.util.HashMap<>();
+                    for (var listing : admin.listTransactions().all().get()) {
+                        for (Topics t : topics) {
+                            if (listing.transactionalId().startsWith(t.base + "-")) {
+                                counts.merge(t.base, 1L, Long::sum);
+                            }
+                        }
+                    }
+                    for (int i = 0; i < namings.size(); i++) {
+                        TransactionIds sample = new TransactionIds(namings.get(i), minutes,
+                                counts.getOrDefault(topics.get(i).base, 0L),
+                                readers.get(i).total());
+                        samples.add(sample);
+                        progress.printf(Locale.ROOT,
+                                "[transactional ids] %5.1f min  %-12s %,8d ids on the broker,"
+                                        + " %,10d predictions committed%n",
+                                minutes, sample.naming(), sample.ids(), sample.predictions());
+                    }
+                    if (now - start >= duration.toNanos()) {
+                        break;
+                    }
+                    nextSample += every.toNanos();
+                }
+                pacer.awaitNext();
+                long t = System.currentTimeMillis();
+                for (FeatureProducer producer : producers) {
+                    producer.send(factory.next(t));
+                }
+            }
+        } finally {
+            running.forEach(job -> cancel("[transactional ids]", job));
+            producers.forEach(FeatureProducer::close);
+            for (PredictionReader reader : readers) {
+                reader.close();
+            }
+        }
+        return samples;
     }
 
     /** Sends events at the rate until one prediction is visible, then a little longer. */
@@ -309,6 +412,12 @@ final class JobBench {
         }
         producer.flush();
         return events / ((System.nanoTime() - start) / 1e9);
+    }
+
+    private static double[] sorted(double[] values) {
+        double[] copy = values.clone();
+        java.util.Arrays.sort(copy);
+        return copy;
     }
 
     private static double[] millis(List<Observation> out, boolean processing) {
@@ -566,6 +675,7 @@ final class JobBench {
                         : InferenceOptions.Engine.ONNX);
         conf.set(InferenceOptions.DEVICE, settings.device());
         conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, settings.checkpointInterval());
+        CheckpointProbe.register(conf);
         conf.set(TaskManagerOptions.NUM_TASK_SLOTS, settings.parallelism());
         conf.set(JobOptions.DRIFT_TOPIC, topics.drift);
         conf.set(JobOptions.DRIFT_COUNTS_TOPIC, topics.driftCounts);

@@ -34,7 +34,7 @@ public final class ResultTable {
 
     private static final String[] HEADER = {
         "model", "config", "events/s", "vs micro-batched", "p50 ms", "p99 ms",
-        "visible p50 ms", "visible p99 ms"
+        "visible p50 ms", "visible p99 ms", "CPU s/M", "peak RSS MB", "model MB"
     };
 
     private final List<BenchResult> results;
@@ -122,7 +122,14 @@ public final class ResultTable {
                         millis(r.latency() == null ? null : r.latency().p50Ms()),
                         millis(r.latency() == null ? null : r.latency().p99Ms()),
                         millis(r.visible() == null ? null : r.visible().p50Ms()),
-                        millis(r.visible() == null ? null : r.visible().p99Ms())
+                        millis(r.visible() == null ? null : r.visible().p99Ms()),
+                        r.cpuSecondsPerMillion() < 0 ? "-"
+                                : String.format(Locale.ROOT, "%.0f", r.cpuSecondsPerMillion()),
+                        r.peakRssBytes() < 0 ? "-"
+                                : String.format(Locale.ROOT, "%.0f", r.peakRssBytes() / 1048576.0),
+                        r.modelNativeBytes() < 0 ? "-"
+                                : String.format(Locale.ROOT, "%.1f",
+                                        r.modelNativeBytes() / 1048576.0)
                     });
         }
         return align(rows);

@@ -37,8 +37,14 @@ public final class SoakChart {
         System.setProperty("java.awt.headless", "true");
         BufferedImage top = BitmapEncoder.getBufferedImage(throughput(samples, title));
         BufferedImage bottom = BitmapEncoder.getBufferedImage(memory(samples));
+        writeStacked(file, WIDTH, top, bottom);
+    }
+
+    /** Writes two panels, one above the other, as one PNG {@code width} wide. */
+    static void writeStacked(Path file, int width, BufferedImage top, BufferedImage bottom)
+            throws IOException {
         BufferedImage both =
-                new BufferedImage(WIDTH, top.getHeight() + bottom.getHeight(),
+                new BufferedImage(width, top.getHeight() + bottom.getHeight(),
                         BufferedImage.TYPE_INT_RGB);
         Graphics2D g = both.createGraphics();
         try {

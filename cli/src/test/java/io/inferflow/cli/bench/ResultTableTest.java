@@ -15,7 +15,8 @@ class ResultTableTest {
     private static final LatencySummary SLOW = new LatencySummary(10, 480, 910, 990);
 
     private static BenchResult job(String model, BenchConfig config, double eventsPerSecond) {
-        return new BenchResult(model, config, 1000, eventsPerSecond, FAST, SLOW, 500);
+        return new BenchResult(model, config, 1000, eventsPerSecond, FAST, SLOW, 500, 81.2,
+                512L * 1024 * 1024, 2_600_000);
     }
 
     private static BenchResult raw(String model, double eventsPerSecond) {
@@ -81,19 +82,19 @@ class ResultTableTest {
         assertEquals(4, lines.size());
         assertEquals(
                 "model  config            events/s  vs micro-batched  p50 ms  p99 ms"
-                        + "  visible p50 ms  visible p99 ms",
+                        + "  visible p50 ms  visible p99 ms  CPU s/M  peak RSS MB  model MB",
                 lines.get(0));
         assertEquals(
                 "small  raw ONNX Runtime   250,000             5.00x    1.50    4.25"
-                        + "               -               -",
+                        + "               -               -        -            -         -",
                 lines.get(1));
         assertEquals(
                 "small  per-record          12,345             0.25x    1.50    4.25"
-                        + "             480             910",
+                        + "             480             910       81          512       2.5",
                 lines.get(2));
         assertEquals(
                 "small  micro-batched       50,000             1.00x    1.50    4.25"
-                        + "             480             910",
+                        + "             480             910       81          512       2.5",
                 lines.get(3));
     }
 

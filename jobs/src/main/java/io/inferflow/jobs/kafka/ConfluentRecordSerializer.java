@@ -11,20 +11,27 @@ import io.inferflow.schemas.avro.RolloutReport;
 import io.inferflow.schemas.avro.Prediction;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.serialization.SerializationSchema;
+import org.apache.flink.connector.kafka.lineage.DefaultKafkaDatasetFacet;
+import org.apache.flink.connector.kafka.lineage.DefaultKafkaDatasetIdentifier;
+import org.apache.flink.connector.kafka.lineage.KafkaDatasetFacet;
+import org.apache.flink.connector.kafka.lineage.KafkaDatasetFacetProvider;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
  * Writes records of one Avro class to one topic: the value in the Confluent wire format (schema
- * registered under {@code <topic>-value}), the key taken from the record.
+ * registered under {@code <topic>-value}), the key taken from the record. It names its topic to
+ * the sink ({@link KafkaDatasetFacetProvider}), which the POOLING transaction naming needs.
  */
 public final class ConfluentRecordSerializer<T extends SpecificRecord>
-        implements KafkaRecordSerializationSchema<T> {
+        implements KafkaRecordSerializationSchema<T>, KafkaDatasetFacetProvider {
 
     private static final long serialVersionUID = 1L;
 
@@ -92,6 +99,12 @@ public final class ConfluentRecordSerializer<T extends SpecificRecord>
     public void open(SerializationSchema.InitializationContext context, KafkaSinkContext sink)
             throws Exception {
         value.open(context);
+    }
+
+    @Override
+    public Optional<KafkaDatasetFacet> getKafkaDatasetFacet() {
+        return Optional.of(
+                new DefaultKafkaDatasetFacet(DefaultKafkaDatasetIdentifier.ofTopics(List.of(topic))));
     }
 
     @Override

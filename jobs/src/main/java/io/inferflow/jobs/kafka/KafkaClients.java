@@ -133,7 +133,7 @@ public record KafkaClients(String bootstrapServers, Map<String, String> properti
                 case "enable.idempotence":
                     return guarantee == DeliveryGuarantee.EXACTLY_ONCE
                                     && "false".equalsIgnoreCase(value.strip())
-                            ? Optional.of("kafka.sink.delivery-guarantee is exactly-once, whose"
+                            ? Optional.of("delivery.mode is exactly-once, whose"
                                     + " transactions need idempotent producers")
                             : Optional.empty();
                 default:

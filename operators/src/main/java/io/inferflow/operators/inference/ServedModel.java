@@ -69,6 +69,7 @@ final class ServedModel implements AutoCloseable {
         this.metrics = metrics;
         this.scorer = handle.scorer();
         this.label = ModelControls.label(control);
+        metrics.nativeBytes(scorer.nativeBytes());
         this.signature = scorer.signature();
         boolean flat = signature == null || signature.flat();
         this.input = allocate(flat ? initialRows * scorer.inputWidth() : 0);

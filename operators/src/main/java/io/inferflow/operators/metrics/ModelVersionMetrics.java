@@ -40,6 +40,9 @@ public final class ModelVersionMetrics {
     public static final String EVENT_TIME_LATENCY_MILLIS = "eventTimeLatencyMillis";
     public static final String RECORD_TIME_LATENCY_MILLIS = "recordTimeLatencyMillis";
 
+    /** Gauge: native memory the version's ONNX Runtime session holds, bytes (-1 unknown). */
+    public static final String NATIVE_BYTES = "nativeBytes";
+
     static final int HISTOGRAM_WINDOW = 1000;
 
     private final MetricGroup group;
@@ -181,5 +184,20 @@ public final class ModelVersionMetrics {
 
     public Histogram recordTimeLatencyMillis() {
         return recordTimeLatencyMillis;
+    }
+
+    private volatile long nativeBytes = -1;
+    private boolean nativeGauge;
+
+    /**
+     * The native memory the version's session holds (see {@code OnnxModel#nativeBytes}), as the
+     * gauge {@value #NATIVE_BYTES}; registered on the first call.
+     */
+    public void nativeBytes(long bytes) {
+        nativeBytes = bytes;
+        if (!nativeGauge) {
+            nativeGauge = true;
+            group.gauge(NATIVE_BYTES, (org.apache.flink.metrics.Gauge<Long>) () -> nativeBytes);
+        }
     }
 }
