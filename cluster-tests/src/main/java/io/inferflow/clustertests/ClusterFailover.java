@@ -1,5 +1,6 @@
 package io.inferflow.clustertests;
 
+import io.inferflow.cli.job.FlinkRestException;
 import io.inferflow.jobs.InferenceJob;
 import io.inferflow.jobs.JobOptions;
 import io.inferflow.jobs.kafka.KafkaClients;
@@ -354,7 +355,7 @@ public final class ClusterFailover implements Callable<Integer> {
                                     dir, violations);
                     try {
                         rest.cancel(jobId);
-                    } catch (IOException e) {
+                    } catch (FlinkRestException e) {
                         say("cancel failed: %s", e);
                     }
                     report(result);
