@@ -35,7 +35,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code pipeline job list/stop/start} against the REST API of a MiniCluster (embedded Kafka with
  * 2 partitions, the registry over HTTP, signed models, read_committed): the inference job runs
- * at parallelism 2; {@code job stop NAME} writes a savepoint and the job FINISHES; events
+ * at parallelism 2; {@code job stop} into a directory that cannot be written fails with Flink's
+ * reason and leaves the job running; {@code job stop NAME} writes a savepoint and the job
+ * FINISHES; events
  * produced meanwhile wait in Kafka; {@code job start --jar --from-savepoint --parallelism 1}
  * uploads the job jar ({@code jobs/target/inferflow-job.jar}, built by the reactor before this
  * module) and the restored job scores them: every event exactly one prediction, no dead letter.
@@ -92,6 +94,14 @@ class JobSavepointCommandsITCase {
             assertEquals(2, unknown.exit(), unknown.toString());
             assertTrue(unknown.err().contains("no running job named 'no-such-job' at " + rest),
                     unknown.toString());
+
+            CliRun failed = CliRun.of("job", "stop", name, "--savepoint-dir",
+                    "file:///proc/no-savepoints-here", "--rest", rest);
+            assertEquals(1, failed.exit(), failed.toString());
+            assertTrue(failed.err().contains("savepoint of job " + job.getJobID() + " failed: "),
+                    failed.toString());
+            assertEquals(JobStatus.RUNNING, job.getJobStatus().get(30, TimeUnit.SECONDS),
+                    "a failed savepoint leaves the job running");
 
             CliRun stop = CliRun.of("job", "stop", name, "--savepoint-dir",
                     savepoints.toUri().toString(), "--rest", rest);
