@@ -21,7 +21,7 @@ import java.util.stream.Stream;
  * classpath, the job jar and the configuration are, their timestamped output, a work directory,
  * bounded waits on the cluster that fail as soon as one of its processes died.
  */
-abstract class ClusterCheck {
+abstract class ClusterCheck<S extends ClusterCheck<S>> {
 
     @Option(names = "--events", description = "Events to send (default ${DEFAULT-VALUE}).")
     int events;
@@ -56,9 +56,39 @@ abstract class ClusterCheck {
 
     PrintStream out = System.out;
 
+    /** What a check found wrong (nothing when it passed) and where its logs are. */
+    interface Outcome {
+        List<String> violations();
+
+        Path workDir();
+    }
+
     ClusterCheck(int events, double rate) {
         this.events = events;
         this.rate = rate;
+    }
+
+    /** What a test sets instead of the command line's options. */
+    public S settings(
+            int events, double rate, Path classpathFile, Path jobJar, Path flinkConf, Path workDir) {
+        this.events = events;
+        this.rate = rate;
+        this.flinkClasspath = classpathFile;
+        this.jobJar = jobJar;
+        this.flinkConf = flinkConf;
+        this.workDir = workDir;
+        return self();
+    }
+
+    /** Where the check prints its progress and report. */
+    public S output(PrintStream out) {
+        this.out = out;
+        return self();
+    }
+
+    @SuppressWarnings("unchecked")
+    private S self() {
+        return (S) this;
     }
 
     /** {@code workDir}, or a new directory under the temp directory's inferflow/. */

@@ -67,7 +67,7 @@ import java.util.stream.Stream;
                 "Starts Kafka + registry + a standalone Flink cluster (separate JVMs), runs the"
                         + " job from inferflow-job.jar, SIGKILLs a TaskManager mid-stream, checks"
                         + " exactly-once on the predictions topic (read_committed).")
-public final class ClusterFailover extends ClusterCheck implements Callable<Integer> {
+public final class ClusterFailover extends ClusterCheck<ClusterFailover> implements Callable<Integer> {
 
     public ClusterFailover() {
         super(30_000, 500);
@@ -106,27 +106,11 @@ public final class ClusterFailover extends ClusterCheck implements Callable<Inte
             long firstCommitMillis,
             long allPredictionsMillis,
             Path workDir,
-            List<String> violations) {
+            List<String> violations) implements Outcome {
 
         public boolean passed() {
             return violations.isEmpty();
         }
-    }
-
-    public ClusterFailover output(PrintStream out) {
-        this.out = out;
-        return this;
-    }
-
-    public ClusterFailover settings(
-            int events, double rate, Path classpathFile, Path jobJar, Path flinkConf, Path workDir) {
-        this.events = events;
-        this.rate = rate;
-        this.flinkClasspath = classpathFile;
-        this.jobJar = jobJar;
-        this.flinkConf = flinkConf;
-        this.workDir = workDir;
-        return this;
     }
 
     public Result run() throws Exception {

@@ -32,7 +32,7 @@ import java.util.concurrent.Callable;
                         + " running inferflow-job.jar on one TaskManager, adds a second and a"
                         + " third, SIGKILLs one, checks exactly-once on the predictions topic"
                         + " (read_committed) and reports the rescale times.")
-public final class ReactiveRescale extends ClusterCheck implements Callable<Integer> {
+public final class ReactiveRescale extends ClusterCheck<ReactiveRescale> implements Callable<Integer> {
 
     public ReactiveRescale() {
         super(40_000, 400);
@@ -46,7 +46,7 @@ public final class ReactiveRescale extends ClusterCheck implements Callable<Inte
     public record Change(String what, int parallelism, long seenMillis, long runningMillis) {}
 
     public record Result(int events, long predictions, long distinct, List<Change> changes,
-            Path workDir, List<String> violations) {
+            Path workDir, List<String> violations) implements Outcome {
 
         public boolean passed() {
             return violations.isEmpty();
