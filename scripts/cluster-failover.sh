@@ -15,23 +15,4 @@
 #
 # Set PIPELINE_REBUILD=1 to rebuild the jars and the classpath files after changing the code.
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
-jar="jobs/target/inferflow-job.jar"
-cp_file="cluster-tests/target/flink-cluster.classpath"
-driver_cp="cluster-tests/target/driver.classpath"
-if [[ ! -f "$jar" || ! -f "$cp_file" || ! -f "$driver_cp" || "${PIPELINE_REBUILD:-0}" == "1" ]]; then
-  echo "Building $jar and the cluster classpaths (first run takes a few minutes)..." >&2
-  mvn -B -q -DskipTests package 2>&1 | sed 's/\x1b\[0m//g' >&2
-fi
-mkdir -p /tmp/inferflow
-trusted="io.inferflow.schemas.avro,java.lang,java.util,org.apache.avro"
-exec java ${CLUSTER_FAILOVER_JAVA_OPTS:--Xmx1g} \
-  -Dorg.apache.avro.SERIALIZABLE_PACKAGES="$trusted" \
-  -Dinferflow.log.file="/tmp/inferflow/cluster-failover-$$.log" \
-  --add-opens=java.base/java.util=ALL-UNNAMED \
-  --add-opens=java.base/java.lang=ALL-UNNAMED \
-  --add-opens=java.base/java.nio=ALL-UNNAMED \
-  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED \
-  -cp "cluster-tests/target/classes:$(cat "$driver_cp")" io.inferflow.clustertests.ClusterFailover \
-  --job-jar "$jar" --flink-classpath "$cp_file" --flink-conf flink-conf/config.yaml "$@"
+exec "$(dirname "${BASH_SOURCE[0]}")/cluster-driver.sh" ClusterFailover cluster-failover "$@"

@@ -1,5 +1,9 @@
 package io.inferflow.cli;
 
+import io.inferflow.cli.job.FlinkRestException;
+import io.inferflow.cli.job.JobListCommand;
+import io.inferflow.cli.job.JobStartCommand;
+import io.inferflow.cli.job.JobStopCommand;
 import io.inferflow.jobs.JobCommand;
 import io.inferflow.jobs.kafka.KafkaConnectionException;
 import io.inferflow.schemas.registry.SchemaRegistryException;
@@ -41,7 +45,14 @@ public final class PipelineCommand {
 
     /** The command line {@code main} runs, with its error handling; for tests too. */
     public static CommandLine commandLine() {
-        return new CommandLine(new PipelineCommand())
+        CommandLine line = new CommandLine(new PipelineCommand());
+        // The job's own arguments live in the jobs module (the cluster's entry point parses
+        // them too); the savepoint commands, which talk to a cluster, live here.
+        line.getSubcommands().get("job")
+                .addSubcommand(new JobListCommand())
+                .addSubcommand(new JobStopCommand())
+                .addSubcommand(new JobStartCommand());
+        return line
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler(PipelineCommand::handle);
     }
@@ -52,7 +63,8 @@ public final class PipelineCommand {
             cmd.getErr().println("error: " + e.getMessage());
             return 2;
         }
-        if (e instanceof KafkaConnectionException || e instanceof SchemaRegistryException) {
+        if (e instanceof KafkaConnectionException || e instanceof SchemaRegistryException
+                || e instanceof FlinkRestException) {
             // Their messages say what failed and what to set; the trace is for the log file.
             LoggerFactory.getLogger(PipelineCommand.class)
                     .warn("{} failed", cmd.getCommandName(), e);

@@ -73,7 +73,7 @@ public final class StandaloneCluster implements AutoCloseable {
                     "logger.kafka.level = WARN",
                     "");
 
-    private final String classpath;
+    private String classpath;
     private final Path dir;
     private final Path confDir;
     private final Map<String, String> overrides;
@@ -162,6 +162,36 @@ public final class StandaloneCluster implements AutoCloseable {
 
     /** Starts the JobManager (Dispatcher, ResourceManager, REST server with web submission). */
     public void startJobManager() throws IOException, InterruptedException {
+        startJobManager("org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
+                List.of());
+    }
+
+    /**
+     * Starts the JobManager of an application cluster that runs {@code jobClass} with
+     * {@code args} ({@code StandaloneApplicationClusterEntryPoint}, as Flink's
+     * {@code bin/standalone-job.sh} does); the job's jar must be on the classpath
+     * ({@link #withJobJar}).
+     */
+    public void startApplicationJobManager(String jobClass, List<String> args)
+            throws IOException, InterruptedException {
+        List<String> program = new ArrayList<>(List.of("--job-classname", jobClass));
+        program.addAll(args);
+        startJobManager(
+                "org.apache.flink.container.entrypoint.StandaloneApplicationClusterEntryPoint",
+                program);
+    }
+
+    /**
+     * Puts {@code jobJar} on the classpath of every process started later, as an application
+     * cluster's image has it in {@code usrlib/} (call before starting any).
+     */
+    public StandaloneCluster withJobJar(Path jobJar) {
+        classpath = classpath + File.pathSeparator + jobJar.toAbsolutePath();
+        return this;
+    }
+
+    private void startJobManager(String entryPoint, List<String> programArgs)
+            throws IOException, InterruptedException {
         List<String> jvm = bashJavaUtils("GET_JM_RESOURCE_PARAMS");
         List<String> cmd = new ArrayList<>();
         cmd.add(java());
@@ -172,11 +202,12 @@ public final class StandaloneCluster implements AutoCloseable {
         cmd.addAll(logOptions("jobmanager"));
         cmd.add("-cp");
         cmd.add(classpath);
-        cmd.add("org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint");
+        cmd.add(entryPoint);
         cmd.add("--configDir");
         cmd.add(confDir.toString());
         cmd.addAll(dynamic(Map.of("metrics.reporter.prom.port", freePortString())));
         cmd.addAll(split(jvm.get(1)));
+        cmd.addAll(programArgs);
         jobManager = start("jobmanager", cmd);
     }
 

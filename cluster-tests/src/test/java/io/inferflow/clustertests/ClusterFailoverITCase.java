@@ -3,8 +3,6 @@ package io.inferflow.clustertests;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,21 +21,9 @@ class ClusterFailoverITCase {
     @Test
     @Timeout(value = 8, unit = TimeUnit.MINUTES)
     void everyEventExactlyOnceAcrossATaskManagerKill() throws Exception {
-        Path target = Path.of("target");
-        Path classpath = target.resolve("flink-cluster.classpath");
-        Path jar = Path.of("..", "jobs", "target", "inferflow-job.jar");
-        assertTrue(Files.isRegularFile(classpath) && Files.isRegularFile(jar),
-                "run after `package`: needs " + classpath + " and " + jar);
         int events = 12_000;
-        ClusterFailover.Result result =
-                new ClusterFailover()
-                        .settings(
-                                events, 400, classpath, jar, Path.of("../flink-conf/config.yaml"),
-                                target.resolve("cluster-failover-" + System.currentTimeMillis()))
-                        .run();
-
-        assertEquals(java.util.List.of(), result.violations(),
-                "violations; logs in " + result.workDir());
+        ClusterFailover.Result result = AfterPackage.passes(
+                AfterPackage.settings(new ClusterFailover(), events, 400, "cluster-failover")::run);
         assertEquals(events, result.distinct());
         assertEquals(0, result.duplicates());
         assertEquals(0, result.deadLetters());

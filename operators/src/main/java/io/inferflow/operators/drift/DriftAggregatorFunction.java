@@ -4,6 +4,7 @@ import io.inferflow.model.profile.FeatureProfile;
 import io.inferflow.model.profile.ReferenceProfile;
 import io.inferflow.operators.metrics.DriftMetrics;
 import io.inferflow.schemas.avro.DriftCounts;
+import io.inferflow.schemas.avro.DriftPendingLabels;
 import io.inferflow.schemas.avro.DriftReport;
 import io.inferflow.schemas.avro.DriftWindowClose;
 import io.inferflow.schemas.avro.LabelOutcome;
@@ -14,9 +15,6 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
-import org.apache.flink.api.common.typeinfo.TypeHint;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.java.tuple.Tuple4;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
@@ -42,9 +40,10 @@ import java.util.Objects;
  * label joined while a window of its version is open counts in that window's accuracy,
  * log-loss and absolute error (labels that come before the version's first window wait for it).
  *
- * <p>The open window, the number of windows closed so far and the version's profile JSON (sent
- * once per counter, kept by sha256: {@link ReceivedProfiles}) are keyed state (Avro and strings,
- * so the state can evolve);
+ * <p>The open window, the labels waiting for a window ({@link DriftPendingLabels}), the number of
+ * windows closed so far and the version's profile JSON (sent once per counter, kept by sha256:
+ * {@link ReceivedProfiles}) are keyed state (Avro records, longs and strings, so the state can
+ * evolve; docs/reference/state.md);
  * the subtasks send their counts before every checkpoint barrier, so on restore each event is
  * counted once. Reports go to an at-least-once sink: after a failure a window may be
  * reported again under the same number, possibly with slightly different counts; readers keep the
@@ -69,7 +68,7 @@ public class DriftAggregatorFunction
     private transient ValueState<DriftCounts> window;
     private transient ValueState<Long> closedWindows;
     private transient ValueState<Long> deadline;
-    private transient ValueState<Tuple4<Long, Long, Double, Double>> pendingLabels;
+    private transient ValueState<DriftPendingLabels> pendingLabels;
     private transient ReceivedProfiles profiles;
     private transient Map<String, DriftMetrics> metrics;
 
@@ -95,9 +94,7 @@ public class DriftAggregatorFunction
                         .getState(
                                 new ValueStateDescriptor<>(
                                         "drift-pending-labels",
-                                        TypeInformation.of(
-                                                new TypeHint<
-                                                        Tuple4<Long, Long, Double, Double>>() {})));
+                                        new AvroTypeInfo<>(DriftPendingLabels.class)));
         profiles =
                 new ReceivedProfiles(
                         getRuntimeContext()
@@ -121,12 +118,13 @@ public class DriftAggregatorFunction
         if (current == null) {
             current = DriftReports.copy(partial);
             current.setProfile(null);
-            Tuple4<Long, Long, Double, Double> pending = pendingLabels.value();
+            DriftPendingLabels pending = pendingLabels.value();
             if (pending != null) {
-                current.setLabeled(current.getLabeled() + pending.f0);
-                current.setCorrect(current.getCorrect() + pending.f1);
-                current.setLogLossSum(current.getLogLossSum() + pending.f2);
-                current.setAbsoluteErrorSum(current.getAbsoluteErrorSum() + pending.f3);
+                current.setLabeled(current.getLabeled() + pending.getLabeled());
+                current.setCorrect(current.getCorrect() + pending.getCorrect());
+                current.setLogLossSum(current.getLogLossSum() + pending.getLogLossSum());
+                current.setAbsoluteErrorSum(
+                        current.getAbsoluteErrorSum() + pending.getAbsoluteErrorSum());
                 pendingLabels.clear();
             }
             if (!settings.windowTime().isZero()) {
@@ -161,16 +159,15 @@ public class DriftAggregatorFunction
             window.update(current);
             return;
         }
-        Tuple4<Long, Long, Double, Double> pending = pendingLabels.value();
+        DriftPendingLabels pending = pendingLabels.value();
         if (pending == null) {
-            pending = Tuple4.of(0L, 0L, 0.0, 0.0);
+            pending = new DriftPendingLabels(0L, 0L, 0.0, 0.0);
         }
-        pendingLabels.update(
-                Tuple4.of(
-                        pending.f0 + 1,
-                        pending.f1 + (outcome.getCorrect() ? 1 : 0),
-                        pending.f2 + outcome.getLogLoss(),
-                        pending.f3 + outcome.getAbsoluteError()));
+        pending.setLabeled(pending.getLabeled() + 1);
+        pending.setCorrect(pending.getCorrect() + (outcome.getCorrect() ? 1 : 0));
+        pending.setLogLossSum(pending.getLogLossSum() + outcome.getLogLoss());
+        pending.setAbsoluteErrorSum(pending.getAbsoluteErrorSum() + outcome.getAbsoluteError());
+        pendingLabels.update(pending);
     }
 
     @Override
