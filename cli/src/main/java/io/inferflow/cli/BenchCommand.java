@@ -131,6 +131,11 @@ final class BenchCommand implements Callable<Integer> {
                     + " every event.")
     boolean shadow;
 
+    @Option(names = "-D", paramLabel = "KEY=VALUE",
+            description = "A job option set on every bench job, over the bench's own (e.g."
+                    + " -D execution.checkpointing.unaligned.enabled=false).")
+    Map<String, String> jobOptions = new java.util.LinkedHashMap<>();
+
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
     Path json;
 
@@ -381,7 +386,8 @@ final class BenchCommand implements Callable<Integer> {
                     command(),
                     swapEvery == null ? 0 : swapEvery,
                     device,
-                    canary == null ? 50 : canary);
+                    canary == null ? 50 : canary,
+                    jobOptions);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }

@@ -69,6 +69,11 @@ class InferencePipelineITCase {
         String deadLetters = "dead-letters-" + run;
         STACK.kafka().createTopics(PARALLELISM, features, predictions, deadLetters);
         STACK.kafka().createTopics(1, "model-control-" + run, "model-status-" + run);
+        // Every sink's topic must exist: the exactly-once sinks' POOLING transaction naming
+        // looks up open transactions per topic when they start.
+        STACK.kafka().createTopics(
+                PARALLELISM, JobOptions.PREDICTIONS_SHADOW_TOPIC.defaultValue());
+        STACK.kafka().createTopics(1, JobOptions.DRIFT_COUNTS_TOPIC.defaultValue());
 
         Path modelFile = dir.resolve("mlp.onnx");
         Files.write(modelFile, Mlp.random(11, WIDTH, 64, 32, 1).toOnnx("features"));

@@ -33,6 +33,12 @@ abstract class ClusterCheck<S extends ClusterCheck<S>> {
             "The job's checkpoint interval (default ${DEFAULT-VALUE}).")
     String checkpointInterval = "2 s";
 
+    @Option(names = "--delivery-mode", paramLabel = "MODE", description =
+            "The job's delivery.mode: exactly-once (default), where a repeated prediction is a"
+                    + " violation, or at-least-once, where repeats are counted and reported and"
+                    + " only a lost prediction is a violation.")
+    String deliveryMode = "exactly-once";
+
     @Option(names = "--flink-classpath", paramLabel = "FILE", description =
             "File holding the Flink cluster's classpath (default ${DEFAULT-VALUE}).")
     Path flinkClasspath = Path.of("cluster-tests/target/flink-cluster.classpath");
@@ -55,6 +61,15 @@ abstract class ClusterCheck<S extends ClusterCheck<S>> {
     Map<String, String> flinkOptions = new LinkedHashMap<>();
 
     PrintStream out = System.out;
+
+    /** Whether the job may repeat predictions (at-least-once), which then are no violation. */
+    boolean repeatsAllowed() {
+        if (!deliveryMode.equals("exactly-once") && !deliveryMode.equals("at-least-once")) {
+            throw new IllegalArgumentException("--delivery-mode: expected exactly-once or"
+                    + " at-least-once, got '" + deliveryMode + "'");
+        }
+        return deliveryMode.equals("at-least-once");
+    }
 
     /** What a check found wrong (nothing when it passed) and where its logs are. */
     interface Outcome {

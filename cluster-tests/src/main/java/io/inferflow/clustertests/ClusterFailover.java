@@ -121,7 +121,7 @@ public final class ClusterFailover extends ClusterCheck<ClusterFailover> impleme
             throws Exception {
         try (StreamRig rig = new StreamRig(dir, 2)) {
             say("Kafka %s, Schema Registry %s", rig.bootstrap(), rig.registryUrl());
-            Path jobConfig = rig.writeJobConfig(dir, checkpointInterval, List.of());
+            Path jobConfig = rig.writeJobConfig(dir, checkpointInterval, deliveryMode, List.of());
 
             Map<String, String> overrides = new LinkedHashMap<>();
             overrides.put("taskmanager.numberOfTaskSlots", "1");
@@ -227,7 +227,7 @@ public final class ClusterFailover extends ClusterCheck<ClusterFailover> impleme
                         violations.add("producer acknowledged " + producer.sent.get() + " of "
                                 + events + " events");
                     }
-                    violations.addAll(verifier.violations(rig.runId, events));
+                    violations.addAll(verifier.violations(rig.runId, events, repeatsAllowed()));
                     if (restarts[0] <= restartsBefore) {
                         violations.add("the job never restarted after the kill");
                     }
@@ -258,10 +258,12 @@ public final class ClusterFailover extends ClusterCheck<ClusterFailover> impleme
 
     private void report(Result r) {
         out.println();
-        out.println("cluster failover " + (r.passed() ? "PASSED" : "FAILED"));
+        out.println("cluster failover (" + deliveryMode + ") "
+                + (r.passed() ? "PASSED" : "FAILED"));
         out.printf("  events sent             %,d%n", r.events());
-        out.printf("  predictions (committed) %,d (%,d distinct event ids, %,d duplicates,"
-                + " %,d missing)%n", r.predictions(), r.distinct(), r.duplicates(), r.missing());
+        out.printf("  predictions (committed) %,d (%,d distinct event ids, %,d duplicates%s,"
+                + " %,d missing)%n", r.predictions(), r.distinct(), r.duplicates(),
+                repeatsAllowed() ? " allowed at-least-once" : "", r.missing());
         out.printf("  dead letters            %,d%n", r.deadLetters());
         out.printf("  job restarts            %d%n", r.restarts());
         out.printf("  kill -> failure noticed %,d ms%n", r.detectMillis());

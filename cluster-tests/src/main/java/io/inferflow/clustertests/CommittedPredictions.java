@@ -126,13 +126,14 @@ final class CommittedPredictions implements Runnable, AutoCloseable {
 
     /**
      * What is wrong with the predictions of events {@code runId-0 .. runId-(events-1)}:
-     * duplicates, missing or unexpected event ids, dead letters, undecodable records.
+     * duplicates (unless {@code repeatsAllowed}, at-least-once), missing or unexpected event
+     * ids, dead letters, undecodable records.
      */
-    List<String> violations(String runId, int events) {
+    List<String> violations(String runId, int events, boolean repeatsAllowed) {
         Map<String, Integer> seen = counts();
         List<String> violations = new ArrayList<>();
         long duplicates = duplicates();
-        if (duplicates > 0) {
+        if (duplicates > 0 && !repeatsAllowed) {
             violations.add(duplicates + " duplicate predictions (read_committed)");
         }
         List<String> missing = missing(seen, runId, events);

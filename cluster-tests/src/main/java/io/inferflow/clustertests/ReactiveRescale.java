@@ -89,7 +89,7 @@ public final class ReactiveRescale extends ClusterCheck<ReactiveRescale> impleme
         try (StreamRig rig = new StreamRig(dir, 3)) {
             say("Kafka %s (features: 3 partitions), Schema Registry %s", rig.bootstrap(),
                     rig.registryUrl());
-            Path jobConfig = rig.writeJobConfig(dir, checkpointInterval, List.of());
+            Path jobConfig = rig.writeJobConfig(dir, checkpointInterval, deliveryMode, List.of());
             Map<String, String> overrides = reactiveOptions();
             overrides.putAll(flinkOptions);
             try (StandaloneCluster cluster =
@@ -136,7 +136,7 @@ public final class ReactiveRescale extends ClusterCheck<ReactiveRescale> impleme
                     Await.until(Duration.ofMinutes(1), Duration.ofMillis(250),
                             () -> rest.completedCheckpoints(jobId) >= checkpoints + 2);
                     verifier.close();
-                    violations.addAll(verifier.violations(rig.runId, events));
+                    violations.addAll(verifier.violations(rig.runId, events, repeatsAllowed()));
                     changes.stream().filter(c -> c.runningMillis() < 0)
                             .forEach(c -> violations.add("not RUNNING at parallelism "
                                     + c.parallelism() + " within 3 min of " + c.what()));

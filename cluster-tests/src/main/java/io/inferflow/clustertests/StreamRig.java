@@ -73,16 +73,16 @@ final class StreamRig implements AutoCloseable {
     }
 
     /**
-     * Writes the inference job's options file (exactly-once sink, signed models only) into
+     * Writes the inference job's options file ({@code deliveryMode}, signed models only) into
      * {@code dir}, with {@code extra} lines ({@code key: value}) at the end.
      */
-    Path writeJobConfig(Path dir, String checkpointInterval, List<String> extra)
-            throws IOException {
+    Path writeJobConfig(Path dir, String checkpointInterval, String deliveryMode,
+            List<String> extra) throws IOException {
         StringBuilder yaml = new StringBuilder(String.join("\n",
                 "# Written by the cluster check; see flink-conf/job.example.yaml",
                 "kafka.bootstrap-servers: " + bootstrap(),
                 "kafka.group-id: inferflow-cluster-" + runId,
-                "kafka.sink.delivery-guarantee: exactly-once",
+                "delivery.mode: " + deliveryMode,
                 "kafka.sink.transactional-id-prefix: inferflow-cluster-" + runId,
                 "registry.url: " + registryUrl(),
                 "model.allowed-uri-roots: " + store.root().toUri(),

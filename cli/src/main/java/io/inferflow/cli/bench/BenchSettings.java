@@ -4,6 +4,7 @@ import io.inferflow.model.RuntimeSettings;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -16,6 +17,7 @@ import java.util.Set;
  * @param canaryPercent the share of entities the {@link BenchConfig#CANARY} candidate scores
  * @param device where the raw runs and the jobs' sessions run ({@code inference.device}); the
  *     bench's default is CPU, so that results do not depend on which ONNX Runtime build runs them
+ * @param jobOptions {@code -D} options set on every bench job last, over the bench's own
  */
 public record BenchSettings(
         List<String> models,
@@ -29,7 +31,8 @@ public record BenchSettings(
         String command,
         long swapEvery,
         RuntimeSettings.Device device,
-        double canaryPercent) {
+        double canaryPercent,
+        Map<String, String> jobOptions) {
 
     /** Highest automatic latency-phase rate, events/s. */
     public static final double MAX_AUTO_RATE = 2000;
@@ -79,6 +82,16 @@ public record BenchSettings(
         }
         models = List.copyOf(models);
         configs = Set.copyOf(configs);
+        jobOptions = Map.copyOf(jobOptions);
+    }
+
+    /** Settings without {@code -D} job options. */
+    public BenchSettings(List<String> models, Long events, int batchSize, int parallelism,
+            Double latencyRate, int latencySeconds, Duration checkpointInterval,
+            Set<BenchConfig> configs, String command, long swapEvery,
+            RuntimeSettings.Device device, double canaryPercent) {
+        this(models, events, batchSize, parallelism, latencyRate, latencySeconds,
+                checkpointInterval, configs, command, swapEvery, device, canaryPercent, Map.of());
     }
 
     /** Events of a throughput phase for a model whose default is {@code modelDefault}. */

@@ -693,6 +693,7 @@ public final class JobBench {
             conf.setString("metrics.reporter.prom.port", String.valueOf(freePort()));
         }
         overrides.forEach(conf::setString);
+        settings.jobOptions().forEach(conf::setString);
         return conf;
     }
 

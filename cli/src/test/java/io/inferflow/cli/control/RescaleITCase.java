@@ -1,19 +1,24 @@
 package io.inferflow.cli.control;
 
 import io.inferflow.cli.EmbeddedStack;
+import io.inferflow.cli.io.AvroJson;
 import io.inferflow.cli.TrackedProducer;
 import io.inferflow.cli.io.Pacer;
 import io.inferflow.jobs.control.ModelControlClient;
 import io.inferflow.model.Mlp;
+import io.inferflow.model.profile.ProfileBuilder;
 import io.inferflow.operators.control.Rollouts;
 import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.RolloutMode;
+import io.inferflow.schemas.registry.SchemaRegistryClient;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.core.testutils.CommonTestUtils;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,6 +28,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 import static io.inferflow.cli.KafkaTestUtils.firstScore;
@@ -37,7 +44,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * with a 30% canary running, stops with a savepoint mid-stream, restores at parallelism 3 (where
  * the canary is promoted), stops again and restores at parallelism 1. Every event gets exactly
  * one prediction; before the promotion each entity is on the version the canary's hash names, at
- * either parallelism; after it every event is scored by v2; nothing becomes a dead letter.
+ * either parallelism; after it every event is scored by v2; nothing becomes a dead letter; the
+ * drift counts committed per version add up to that version's predictions.
  */
 class RescaleITCase {
 
@@ -64,9 +72,12 @@ class RescaleITCase {
                         kit.registryUrl, kit.features, "fraud", WIDTH)) {
             JobClient job = start(kit, 2, null);
             ModelControl stable = kit.deploy("fraud", 1, 1, v1);
+            // Both versions count drift: the counts must survive the rescales too.
+            stable.setProfile(profile(v1));
             ModelControlITCase.assertAllActive(control.send(stable, WAIT, s -> {}), 1);
             ModelControl canary = RolloutITCase.rollout(stable, kit.deploy("fraud", 2, 2, v2),
                     RolloutMode.CANARY, 30, 2);
+            canary.getCandidate().setProfile(profile(v2));
             control.send(canary, WAIT, s -> {});
 
             send(producer, "p2-", 6_000, phaseOf, 0);
@@ -99,10 +110,58 @@ class RescaleITCase {
                 }
                 assertEquals(0, readCommitted(STACK.kafka().bootstrapServers(), kit.deadLetters,
                         0, Duration.ZERO, Duration.ofSeconds(1)).size(), "dead letters");
+                assertDriftCountsAddUp(kit, scored);
             } finally {
                 job.cancel().get(30, TimeUnit.SECONDS);
             }
         }
+    }
+
+    /**
+     * The drift counts committed to the drift-counts topic (what the evaluation job's windows
+     * add up), summed per version, equal the predictions of that version: no count lost or
+     * doubled across two savepoints and three parallelisms.
+     */
+    private static void assertDriftCountsAddUp(ControlTestKit kit,
+            Map<String, GenericRecord> scored) throws Exception {
+        Map<Long, Long> predicted = new TreeMap<>();
+        scored.values().forEach(p -> predicted.merge((Long) p.get("model_version"), 1L,
+                Long::sum));
+        AvroJson avro = new AvroJson(new SchemaRegistryClient(kit.registryUrl));
+        Map<Long, Long> counted = new TreeMap<>();
+        try {
+            CommonTestUtils.waitUtil(() -> {
+                counted.clear();
+                for (ConsumerRecord<byte[], byte[]> r : readCommitted(
+                        STACK.kafka().bootstrapServers(), kit.driftCounts, Integer.MAX_VALUE,
+                        Duration.ofSeconds(1), Duration.ZERO)) {
+                    GenericRecord counts;
+                    try {
+                        counts = avro.decode(r.value());
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                    counted.merge((Long) counts.get("model_version"), (Long) counts.get("events"),
+                            Long::sum);
+                }
+                return counted.equals(predicted);
+            }, WAIT, Duration.ofMillis(500), "drift counts per version");
+        } catch (java.util.concurrent.TimeoutException e) {
+            assertEquals(predicted, counted, "drift counts per version vs predictions");
+        }
+        assertEquals(18_000L, counted.values().stream().mapToLong(Long::longValue).sum());
+    }
+
+    /** A reference profile of the model on standard normal rows. */
+    private static String profile(Mlp mlp) throws Exception {
+        Random random = new Random(3);
+        float[][] rows = new float[2_000][WIDTH];
+        for (float[] row : rows) {
+            for (int i = 0; i < WIDTH; i++) {
+                row[i] = (float) random.nextGaussian();
+            }
+        }
+        return ProfileBuilder.build(mlp.toOnnx("features"), rows, 10).toJson();
     }
 
     private static JobClient start(ControlTestKit kit, int parallelism, String savepoint)
