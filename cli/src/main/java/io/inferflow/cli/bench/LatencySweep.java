@@ -165,6 +165,7 @@ public final class LatencySweep {
                 .xAxisTitle("checkpoint interval, ms (log)").yAxisTitle("visible latency, ms")
                 .build();
         chart.getStyler().setXAxisLogarithmic(true);
+        chart.getStyler().setYAxisDecimalPattern("#,###");
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
         chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
         chart.getStyler().setYAxisGroupPosition(1, Styler.YAxisPosition.Right);

@@ -45,7 +45,10 @@ public record KafkaClients(String bootstrapServers, Map<String, String> properti
     /** The sinks' compression when nothing else is configured (see docs/BENCHMARKS.md). */
     public static final String DEFAULT_COMPRESSION = "gzip";
 
-    /** Properties the jobs set on every sink unless the configuration sets them. */
+    /**
+     * Properties the jobs set on every sink unless the configuration sets them; under {@code
+     * delivery.mode: at-least-once} {@code linger.ms} is 0.
+     */
     public static final Map<String, String> SINK_DEFAULTS =
             Map.of("linger.ms", "5", "compression.type", DEFAULT_COMPRESSION);
 
@@ -175,6 +178,11 @@ public record KafkaClients(String bootstrapServers, Map<String, String> properti
         Map<String, String> merged = new LinkedHashMap<>();
         if (role == ClientRole.SINK) {
             merged.putAll(SINK_DEFAULTS);
+            if (conf.get(JobOptions.DELIVERY_GUARANTEE) == DeliveryGuarantee.AT_LEAST_ONCE) {
+                // At-least-once writes each prediction at once: no batching delay on top of the
+                // micro-batch's (docs/concepts/latency.md).
+                merged.put("linger.ms", "0");
+            }
         }
         merged.putAll(withPrefix(conf, COMMON_PREFIX));
         merged.putAll(withPrefix(conf, role.prefix()));

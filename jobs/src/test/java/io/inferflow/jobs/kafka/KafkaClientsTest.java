@@ -115,6 +115,17 @@ class KafkaClientsTest {
     }
 
     @Test
+    void atLeastOnceSinksWriteAtOnceUnlessConfiguredOtherwise() {
+        Configuration conf = conf();
+        assertEquals("5", KafkaClients.of(conf, ClientRole.SINK).properties().get("linger.ms"));
+        conf.set(JobOptions.DELIVERY_GUARANTEE, DeliveryGuarantee.AT_LEAST_ONCE);
+        assertEquals("0", KafkaClients.of(conf, ClientRole.SINK).properties().get("linger.ms"));
+        assertEquals(null, KafkaClients.of(conf, ClientRole.SOURCE).properties().get("linger.ms"));
+        conf.setString("kafka.sink.properties.linger.ms", "2");
+        assertEquals("2", KafkaClients.of(conf, ClientRole.SINK).properties().get("linger.ms"));
+    }
+
+    @Test
     void listsEveryRefusedKeyAtOnce() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> KafkaClients.check(conf(
