@@ -31,7 +31,7 @@ class InferenceJobTest {
         assertEquals(List.of("file:///models/"), conf.get(JobOptions.ALLOWED_URI_ROOTS));
         assertEquals(64, conf.get(InferenceOptions.BATCH_MAX_SIZE));
         assertEquals(Duration.ofMillis(5), conf.get(InferenceOptions.BATCH_MAX_DELAY));
-        assertEquals(Duration.ofSeconds(5), conf.get(CheckpointingOptions.CHECKPOINTING_INTERVAL));
+        assertEquals(Duration.ofSeconds(1), conf.get(CheckpointingOptions.CHECKPOINTING_INTERVAL));
         InferenceJob.checkExactlyOnceHasCheckpoints(conf);
     }
 
