@@ -292,6 +292,12 @@ final class BenchCommand implements Callable<Integer> {
                     t.ids(), t.predictions());
         }
         writeJson(date, "samples", samples);
+        Path chart = pngFile();
+        if (chart != null) {
+            BenchChart.writeTransactionIds(chart, samples, "Transactional ids, checkpoints every "
+                    + settings.checkpointInterval().toMillis() + " ms");
+            System.err.println("wrote " + chart);
+        }
         return 0;
     }
 
@@ -358,6 +364,12 @@ final class BenchCommand implements Callable<Integer> {
         System.out.println("  last transaction committed; prediction bytes: the predictions"
                 + " topic's log on the broker (record batches as the sinks wrote them).");
         writeJson(date, "results", results);
+        Path chart = pngFile();
+        if (chart != null) {
+            BenchChart.writeCompression(chart, results, "Sink compression ("
+                    + settings.models().get(0) + " model)");
+            System.err.println("wrote " + chart);
+        }
         return 0;
     }
 

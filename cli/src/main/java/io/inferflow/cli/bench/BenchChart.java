@@ -3,6 +3,8 @@ package io.inferflow.cli.bench;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.Styler;
 
 import java.awt.image.BufferedImage;
@@ -16,7 +18,8 @@ import java.util.function.Function;
 
 /**
  * The PNG of a {@code pipeline bench} run: events/s per configuration (one bar per model), then
- * processing and visible p99 of the job configurations. Rendered headless.
+ * processing and visible p99 of the job configurations; and those of {@code --compression} and
+ * {@code --transaction-ids}. Rendered headless.
  */
 public final class BenchChart {
 
@@ -77,6 +80,51 @@ public final class BenchChart {
             chart.addSeries(model + " visible p99", x, visible);
         }
         return chart;
+    }
+
+    /**
+     * The PNG of {@code --compression}: events/s per codec, then bytes per prediction on the
+     * broker.
+     */
+    public static void writeCompression(Path file, List<Benchmark.CompressionResult> results,
+            String title) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        List<String> codecs = results.stream().map(Benchmark.CompressionResult::codec).toList();
+        CategoryChart speed = base(title, "events/s");
+        speed.addSeries("events/s", codecs,
+                results.stream().map(Benchmark.CompressionResult::eventsPerSecond).toList());
+        CategoryChart size = base("Bytes per prediction on the broker", "bytes");
+        size.addSeries("bytes/prediction", codecs,
+                results.stream().map(Benchmark.CompressionResult::bytesPerPrediction).toList());
+        SoakChart.writeStacked(file, WIDTH, BitmapEncoder.getBufferedImage(speed),
+                BitmapEncoder.getBufferedImage(size));
+    }
+
+    /**
+     * The PNG of {@code --transaction-ids}: the broker's transactional ids of each naming
+     * strategy over time, on a log axis (pooled ids stay flat, incrementing ones climb).
+     */
+    public static void writeTransactionIds(Path file, List<JobBench.TransactionIds> samples,
+            String title) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
+                .xAxisTitle("minutes").yAxisTitle("transactional ids on the broker (log)")
+                .build();
+        chart.getStyler().setYAxisLogarithmic(true);
+        chart.getStyler().setXAxisDecimalPattern("0.#");
+        chart.getStyler().setYAxisDecimalPattern("#,###");
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+        Set<String> namings = new LinkedHashSet<>();
+        samples.forEach(t -> namings.add(t.naming()));
+        for (String naming : namings) {
+            List<JobBench.TransactionIds> mine =
+                    samples.stream().filter(t -> t.naming().equals(naming)).toList();
+            // A log axis cannot show 0: an empty broker is drawn at 1.
+            chart.addSeries(naming, mine.stream().map(JobBench.TransactionIds::minutes).toList(),
+                    mine.stream().map(t -> (double) Math.max(1, t.ids())).toList());
+        }
+        BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
     }
 
     private static CategoryChart base(String title, String yTitle) {
