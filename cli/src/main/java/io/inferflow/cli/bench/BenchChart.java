@@ -89,7 +89,15 @@ public final class BenchChart {
     public static void writeCompression(Path file, List<Benchmark.CompressionResult> results,
             String title) throws IOException {
         System.setProperty("java.awt.headless", "true");
-        List<String> codecs = results.stream().map(Benchmark.CompressionResult::codec).toList();
+        // A codec listed twice (a second pass) gets its pass number: categories must differ.
+        List<String> codecs = new ArrayList<>();
+        for (Benchmark.CompressionResult r : results) {
+            String label = r.codec();
+            for (int pass = 2; codecs.contains(label); pass++) {
+                label = r.codec() + " #" + pass;
+            }
+            codecs.add(label);
+        }
         CategoryChart speed = base(title, "events/s");
         speed.addSeries("events/s", codecs,
                 results.stream().map(Benchmark.CompressionResult::eventsPerSecond).toList());
@@ -134,6 +142,7 @@ public final class BenchChart {
         chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
         chart.getStyler().setYAxisMin(0.0);
         chart.getStyler().setXAxisLabelRotation(15);
+        chart.getStyler().setYAxisDecimalPattern("#,###");
         return chart;
     }
 }
