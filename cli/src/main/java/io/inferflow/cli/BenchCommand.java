@@ -215,12 +215,8 @@ final class BenchCommand implements Callable<Integer> {
             BenchReport.write(json, settings, table, date);
             System.err.println("wrote " + json);
         }
-        Path chart = pngFile();
-        if (chart != null) {
-            BenchChart.write(chart, table, "pipeline bench, " + settings.parallelism()
-                    + " subtasks, batches of " + settings.batchSize());
-            System.err.println("wrote " + chart);
-        }
+        drawChart(file -> BenchChart.write(file, table, "pipeline bench, "
+                + settings.parallelism() + " subtasks, batches of " + settings.batchSize()));
         return 0;
     }
 
@@ -263,6 +259,20 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** Something that draws a chart into a PNG file. */
+    private interface ChartWriter {
+        void write(Path file) throws IOException;
+    }
+
+    /** Draws the run's chart into {@link #pngFile()}, if there is one, and says so. */
+    private void drawChart(ChartWriter writer) throws IOException {
+        Path file = pngFile();
+        if (file != null) {
+            writer.write(file);
+            System.err.println("wrote " + file);
+        }
+    }
+
     /** {@code --png}, or {@code --json}'s name with .png, or null. */
     private Path pngFile() {
         if (png != null || json == null) {
@@ -292,12 +302,9 @@ final class BenchCommand implements Callable<Integer> {
                     t.ids(), t.predictions());
         }
         writeJson(date, "samples", samples);
-        Path chart = pngFile();
-        if (chart != null) {
-            BenchChart.writeTransactionIds(chart, samples, "Transactional ids, checkpoints every "
-                    + settings.checkpointInterval().toMillis() + " ms");
-            System.err.println("wrote " + chart);
-        }
+        drawChart(file -> BenchChart.writeTransactionIds(file, samples,
+                "Transactional ids, checkpoints every "
+                        + settings.checkpointInterval().toMillis() + " ms"));
         return 0;
     }
 
@@ -323,13 +330,9 @@ final class BenchCommand implements Callable<Integer> {
         System.out.println("  process (broker, registry, job, producer, reader) per million"
                 + " predictions; peak RSS: of this process during the latency phase.");
         writeJson(date, "rows", rows);
-        Path chart = pngFile();
-        if (chart != null) {
-            LatencySweep.writeChart(chart, rows, "Visible latency against checkpoint interval ("
-                    + settings.models().get(0) + " model, " + Runtime.getRuntime()
-                    .availableProcessors() + " cores)");
-            System.err.println("wrote " + chart);
-        }
+        drawChart(file -> LatencySweep.writeChart(file, rows,
+                "Visible latency against checkpoint interval (" + settings.models().get(0)
+                        + " model, " + Runtime.getRuntime().availableProcessors() + " cores)"));
         return 0;
     }
 
@@ -364,12 +367,8 @@ final class BenchCommand implements Callable<Integer> {
         System.out.println("  last transaction committed; prediction bytes: the predictions"
                 + " topic's log on the broker (record batches as the sinks wrote them).");
         writeJson(date, "results", results);
-        Path chart = pngFile();
-        if (chart != null) {
-            BenchChart.writeCompression(chart, results, "Sink compression ("
-                    + settings.models().get(0) + " model)");
-            System.err.println("wrote " + chart);
-        }
+        drawChart(file -> BenchChart.writeCompression(file, results, "Sink compression ("
+                + settings.models().get(0) + " model)"));
         return 0;
     }
 
