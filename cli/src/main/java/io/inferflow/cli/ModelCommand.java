@@ -55,6 +55,7 @@ import java.util.concurrent.TimeoutException;
             ModelCommand.Promote.class,
             ModelCommand.Abort.class,
             ModelCommand.Status.class,
+            ModelCommand.History.class,
             QuantizeCommand.class,
             GenerateCommand.class,
             ProfileCommand.class
@@ -72,6 +73,37 @@ final class ModelCommand {
         @Option(names = "--timeout", defaultValue = "60",
                 description = "Seconds to wait for every subtask's status (default: ${DEFAULT-VALUE}).")
         long timeoutSeconds;
+
+        @Option(names = "--key", description = "Private key that signs the record and the"
+                + " version (default: local mode's key when it exists); its .pub must lie beside"
+                + " it.")
+        Path key;
+
+        /** A control client that signs what it writes with {@link #signingKey()}. */
+        ModelControlClient client() throws Exception {
+            return control.client().signingWith(signingKey());
+        }
+
+        /** The key pair that signs, or null (unsigned) when there is none. */
+        KeyPair signingKey() throws Exception {
+            Path keyFile = key != null ? key : LocalPaths.privateKey();
+            if (!Files.isRegularFile(keyFile)) {
+                if (key != null) {
+                    throw new IllegalArgumentException("--key " + key + " does not exist");
+                }
+                System.err.println(
+                        "warning: no --key: the record is unsigned; jobs with"
+                                + " model.require-signatures=true will refuse it");
+                return null;
+            }
+            Path publicFile = Path.of(keyFile.toString().replaceAll("\\.key$", "") + ".pub");
+            if (!Files.isRegularFile(publicFile)) {
+                throw new IllegalArgumentException(
+                        "public key " + publicFile + " (next to --key) is missing; it names the"
+                                + " key id");
+            }
+            return new KeyPair(Ed25519.readPublic(publicFile), Ed25519.readPrivate(keyFile));
+        }
 
         /**
          * Writes {@code record}, prints statuses, returns 0 when every subtask ended well: for a
@@ -134,9 +166,6 @@ final class ModelCommand {
         @Option(names = "--store", description = "Model store directory (default: local mode's, ${DEFAULT-VALUE}).")
         Path store = LocalPaths.store();
 
-        @Option(names = "--key", description = "Private key that signs the version (default: local mode's key when it exists).")
-        Path key;
-
         @Option(names = "--precision", defaultValue = "FP32", description = "FP32, FP16 or INT8 (default: ${DEFAULT-VALUE}).")
         ModelPrecision precision;
 
@@ -188,8 +217,24 @@ final class ModelCommand {
                                 + " model");
             }
             String profileJson = profile == null ? null : readProfile(profile, numericWidth, sha256);
-            try (ModelControlClient client = control.client()) {
+            KeyPair signer = signingKey();
+            try (ModelControlClient client = control.client().signingWith(signer)) {
                 ControlHistory history = client.history();
+                ModelControl earlier = history.versions(name).get(version);
+                if (earlier != null) {
+                    throw new IllegalArgumentException(
+                            "--version " + version + ": model '" + name + "' v" + version
+                                    + " was pushed before (sha256 " + earlier.getSha256()
+                                    + (earlier.getSha256() != null
+                                            && earlier.getSha256().equals(sha256)
+                                                    ? ", this same file" : ", another file")
+                                    + ", by " + earlier.getIssuedBy() + " at "
+                                    + earlier.getIssuedAt() + "); a version number names one file"
+                                    + " forever: push it as v" + (history.highestVersion(name) + 1)
+                                    + (earlier.getSha256() != null
+                                            && earlier.getSha256().equals(sha256)
+                                                    ? ", or roll back to v" + version : ""));
+                }
                 long highest = history.highestVersion(name);
                 if (version <= highest) {
                     throw new IllegalArgumentException(
@@ -212,7 +257,7 @@ final class ModelCommand {
                 ModelControl record =
                         ControlRecords.deploy(
                                 name, version, history.nextGeneration(name), location.toString(),
-                                sha256, inputName, inputWidth, precision, signingKey(), issuedBy);
+                                sha256, inputName, inputWidth, precision, signer, issuedBy);
                 if (profileUri != null) {
                     record.setProfileUri(profileUri.toString());
                 } else {
@@ -233,6 +278,10 @@ final class ModelCommand {
                 if (uri == null) {
                     models.put(file, name, version, sha256);
                 }
+                // The version's identity first, under its own key: it survives compaction.
+                ModelControl identity = mode == null ? record
+                        : Rollouts.candidateControl(record);
+                client.writeVersion(identity);
                 return send(record, client, ModelState.ACTIVE);
             }
         }
@@ -288,27 +337,6 @@ final class ModelCommand {
             }
             return json;
         }
-
-        /** The key pair that signs, or null (unsigned) when there is none. */
-        private KeyPair signingKey() throws Exception {
-            Path keyFile = key != null ? key : LocalPaths.privateKey();
-            if (!Files.isRegularFile(keyFile)) {
-                if (key != null) {
-                    throw new IllegalArgumentException("--key " + key + " does not exist");
-                }
-                System.err.println(
-                        "warning: no --key: the version is unsigned; jobs with"
-                                + " model.require-signatures=true will reject it");
-                return null;
-            }
-            Path publicFile = Path.of(keyFile.toString().replaceAll("\\.key$", "") + ".pub");
-            if (!Files.isRegularFile(publicFile)) {
-                throw new IllegalArgumentException(
-                        "public key " + publicFile + " (next to --key) is missing; it names the"
-                                + " key id");
-            }
-            return new KeyPair(Ed25519.readPublic(publicFile), Ed25519.readPrivate(keyFile));
-        }
     }
 
     @Command(name = "rollback", mixinStandardHelpOptions = true,
@@ -328,7 +356,7 @@ final class ModelCommand {
 
         @Override
         public Integer call() throws Exception {
-            try (ModelControlClient client = control.client()) {
+            try (ModelControlClient client = client()) {
                 ControlHistory history = client.history();
                 ModelControl target =
                         history.deployOf(name, to)
@@ -358,7 +386,7 @@ final class ModelCommand {
 
         @Override
         public Integer call() throws Exception {
-            try (ModelControlClient client = control.client()) {
+            try (ModelControlClient client = client()) {
                 ControlHistory history = client.history();
                 ModelControl current =
                         history.desired(name)
@@ -397,7 +425,7 @@ final class ModelCommand {
 
         @Override
         public Integer call() throws Exception {
-            try (ModelControlClient client = control.client()) {
+            try (ModelControlClient client = client()) {
                 ControlHistory history = client.history();
                 Optional<ModelControl> desired = history.desired(name);
                 if (desired.isEmpty()) {
@@ -518,6 +546,59 @@ final class ModelCommand {
         }
     }
 
+    @Command(name = "history", mixinStandardHelpOptions = true,
+            description = "Every version of a model ever pushed, with its sha256, who pushed it and"
+                    + " when, read from the control topic's VERSION records (which compaction"
+                    + " keeps), and which one is desired now.")
+    static final class History implements Callable<Integer> {
+
+        @Mixin
+        ControlConnection control;
+
+        @Option(names = "--name", required = true, description = "Model name.")
+        String name;
+
+        @Override
+        public Integer call() throws Exception {
+            try (ModelControlClient client = control.client()) {
+                ControlHistory history = client.history();
+                Map<Long, ModelControl> versions = history.versions(name);
+                if (versions.isEmpty()) {
+                    System.err.println("error: model '" + name + "' was never pushed");
+                    return 1;
+                }
+                Optional<ModelControl> desired = history.desired(name);
+                System.out.printf("%-8s %-64s %-20s %-24s %s%n",
+                        "VERSION", "SHA256", "PUSHED BY", "AT", "NOW");
+                for (ModelControl v : versions.values()) {
+                    System.out.printf("%-8s %-64s %-20s %-24s %s%n",
+                            "v" + v.getVersion(), v.getSha256(), v.getIssuedBy(),
+                            v.getIssuedAt(), now(desired.orElse(null), v.getVersion()));
+                }
+                desired.ifPresent(d -> System.out.println(describe(d)
+                        + (d.getNote() == null ? "" : " (" + d.getNote() + ")")));
+                return 0;
+            }
+        }
+
+        private static String now(ModelControl desired, long version) {
+            if (desired == null) {
+                return "";
+            }
+            if (desired.getAction() == ModelAction.RETIRE) {
+                return desired.getVersion() == version ? "retired" : "";
+            }
+            if (desired.getVersion() == version) {
+                return Rollouts.inProgress(desired) ? "stable" : "serving";
+            }
+            if (Rollouts.inProgress(desired)
+                    && desired.getCandidate().getVersion() == version) {
+                return role(desired.getCandidate().getMode());
+            }
+            return "";
+        }
+    }
+
     /**
      * Whether writing a record of {@code model} v{@code version} with this input would change the
      * input its desired record declares; if so, says so on standard error ({@code verb} is what
@@ -556,6 +637,11 @@ final class ModelCommand {
     }
 
     static String line(ModelStatus s) {
+        if (s.getSubtask() < 0) {
+            // The control gate's answer: the record was refused before any subtask saw it.
+            return String.format("control gate: %-8s v%d gen %d%s", s.getState(), s.getVersion(),
+                    s.getGeneration(), s.getReason() == null ? "" : " — " + s.getReason());
+        }
         return String.format(
                 "subtask %d/%d: %-8s %sv%d gen %d%s%s%s",
                 s.getSubtask() + 1, s.getParallelism(), s.getState(),

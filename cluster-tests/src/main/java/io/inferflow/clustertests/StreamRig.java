@@ -112,7 +112,7 @@ final class StreamRig implements AutoCloseable {
                         "features", WIDTH, ModelPrecision.FP32, key, issuedBy);
         try (ModelControlClient control =
                 new ModelControlClient(KafkaClients.plain(bootstrap()),
-                        RegistrySettings.of(registryUrl()), CONTROL, STATUS)) {
+                        RegistrySettings.of(registryUrl()), CONTROL, STATUS).signingWith(key)) {
             Map<Integer, ModelStatus> finals =
                     control.send(record, Duration.ofSeconds(120), s -> {});
             for (ModelStatus s : finals.values()) {

@@ -1,6 +1,7 @@
 package io.inferflow.jobs;
 
 import io.inferflow.operators.InferenceOptions;
+import io.inferflow.operators.control.ControlGate;
 import io.inferflow.operators.decode.DecodeFunction;
 import io.inferflow.operators.decode.DecodedEvent;
 import io.inferflow.operators.drift.DriftOptions;
@@ -87,8 +88,17 @@ public final class InferencePipeline {
                         .setBufferTimeout(
                                 conf.get(InferenceOptions.INPUT_BUFFER_TIMEOUT).toMillis());
 
-        // Every subtask gets every control record; the operator keeps them in broadcast state.
-        DataStream<ModelControl> controlRecords = io.modelControl(env);
+        // The control gate passes on the records that are signed, fresh and keep every version
+        // one file (ControlGateRules); every inference subtask gets each of them and keeps them
+        // in broadcast state.
+        SingleOutputStreamOperator<ModelControl> controlRecords =
+                io.modelControl(env)
+                        .keyBy(ModelControl::getName, Types.STRING)
+                        .process(new ControlGate(ModelSetup.gateRules(conf)))
+                        .returns(new AvroTypeInfo<>(ModelControl.class))
+                        .name("control-gate")
+                        .uid(ControlGate.UID)
+                        .setParallelism(1);
         DataStream<ModelControl> control = controlRecords.broadcast();
 
         SingleOutputStreamOperator<Prediction> predictions =
@@ -103,7 +113,8 @@ public final class InferencePipeline {
                 events.getSideOutput(DEAD_LETTERS).union(predictions.getSideOutput(DEAD_LETTERS));
         io.sinkPredictions(predictions);
         io.sinkDeadLetters(deadLetters);
-        io.sinkModelStatus(predictions.getSideOutput(MODEL_STATUS));
+        io.sinkModelStatus(predictions.getSideOutput(MODEL_STATUS)
+                .union(controlRecords.getSideOutput(ControlGate.REJECTIONS)));
         if (conf.get(DriftOptions.ENABLED)) {
             io.sinkDriftCounts(predictions.getSideOutput(DRIFT_COUNTS));
         }
@@ -116,7 +127,9 @@ public final class InferencePipeline {
                         .keyBy(RolloutCounts::getModel, Types.STRING)
                         .connect(controlRecords.keyBy(ModelControl::getName, Types.STRING))
                         .process(new RolloutJudge(
-                                conf.get(InferenceOptions.ROLLOUT_REPORT_INTERVAL)))
+                                        conf.get(InferenceOptions.ROLLOUT_REPORT_INTERVAL))
+                                .signingWith(conf.getOptional(JobOptions.DECISION_KEY)
+                                        .orElse(null)))
                         .returns(new AvroTypeInfo<>(RolloutReport.class))
                         .name("rollout-judge")
                         .uid("rollout-judge");

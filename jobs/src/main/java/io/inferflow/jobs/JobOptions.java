@@ -210,6 +210,40 @@ public final class JobOptions {
                                     + " KEY_ID=BASE64 (as printed by 'pipeline keys generate') or"
                                     + " the path of a .pub file.");
 
+    public static final ConfigOption<List<String>> REVOKED_KEYS =
+            ConfigOptions.key("model.revoked-keys")
+                    .stringType()
+                    .asList()
+                    .defaultValues()
+                    .withDescription(
+                            "Key ids never trusted, separated by ';', even when"
+                                    + " model.trusted-keys or the keys file lists them: records"
+                                    + " they sign are REJECTED (REVOKED_CONTROL_KEY).");
+
+    public static final ConfigOption<String> TRUSTED_KEYS_FILE =
+            ConfigOptions.key("model.trusted-keys-file")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "A file of more trusted keys (KEY_ID=BASE64 lines) and revocations"
+                                    + " ('revoke KEY_ID' lines), read again within a second of"
+                                    + " every change: keys rotate and are revoked without a"
+                                    + " restart. Must exist on every TaskManager (a mounted"
+                                    + " ConfigMap or Secret on Kubernetes).");
+
+    public static final ConfigOption<String> DECISION_KEY =
+            ConfigOptions.key("model.control.decision-key")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Private key file (with its .pub beside it) that the rollout judge"
+                                    + " signs its promote and abort records with. Its key may only"
+                                    + " sign those: a DEPLOY, with a note, of a version already"
+                                    + " pushed, unless model.trusted-keys trusts it fully. Without"
+                                    + " it, and with model.require-signatures, the judge's"
+                                    + " automatic decisions are refused (UNSIGNED_CONTROL) and"
+                                    + " rollouts end by 'pipeline model promote' or 'abort'.");
+
     public static final ConfigOption<Duration> MODEL_FETCH_TIMEOUT =
             ConfigOptions.key("model.fetch-timeout")
                     .durationType()

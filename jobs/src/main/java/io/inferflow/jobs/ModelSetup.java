@@ -1,6 +1,6 @@
 package io.inferflow.jobs;
 
-import io.inferflow.jobs.control.ControlHistory;
+import io.inferflow.operators.control.ControlGateRules;
 import io.inferflow.jobs.kafka.ClientRole;
 import io.inferflow.jobs.kafka.KafkaClients;
 import io.inferflow.jobs.control.ModelControlClient;
@@ -98,6 +98,8 @@ public record ModelSetup(List<ModelControl> initial, ModelProvider provider) {
                 .maxBytes(conf.get(JobOptions.MAX_MODEL_SIZE).getBytes())
                 .requireSignatures(conf.get(JobOptions.REQUIRE_SIGNATURES))
                 .trustedKeys(keys)
+                .revokedKeys(new java.util.LinkedHashSet<>(conf.get(JobOptions.REVOKED_KEYS)))
+                .trustedKeysFile(conf.get(JobOptions.TRUSTED_KEYS_FILE))
                 .fetchTimeout(conf.get(JobOptions.MODEL_FETCH_TIMEOUT))
                 .runtime(RuntimeSettings.withIntraOpThreads(
                                 conf.get(InferenceOptions.INTRA_OP_THREADS))
@@ -105,6 +107,33 @@ public record ModelSetup(List<ModelControl> initial, ModelProvider provider) {
                                 conf.get(InferenceOptions.DEVICE),
                                 conf.get(InferenceOptions.CUDA_DEVICE_ID)))
                 .build();
+    }
+
+    /**
+     * The control gate's rules: the trusted keys, revocations and keys file of the model options,
+     * {@code model.require-signatures}, and the public half of {@code
+     * model.control.decision-key} (its {@code .pub} file, read here; the private key is read by
+     * the rollout judge on the TaskManager).
+     */
+    public static ControlGateRules gateRules(Configuration conf) {
+        LoaderPolicy policy = policy(conf);
+        String decisionId = null;
+        String decisionPublic = null;
+        String decisionKey = conf.get(JobOptions.DECISION_KEY);
+        if (decisionKey != null) {
+            Path pub = Path.of(decisionKey.replaceAll("\\.key$", "") + ".pub");
+            try {
+                var key = Ed25519.readPublic(pub);
+                decisionId = Ed25519.keyId(key);
+                decisionPublic = Ed25519.encodePublic(key);
+            } catch (IOException e) {
+                throw new IllegalArgumentException(
+                        JobOptions.DECISION_KEY.key() + ": cannot read the public key '" + pub
+                                + "' beside '" + decisionKey + "': " + e.getMessage(), e);
+            }
+        }
+        return new ControlGateRules(
+                policy.keys(), policy.requireSignatures(), decisionId, decisionPublic);
     }
 
     /**
@@ -139,9 +168,28 @@ public record ModelSetup(List<ModelControl> initial, ModelProvider provider) {
                         JobRegistry.settings(conf),
                         topic,
                         conf.get(JobOptions.MODEL_STATUS_TOPIC))) {
-            ControlHistory history = client.history();
-            for (String model : history.models()) {
-                ModelControl desired = history.desired(model).orElseThrow();
+            // The gate's rules, applied to the history in topic order: a refused record (an
+            // unsigned, altered or replayed one) never becomes a starting model.
+            ControlGateRules rules = gateRules(conf);
+            Map<String, ModelControl> desiredByModel = new LinkedHashMap<>();
+            Map<String, Map<Long, String>> versions = new LinkedHashMap<>();
+            for (ModelControl record : client.records()) {
+                Map<Long, String> known =
+                        versions.computeIfAbsent(record.getName(), k -> new LinkedHashMap<>());
+                ControlGateRules.Verdict verdict =
+                        rules.check(record, desiredByModel.get(record.getName()), known);
+                if (!verdict.accepted()) {
+                    if (!verdict.duplicate()) {
+                        LOG.warn("control topic '{}': {}", topic, verdict.reason());
+                    }
+                    continue;
+                }
+                ControlGateRules.learn(record, known);
+                if (record.getAction() != ModelAction.VERSION) {
+                    desiredByModel.put(record.getName(), record);
+                }
+            }
+            for (ModelControl desired : desiredByModel.values()) {
                 if (desired.getAction() != ModelAction.RETIRE) {
                     out.add(desired);
                 }

@@ -5,8 +5,10 @@ import java.security.PublicKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What a {@link ModelLoader} accepts: where model files may come from, how large they may be,
@@ -34,6 +36,8 @@ public final class LoaderPolicy implements Serializable {
     private final long maxBytes;
     private final boolean requireSignatures;
     private final Map<String, String> trustedKeys;
+    private final Set<String> revokedKeys;
+    private final String trustedKeysFile;
     private final RuntimeSettings runtime;
     private final Duration fetchTimeout;
 
@@ -42,6 +46,8 @@ public final class LoaderPolicy implements Serializable {
         this.maxBytes = b.maxBytes;
         this.requireSignatures = b.requireSignatures;
         this.trustedKeys = Map.copyOf(b.trustedKeys);
+        this.revokedKeys = Set.copyOf(b.revokedKeys);
+        this.trustedKeysFile = b.trustedKeysFile;
         this.runtime = b.runtime;
         this.fetchTimeout = b.fetchTimeout;
     }
@@ -70,6 +76,21 @@ public final class LoaderPolicy implements Serializable {
         return trustedKeys;
     }
 
+    /** Key ids never trusted, whoever lists them. */
+    public Set<String> revokedKeys() {
+        return revokedKeys;
+    }
+
+    /** A keys file read again whenever it changes ({@link TrustedKeys}), or null. */
+    public String trustedKeysFile() {
+        return trustedKeysFile;
+    }
+
+    /** The trusted keys, revocations and keys file as one {@link TrustedKeys}. */
+    public TrustedKeys keys() {
+        return new TrustedKeys(trustedKeys, revokedKeys, trustedKeysFile);
+    }
+
     public RuntimeSettings runtime() {
         return runtime;
     }
@@ -83,7 +104,8 @@ public final class LoaderPolicy implements Serializable {
     public String toString() {
         return "LoaderPolicy{roots=" + allowedUriRoots + ", maxBytes=" + maxBytes
                 + ", requireSignatures=" + requireSignatures + ", trustedKeys="
-                + trustedKeys.keySet() + ", " + runtime + ", fetchTimeout=" + fetchTimeout + '}';
+                + trustedKeys.keySet() + ", revokedKeys=" + revokedKeys + ", trustedKeysFile="
+                + trustedKeysFile + ", " + runtime + ", fetchTimeout=" + fetchTimeout + '}';
     }
 
     /** Builds a {@link LoaderPolicy}; {@link #build()} validates and names the bad value. */
@@ -93,6 +115,8 @@ public final class LoaderPolicy implements Serializable {
         private long maxBytes = DEFAULT_MAX_BYTES;
         private boolean requireSignatures = true;
         private final Map<String, String> trustedKeys = new LinkedHashMap<>();
+        private final Set<String> revokedKeys = new LinkedHashSet<>();
+        private String trustedKeysFile;
         private RuntimeSettings runtime = RuntimeSettings.defaults();
         private Duration fetchTimeout = DEFAULT_FETCH_TIMEOUT;
 
@@ -130,6 +154,19 @@ public final class LoaderPolicy implements Serializable {
         /** Trusts {@code key} under its {@link Ed25519#keyId}. */
         public Builder trustKey(PublicKey key) {
             trustedKeys.put(Ed25519.keyId(key), Ed25519.encodePublic(key));
+            return this;
+        }
+
+        /** Replaces the revoked key ids. */
+        public Builder revokedKeys(Set<String> ids) {
+            revokedKeys.clear();
+            revokedKeys.addAll(ids);
+            return this;
+        }
+
+        /** A keys file of more keys and revocations, read again when it changes; null for none. */
+        public Builder trustedKeysFile(String file) {
+            this.trustedKeysFile = file == null || file.isBlank() ? null : file;
             return this;
         }
 

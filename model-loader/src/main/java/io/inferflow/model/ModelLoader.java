@@ -7,9 +7,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.InvalidPathException;
 import java.security.PublicKey;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Fetches, verifies, inspects and warms up model versions under a {@link LoaderPolicy}.
@@ -42,15 +40,13 @@ public final class ModelLoader {
     private final LoaderPolicy policy;
     private final AllowedRoots roots;
     private final ModelFetcher fetcher;
-    private final Map<String, PublicKey> trustedKeys;
+    private final TrustedKeys trustedKeys;
 
     public ModelLoader(LoaderPolicy policy, List<ModelSource> extraSources) {
         this.policy = policy;
         this.roots = new AllowedRoots(policy.allowedUriRoots());
         this.fetcher = new ModelFetcher(policy.maxBytes(), policy.fetchTimeout(), extraSources);
-        Map<String, PublicKey> keys = new HashMap<>();
-        policy.trustedKeys().forEach((id, key) -> keys.put(id, Ed25519.decodePublic(key)));
-        this.trustedKeys = Map.copyOf(keys);
+        this.trustedKeys = policy.keys();
     }
 
     public LoaderPolicy policy() {
@@ -121,13 +117,14 @@ public final class ModelLoader {
             }
             return;
         }
-        PublicKey key = d.keyId() == null ? null : trustedKeys.get(d.keyId());
+        PublicKey key = trustedKeys.key(d.keyId());
         if (key == null) {
+            boolean revoked = trustedKeys.state(d.keyId()) == TrustedKeys.State.REVOKED;
             throw new ModelException(
                     LoadFailure.UNTRUSTED_KEY,
-                    label + ": signed with key " + (d.keyId() == null ? "(no key id)" : "'"
-                            + d.keyId() + "'") + ", expected one of the trusted keys "
-                            + trustedKeys.keySet());
+                    label + ": signed with " + (revoked ? "revoked " : "") + "key "
+                            + (d.keyId() == null ? "(no key id)" : "'" + d.keyId() + "'")
+                            + ", expected one of the trusted keys " + trustedKeys.ids());
         }
         if (!Ed25519.verify(key, d.signedPayload(), d.signature())) {
             throw new ModelException(

@@ -110,6 +110,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         props.put("share.coordinator.state.topic.min.isr", "1");
         props.put("group.initial.rebalance.delay.ms", "0");
         props.put("log.cleaner.dedupe.buffer.size", "2097152");
+        // The cleaner looks for dirty compacted logs every second (Kafka's default is 15 s), so a
+        // topic made to compact quickly (a test's control topic) is cleaned within seconds.
+        props.put("log.cleaner.backoff.ms", "1000");
         props.put("num.partitions", "2");
         props.put("auto.create.topics.enable", "false");
         props.putAll(threadProperties(Runtime.getRuntime().availableProcessors()));

@@ -223,7 +223,7 @@ public final class LocalMode implements AutoCloseable {
         try (ModelControlClient control =
                 new ModelControlClient(
                         kafka, registry, conf.get(JobOptions.MODEL_CONTROL_TOPIC),
-                        conf.get(JobOptions.MODEL_STATUS_TOPIC))) {
+                        conf.get(JobOptions.MODEL_STATUS_TOPIC)).signingWith(key)) {
             long generation = 1;
             for (LocalModel m : models) {
                 byte[] bytes = Files.readAllBytes(m.file());
@@ -241,6 +241,7 @@ public final class LocalMode implements AutoCloseable {
                 Path profileFile = demoProfileFile(m.name());
                 Files.createDirectories(profileFile.getParent());
                 Files.writeString(profileFile, profile.toJson());
+                control.writeVersion(record);
                 Map<Integer, ModelStatus> finals =
                         control.send(record, Duration.ofSeconds(120), s -> {});
                 for (ModelStatus s : finals.values()) {
@@ -297,6 +298,8 @@ public final class LocalMode implements AutoCloseable {
         conf.set(
                 JobOptions.TRUSTED_KEYS,
                 List.of(Ed25519.keyId(key.getPublic()) + "=" + Ed25519.encodePublic(key.getPublic())));
+        // The rollout judge signs its promotions and aborts with the same local key.
+        conf.set(JobOptions.DECISION_KEY, LocalPaths.privateKey().toString());
         conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, settings.checkpointInterval());
         // As in flink-conf/config.yaml: no silent Kryo fallback for any type.
         conf.set(PipelineOptions.GENERIC_TYPES, false);

@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -55,11 +56,18 @@ final class ControlTestKit {
 
     ControlTestKit(EmbeddedKafka kafka, String registryUrl, Path store, int partitions)
             throws Exception {
+        this(kafka, registryUrl, store, partitions, Map.of());
+    }
+
+    /** With {@code controlConfigs} for the control topic (compaction settings, say). */
+    ControlTestKit(EmbeddedKafka kafka, String registryUrl, Path store, int partitions,
+            Map<String, String> controlConfigs) throws Exception {
         this.kafka = kafka;
         this.registryUrl = registryUrl;
         this.store = store;
         kafka.createTopics(partitions, features, predictions, predictionsShadow, deadLetters);
-        kafka.createTopics(1, control, status, driftCounts, rollouts);
+        kafka.createTopics(1, status, driftCounts, rollouts);
+        kafka.createTopics(1, controlConfigs, control);
     }
 
     Configuration conf() {
@@ -81,6 +89,7 @@ final class ControlTestKit {
         conf.set(
                 JobOptions.TRUSTED_KEYS,
                 List.of(Ed25519.keyId(key.getPublic()) + "=" + Ed25519.encodePublic(key.getPublic())));
+        conf.set(JobOptions.DECISION_KEY, decisionKeyFile().toString());
         conf.set(InferenceOptions.BATCH_MAX_SIZE, 32);
         conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofMillis(500));
         // As in production: a type that would fall back to Kryo fails the job instead.
@@ -88,19 +97,46 @@ final class ControlTestKit {
         return conf;
     }
 
-    /** {@code command}'s arguments and those that point the CLI at this broker and topics. */
+    /**
+     * The kit's key pair as files (decision.key and decision.pub beside the store), which the
+     * rollout judge signs its decisions with, and which {@code --key} takes.
+     */
+    Path decisionKeyFile() {
+        Path privateFile = store.resolve("keys").resolve("decision.key");
+        try {
+            if (!Files.exists(privateFile)) {
+                Files.createDirectories(privateFile.getParent());
+                Ed25519.writeKeyPair(key, privateFile, privateFile.resolveSibling("decision.pub"));
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return privateFile;
+    }
+
+    /**
+     * {@code command}'s arguments and those that point the CLI at this broker and topics; a
+     * command that writes control records signs them with the kit's key unless it names a
+     * {@code --key}.
+     */
     String[] cli(String... command) {
-        return Stream.concat(Stream.of(command), Stream.of(
-                        "--bootstrap", kafka.bootstrapServers(),
-                        "--registry", registryUrl,
-                        "--control-topic", control,
-                        "--status-topic", status))
-                .toArray(String[]::new);
+        List<String> args = new java.util.ArrayList<>(List.of(command));
+        args.addAll(List.of(
+                "--bootstrap", kafka.bootstrapServers(),
+                "--registry", registryUrl,
+                "--control-topic", control,
+                "--status-topic", status));
+        boolean writes = command.length > 1 && command[0].equals("model")
+                && List.of("push", "rollback", "retire", "promote", "abort").contains(command[1]);
+        if (writes && !args.contains("--key")) {
+            args.addAll(List.of("--key", decisionKeyFile().toString()));
+        }
+        return args.toArray(String[]::new);
     }
 
     ModelControlClient client() {
         return new ModelControlClient(kafka.clients(), RegistrySettings.of(registryUrl), control,
-                status);
+                status).signingWith(key);
     }
 
     /** Writes {@code mlp} into the store as {@code name} v{@code version}; returns the DEPLOY. */

@@ -191,7 +191,8 @@ class InputContractITCase {
         CliRun allowed = push("2", narrow, "--allow-signature-change");
         assertEquals(0, allowed.exit(), allowed.toString());
         assertTrue(allowed.out().contains("2 of 2 subtasks ACTIVE"), allowed.toString());
-        assertEquals(records + 1, controlRecords());
+        // The version's VERSION record and its DEPLOY.
+        assertEquals(records + 2, controlRecords());
         CliRun status = status();
         assertTrue(status.out().contains(
                         "churn: desired DEPLOY v2 (generation 2, FP32, by ")
@@ -207,7 +208,7 @@ class InputContractITCase {
                                 + " back with --allow-signature-change to change the model's"
                                 + " input on purpose"),
                 rollback.toString());
-        assertEquals(records + 1, controlRecords(), "nothing written to the control topic");
+        assertEquals(records + 2, controlRecords(), "nothing written to the control topic");
 
         // What the CLI refuses, written directly: the job rejects it and status shows why.
         CliRun rename = push("3", renamed);

@@ -1,6 +1,7 @@
 package io.inferflow.jobs.control;
 
 import io.inferflow.model.ModelSignature;
+import io.inferflow.operators.control.Rollouts;
 import io.inferflow.schemas.avro.ModelAction;
 import io.inferflow.schemas.avro.ModelControl;
 
@@ -10,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.stream.LongStream;
 
 /**
  * The control topic's records, grouped by model: what the CLI needs to pick the next generation,
@@ -19,13 +19,44 @@ import java.util.stream.LongStream;
 public final class ControlHistory {
 
     private final Map<String, List<ModelControl>> byModel = new TreeMap<>();
+    private final Map<String, Map<Long, ModelControl>> versionRecords = new TreeMap<>();
 
+    /** Adds a record read from the topic: a desired-state record, or a VERSION record. */
     public void add(ModelControl record) {
+        if (record.getAction() == ModelAction.VERSION) {
+            // The first one of a version is its identity (the job refuses later ones that differ).
+            versionRecords.computeIfAbsent(record.getName(), k -> new TreeMap<>())
+                    .putIfAbsent(record.getVersion(), record);
+            return;
+        }
         byModel.computeIfAbsent(record.getName(), k -> new ArrayList<>()).add(record);
     }
 
+    /**
+     * Every version of {@code model} ever pushed, by version: its VERSION record, or for a version
+     * pushed before VERSION records existed, the first DEPLOY or rollout that named it (as far as
+     * compaction left them). Retired and aborted versions stay: a number is never free again.
+     */
+    public Map<Long, ModelControl> versions(String model) {
+        Map<Long, ModelControl> out =
+                new TreeMap<>(versionRecords.getOrDefault(model, Map.of()));
+        for (ModelControl r : byModel.getOrDefault(model, List.of())) {
+            if (r.getAction() == ModelAction.RETIRE) {
+                continue;
+            }
+            out.putIfAbsent(r.getVersion(), ControlRecords.version(r));
+            if (r.getCandidate() != null) {
+                out.putIfAbsent(r.getCandidate().getVersion(),
+                        ControlRecords.version(Rollouts.candidateControl(r)));
+            }
+        }
+        return out;
+    }
+
     public List<String> models() {
-        return List.copyOf(byModel.keySet());
+        java.util.TreeSet<String> names = new java.util.TreeSet<>(byModel.keySet());
+        names.addAll(versionRecords.keySet());
+        return List.copyOf(names);
     }
 
     /** The next generation for {@code model}: one more than any seen, 1 for a new model. */
@@ -49,6 +80,10 @@ public final class ControlHistory {
      * a DEPLOY of its stable version; {@link ControlRecords#reissue} drops its candidate.
      */
     public Optional<ModelControl> deployOf(String model, long version) {
+        ModelControl identity = versionRecords.getOrDefault(model, Map.of()).get(version);
+        if (identity != null) {
+            return Optional.of(identity);
+        }
         return byModel.getOrDefault(model, List.of()).stream()
                 .filter(r -> r.getAction() == ModelAction.DEPLOY && r.getVersion() == version)
                 .max(Comparator.comparingLong(ModelControl::getGeneration));
@@ -73,15 +108,10 @@ public final class ControlHistory {
     }
 
     /**
-     * Highest version ever deployed for {@code model} or rolled out as a candidate (even one
-     * aborted since), 0 if none.
+     * Highest version ever pushed for {@code model}: deployed, rolled out as a candidate (even one
+     * aborted since) or retired since, 0 if none.
      */
     public long highestVersion(String model) {
-        return byModel.getOrDefault(model, List.of()).stream()
-                .flatMapToLong(r -> LongStream.of(
-                        r.getAction() == ModelAction.DEPLOY ? r.getVersion() : 0,
-                        r.getCandidate() == null ? 0 : r.getCandidate().getVersion()))
-                .max()
-                .orElse(0);
+        return versions(model).keySet().stream().mapToLong(Long::longValue).max().orElse(0);
     }
 }

@@ -59,15 +59,25 @@ public final class ControlRecords {
      */
     public static ModelControl reissue(
             ModelControl base, ModelAction action, long generation, String issuedBy) {
-        return ModelControl.newBuilder(base)
-                .setAction(action)
+        return descriptorOnly(base, action)
                 .setGeneration(generation)
                 .setIssuedAt(Instant.now())
                 .setIssuedBy(issuedBy)
+                .build();
+    }
+
+    /**
+     * {@code base}'s descriptor under {@code action}: no signature change allowed, no candidate,
+     * no note, no record signature.
+     */
+    private static ModelControl.Builder descriptorOnly(ModelControl base, ModelAction action) {
+        return ModelControl.newBuilder(base)
+                .setAction(action)
                 .setAllowSignatureChange(false)
                 .setCandidate(null)
                 .setNote(null)
-                .build();
+                .setRecordKeyId(null)
+                .setRecordSignature(null);
     }
 
     /**
@@ -89,6 +99,30 @@ public final class ControlRecords {
                 .setProfile(deploy.getProfile())
                 .setProfileUri(deploy.getProfileUri())
                 .setAllowSignatureChange(deploy.getAllowSignatureChange());
+    }
+
+    /**
+     * The VERSION record of {@code record}'s own version: its descriptor (uri, sha256, file
+     * signature, input contract, precision, profile) with action VERSION, the same generation,
+     * issuer and time, no candidate, no note, and no record signature yet.
+     */
+    public static ModelControl version(ModelControl record) {
+        if (record.getAction() == ModelAction.RETIRE) {
+            throw new IllegalArgumentException(
+                    "a RETIRE of '" + record.getName() + "' names no version to record");
+        }
+        return descriptorOnly(record, ModelAction.VERSION).build();
+    }
+
+    /**
+     * The Kafka key of {@code record} on the compacted control topic: the model name for its
+     * desired state, {@code name@vVERSION} for a VERSION record, so that compaction keeps one
+     * desired record per model and every version's identity.
+     */
+    public static String topicKey(ModelControl record) {
+        return record.getAction() == ModelAction.VERSION
+                ? record.getName() + "@v" + record.getVersion()
+                : record.getName();
     }
 
     /** What a signature covers: name, version and sha256 (see {@link ModelDescriptor}). */

@@ -3,6 +3,7 @@ package io.inferflow.jobs.control;
 import io.inferflow.jobs.kafka.AvroWireEncoder;
 import io.inferflow.jobs.kafka.ClientRole;
 import io.inferflow.jobs.kafka.KafkaClients;
+import io.inferflow.operators.control.ControlSignatures;
 import io.inferflow.operators.control.Rollouts;
 import io.inferflow.operators.serde.ConfluentAvroSchemas;
 import io.inferflow.schemas.avro.ModelControl;
@@ -22,9 +23,11 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.Utils;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -58,6 +61,7 @@ public final class ModelControlClient implements AutoCloseable {
     private final DeserializationSchema<ModelStatus> statusDecoder;
     private final DeserializationSchema<RolloutReport> rolloutDecoder;
     private KafkaProducer<byte[], byte[]> producer;
+    private KeyPair signingKey;
 
     /**
      * @param kafka the control clients' connection ({@link ClientRole#CONTROL} in a job)
@@ -77,12 +81,40 @@ public final class ModelControlClient implements AutoCloseable {
     /** Every record of the control topic, read from the start to the current end. */
     public ControlHistory history() throws IOException {
         ControlHistory history = new ControlHistory();
+        records().forEach(history::add);
+        return history;
+    }
+
+    /**
+     * The control topic's records from the start to the current end, in topic order within each
+     * partition (every record of a model is in its name's partition).
+     */
+    public List<ModelControl> records() throws IOException {
+        List<ModelControl> out = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> r : readAll(controlTopic)) {
             if (r.value() != null) {
-                history.add(controlDecoder.deserialize(r.value()));
+                out.add(controlDecoder.deserialize(r.value()));
             }
         }
-        return history;
+        return out;
+    }
+
+    /**
+     * Signs every record this client writes with {@code key} (whole, {@link
+     * ControlSignatures#sign}), just before it is written; null writes records as they are.
+     */
+    public ModelControlClient signingWith(KeyPair key) {
+        this.signingKey = key;
+        return this;
+    }
+
+    /**
+     * Writes the VERSION record of {@code record}'s version (its descriptor under the key {@code
+     * name@vVERSION}, see {@link ControlRecords#version}), signed like every record, without
+     * waiting for statuses: the identity that survives compaction.
+     */
+    public void writeVersion(ModelControl record) throws IOException, InterruptedException {
+        write(ControlRecords.version(record));
     }
 
     /**
@@ -161,14 +193,16 @@ public final class ModelControlClient implements AutoCloseable {
      * Whether {@code status} says how a subtask ended up with what {@code record} asked for: for a
      * rollout, a status of its candidate (with a {@code role}, of the candidate's version); for
      * any other record, a status of the stable version (no {@code role}: the statuses of a
-     * candidate that a promote or abort retires do not count).
+     * candidate that a promote or abort retires do not count). The control gate's refusal
+     * (subtask -1) answers any record: no subtask sees a refused record.
      */
     static Predicate<ModelStatus> answers(ModelControl record) {
+        Predicate<ModelStatus> gate = s -> s.getSubtask() < 0;
         if (Rollouts.inProgress(record)) {
             long candidate = record.getCandidate().getVersion();
-            return s -> s.getRole() != null && s.getVersion() == candidate;
+            return gate.or(s -> s.getRole() != null && s.getVersion() == candidate);
         }
-        return s -> s.getRole() == null;
+        return gate.or(s -> s.getRole() == null);
     }
 
     private Map<Integer, ModelStatus> awaitFinal(
@@ -206,7 +240,8 @@ public final class ModelControlClient implements AutoCloseable {
         return finals;
     }
 
-    private void write(ModelControl record) throws IOException, InterruptedException {
+    /** Writes {@code record} (signed first when this client signs) to its model's partition. */
+    public void write(ModelControl record) throws IOException, InterruptedException {
         if (producer == null) {
             producer =
                     new KafkaProducer<>(
@@ -216,12 +251,23 @@ public final class ModelControlClient implements AutoCloseable {
                             new ByteArraySerializer(),
                             new ByteArraySerializer());
         }
+        if (signingKey != null) {
+            ControlSignatures.sign(record, signingKey);
+        }
         byte[] value = new AvroWireEncoder<>(registry, controlTopic, record).encode(record);
+        byte[] modelKey = record.getName().getBytes(StandardCharsets.UTF_8);
+        // Every record of a model goes to its name's partition (VERSION records too, whose own
+        // key differs), so a reader sees a model's records in the order they were written.
+        int partition =
+                Utils.toPositive(Utils.murmur2(modelKey))
+                        % producer.partitionsFor(controlTopic).size();
         try {
             producer.send(
                             new ProducerRecord<>(
                                     controlTopic,
-                                    record.getName().getBytes(StandardCharsets.UTF_8),
+                                    partition,
+                                    ControlRecords.topicKey(record)
+                                            .getBytes(StandardCharsets.UTF_8),
                                     value))
                     .get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {

@@ -34,6 +34,40 @@ class ControlHistoryTest {
     }
 
     @Test
+    void versionRecordsOutliveTheDesiredRecordsCompactionRemoved() {
+        // After compaction: v1's and v2's VERSION records, and only the latest desired record
+        // (a rollout of v3 beside v2) under the model's key.
+        ControlHistory history = new ControlHistory();
+        ModelControl v1 = record("fraud", 1, ModelAction.DEPLOY, 1);
+        v1.setSha256("1".repeat(64));
+        ModelControl v2 = record("fraud", 2, ModelAction.DEPLOY, 2);
+        v2.setSha256("2".repeat(64));
+        history.add(ControlRecords.version(v1));
+        history.add(ControlRecords.version(v2));
+        ModelControl rollout = ModelControl.newBuilder(v2).setGeneration(5)
+                .setCandidate(ModelCandidate.newBuilder().setVersion(3).setUri("file:///m/3")
+                        .setSha256("3".repeat(64)).setMode(RolloutMode.CANARY).setPercent(10)
+                        .build())
+                .build();
+        history.add(rollout);
+        // A second VERSION record of v1 with other bytes is not its identity.
+        ModelControl forged = ControlRecords.version(v1);
+        forged.setSha256("f".repeat(64));
+        history.add(forged);
+
+        assertEquals(ModelAction.VERSION, history.deployOf("fraud", 1).orElseThrow().getAction());
+        assertEquals("1".repeat(64), history.deployOf("fraud", 1).orElseThrow().getSha256());
+        assertEquals(java.util.List.of(1L, 2L, 3L),
+                java.util.List.copyOf(history.versions("fraud").keySet()));
+        assertEquals("3".repeat(64), history.versions("fraud").get(3L).getSha256());
+        assertEquals(3, history.highestVersion("fraud"));
+        assertEquals(5, history.desired("fraud").orElseThrow().getGeneration());
+        assertEquals(6, history.nextGeneration("fraud"));
+        assertEquals("fraud@v2", ControlRecords.topicKey(ControlRecords.version(v2)));
+        assertEquals("fraud", ControlRecords.topicKey(rollout));
+    }
+
+    @Test
     void inputChangeComparesWithWhatTheDesiredRecordDeclares() {
         ControlHistory history = new ControlHistory();
         assertTrue(history.inputChange("fraud", 1, "features", 8).isEmpty(), "no record yet");

@@ -97,6 +97,8 @@ public final class Rollouts {
                 .setAllowSignatureChange(false)
                 .setCandidate(candidate)
                 .setNote(null)
+                .setRecordKeyId(null)
+                .setRecordSignature(null)
                 .build();
     }
 
@@ -139,6 +141,8 @@ public final class Rollouts {
                 .setAllowSignatureChange(false)
                 .setCandidate(null)
                 .setNote(note)
+                .setRecordKeyId(null)
+                .setRecordSignature(null)
                 .build();
     }
 

@@ -339,6 +339,10 @@ public class MicroBatchInferenceOperator extends AbstractStreamOperator<Predicti
     @Override
     public void processElement2(StreamRecord<ModelControl> element) throws Exception {
         ModelControl control = element.getValue();
+        if (control.getAction() == io.inferflow.schemas.avro.ModelAction.VERSION) {
+            // A version's identity, for the control gate; it changes nothing that serves.
+            return;
+        }
         String name = control.getName();
         ModelControl current = desiredState.get(name);
         if (!ControlState.supersedes(current, control)) {

@@ -2,6 +2,7 @@ package io.inferflow.operators.rollout;
 
 import io.inferflow.operators.control.Rollouts;
 import io.inferflow.schemas.avro.ModelCandidate;
+import io.inferflow.operators.control.ControlSignatures;
 import io.inferflow.schemas.avro.ModelControl;
 import io.inferflow.schemas.avro.RolloutCounts;
 import io.inferflow.schemas.avro.RolloutDecision;
@@ -67,6 +68,21 @@ public class RolloutJudge
     /** The latest report per model on this subtask, which the rollout gauges read. */
     private transient Map<String, RolloutReport> latest;
 
+    /** The private key file that signs the decisions ({@code model.control.decision-key}). */
+    private String decisionKey;
+
+    private transient ControlSignatures.Signer signer;
+
+    /**
+     * Signs each decision with the private key in {@code privateKeyFile} (its {@code .pub}
+     * beside it), read on the TaskManager when the judge opens, so the key is never part of the
+     * job graph; null leaves decisions unsigned. Call before the job is built.
+     */
+    public RolloutJudge signingWith(String privateKeyFile) {
+        this.decisionKey = privateKeyFile;
+        return this;
+    }
+
     public RolloutJudge(Duration reportInterval) {
         if (reportInterval.isNegative() || reportInterval.isZero()) {
             throw new IllegalArgumentException(
@@ -76,7 +92,9 @@ public class RolloutJudge
     }
 
     @Override
-    public void open(OpenContext context) {
+    public void open(OpenContext context) throws java.io.IOException {
+        signer = decisionKey == null ? null
+                : ControlSignatures.Signer.read(java.nio.file.Path.of(decisionKey));
         desired = getRuntimeContext().getState(new ValueStateDescriptor<>(
                 "desired", new AvroTypeInfo<>(ModelControl.class)));
         totals = getRuntimeContext().getState(new ValueStateDescriptor<>(
@@ -133,7 +151,8 @@ public class RolloutJudge
     public void processElement2(ModelControl control, Context ctx, Collector<RolloutReport> out)
             throws Exception {
         ModelControl previous = desired.value();
-        if (previous != null && control.getGeneration() <= previous.getGeneration()) {
+        if (control.getAction() == io.inferflow.schemas.avro.ModelAction.VERSION
+                || previous != null && control.getGeneration() <= previous.getGeneration()) {
             return;
         }
         RolloutCounts previousTotals = totals.value();
@@ -220,7 +239,7 @@ public class RolloutJudge
             RolloutDecision decision, String note, Context ctx, Collector<RolloutReport> out)
             throws Exception {
         LOG.info("model {} generation {}: {}", Rollouts.label(d), d.getGeneration(), note);
-        ctx.output(DECISIONS, record);
+        ctx.output(DECISIONS, signer == null ? record : signer.sign(record));
         RolloutReport report = report(d, merged, decision, note, ctx);
         decided.update(report);
         emit(report, out);
