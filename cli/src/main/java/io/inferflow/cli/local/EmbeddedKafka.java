@@ -45,16 +45,36 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
 
-    private final KafkaRaftServer server;
+    private final KafkaConfig config;
     private final Path dir;
     private final int port;
     private final KafkaClients clients;
+    private KafkaRaftServer server;
 
-    private EmbeddedKafka(KafkaRaftServer server, Path dir, int port, KafkaClients clients) {
+    private EmbeddedKafka(
+            KafkaConfig config, KafkaRaftServer server, Path dir, int port, KafkaClients clients) {
+        this.config = config;
         this.server = server;
         this.dir = dir;
         this.port = port;
         this.clients = clients;
+    }
+
+    /**
+     * Stops the broker, waits {@code down}, and starts it again on the same ports and log
+     * directories, as a broker restart in production does: what was written survives, clients
+     * see the broker gone for that long. Returns once it serves again.
+     */
+    public synchronized void restart(Duration down) throws Exception {
+        LOG.info("Embedded Kafka broker at {}: stopping for {} s", bootstrapServers(),
+                down.toSeconds());
+        server.shutdown();
+        server.awaitShutdown();
+        Thread.sleep(down.toMillis());
+        server = new KafkaRaftServer(config, Time.SYSTEM);
+        server.startup();
+        awaitReady(Duration.ofSeconds(60));
+        LOG.info("Embedded Kafka broker at {}: serving again", bootstrapServers());
     }
 
     /**
@@ -135,7 +155,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         KafkaClients clients = security == null
                 ? KafkaClients.plain(bootstrap)
                 : new KafkaClients(bootstrap, security.kafkaProperties());
-        EmbeddedKafka kafka = new EmbeddedKafka(server, dir, brokerPort, clients);
+        EmbeddedKafka kafka = new EmbeddedKafka(config, server, dir, brokerPort, clients);
         kafka.awaitReady(Duration.ofSeconds(60));
         LOG.info("Embedded Kafka broker ready at {}", kafka.bootstrapServers());
         return kafka;
@@ -247,7 +267,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         server.shutdown();
         server.awaitShutdown();
         deleteQuietly(dir);
