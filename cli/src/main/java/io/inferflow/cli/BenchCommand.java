@@ -11,6 +11,7 @@ import io.inferflow.cli.bench.ResultTable;
 import io.inferflow.cli.bench.SoakChart;
 import io.inferflow.cli.bench.SoakCheck;
 import io.inferflow.cli.bench.SoakReport;
+import io.inferflow.cli.bench.SoakLifetime;
 import io.inferflow.cli.bench.SoakRun;
 import io.inferflow.cli.bench.SoakSample;
 import io.inferflow.cli.bench.SoakSettings;
@@ -435,18 +436,30 @@ final class BenchCommand implements Callable<Integer> {
                         + " every %d s; logs in %s%n", settings.duration().toMinutes(),
                 settings.rate(), settings.sampleEvery().toSeconds(), logFile);
         settings.thresholds().describe().forEach(l -> System.out.println("  " + l));
+        System.out.println("  fails at the end on: an event lost or repeated (the last "
+                + SoakLifetime.TAIL_SECONDS + " s of events not judged)"
+                + (soak.pushEvery == null ? "" : "; a push not ACTIVE on every subtask, more than "
+                        + SoakLifetime.MAX_LIVE_VERSIONS + " versions with live sessions"));
         Instant date = Instant.now();
         List<SoakSample> samples;
+        SoakRun run = new SoakRun(settings, local, System.out);
+        if (soak.pushEvery != null) {
+            run.withPushes(soak.pushEvery, soak.canaryEvery);
+        }
         try {
-            samples = new SoakRun(settings, local, System.out).run();
+            samples = run.run();
         } catch (PortInUseException e) {
             System.err.println("error: " + e.getMessage());
             return 2;
         }
-        List<String> failures = SoakCheck.failures(samples, settings.thresholds());
+        List<String> failures = new ArrayList<>(
+                SoakCheck.failures(samples, settings.thresholds()));
+        SoakLifetime lifetime = SoakLifetime.of(run, settings);
+        lifetime.describe().forEach(System.out::println);
+        failures.addAll(lifetime.failures());
         Path jsonFile = settings.outDir().resolve("soak.json");
         Path pngFile = settings.outDir().resolve("soak.png");
-        SoakReport.write(jsonFile, settings, date, samples, failures);
+        SoakReport.write(jsonFile, settings, date, samples, failures, lifetime.json());
         SoakChart.write(pngFile, samples, String.format(Locale.ROOT,
                 "Soak: local mode at %,.0f events/s", settings.rate()));
         System.out.println("wrote " + jsonFile + " and " + pngFile);
@@ -504,6 +517,19 @@ final class BenchCommand implements Callable<Integer> {
                 description = "How much the process RSS may grow after warm-up"
                         + " (default: ${DEFAULT-VALUE}).")
         double rssMargin;
+
+        @Option(names = "--push-every", paramLabel = "DURATION",
+                converter = DurationConverter.class,
+                description = "Push a new version of the demo model this often while the soak"
+                        + " runs (signed, with its VERSION record; every subtask loads a new"
+                        + " session and closes the old one), e.g. 1m.")
+        Duration pushEvery;
+
+        @Option(names = "--canary-every", paramLabel = "DURATION",
+                converter = DurationConverter.class,
+                description = "With --push-every: make a push this often a 20% canary that the"
+                        + " rollout judge promotes after 2,000 events, e.g. 10m.")
+        Duration canaryEvery;
 
         @Option(names = "--out", defaultValue = "target/soak", paramLabel = "DIR",
                 description = "Where soak.json, soak.png and local mode's output go"

@@ -82,7 +82,8 @@ public final class InferencePipeline {
             ModelSetup models) {
         SingleOutputStreamOperator<DecodedEvent> events =
                 io.features(env)
-                        .process(new DecodeFunction(io.decoder()))
+                        .process(new DecodeFunction(io.decoder())
+                                .withRegistryWait(conf.get(JobOptions.REGISTRY_UNAVAILABLE_WAIT)))
                         .name("decode")
                         .uid("decode")
                         .setBufferTimeout(

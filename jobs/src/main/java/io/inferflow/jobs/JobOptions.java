@@ -1,5 +1,7 @@
 package io.inferflow.jobs;
 
+import io.inferflow.model.LoaderPolicy;
+
 import io.inferflow.schemas.Topics;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
@@ -249,6 +251,37 @@ public final class JobOptions {
                     .durationType()
                     .defaultValue(Duration.ofSeconds(30))
                     .withDescription("Timeout of fetching a model over HTTP(S).");
+
+    public static final ConfigOption<Duration> REGISTRY_UNAVAILABLE_WAIT =
+            ConfigOptions.key("registry.unavailable-wait")
+                    .durationType()
+                    .defaultValue(io.inferflow.operators.decode.DecodeFunction.DEFAULT_REGISTRY_WAIT)
+                    .withDescription(
+                            "How long decoding a feature event whose schema id is not cached"
+                                    + " waits for an unreachable registry, trying again with"
+                                    + " backoff, before the task fails and the job restarts from"
+                                    + " its checkpoint. Events of cached schema ids decode"
+                                    + " without the registry; no event is dead-lettered for the"
+                                    + " registry's fault. Keep it below the checkpoint timeout.");
+
+    public static final ConfigOption<Integer> MODEL_FETCH_ATTEMPTS =
+            ConfigOptions.key("model.fetch-attempts")
+                    .intType()
+                    .defaultValue(LoaderPolicy.DEFAULT_FETCH_ATTEMPTS)
+                    .withDescription(
+                            "How often a model or profile fetch is tried in all while the store"
+                                    + " cannot be reached, times out or answers HTTP 5xx or 429;"
+                                    + " a missing file or another 4xx fails at once. After the"
+                                    + " last attempt the version is REJECTED (FETCH_FAILED) and"
+                                    + " the serving one keeps serving.");
+
+    public static final ConfigOption<Duration> MODEL_FETCH_BACKOFF =
+            ConfigOptions.key("model.fetch-backoff")
+                    .durationType()
+                    .defaultValue(LoaderPolicy.DEFAULT_FETCH_BACKOFF)
+                    .withDescription(
+                            "The wait before the second fetch attempt, doubled before each later"
+                                    + " one.");
 
     public static final ConfigOption<Boolean> BOOTSTRAP_FROM_CONTROL_TOPIC =
             ConfigOptions.key("model.bootstrap-from-control-topic")

@@ -101,6 +101,8 @@ public record ModelSetup(List<ModelControl> initial, ModelProvider provider) {
                 .revokedKeys(new java.util.LinkedHashSet<>(conf.get(JobOptions.REVOKED_KEYS)))
                 .trustedKeysFile(conf.get(JobOptions.TRUSTED_KEYS_FILE))
                 .fetchTimeout(conf.get(JobOptions.MODEL_FETCH_TIMEOUT))
+                .fetchRetries(conf.get(JobOptions.MODEL_FETCH_ATTEMPTS),
+                        conf.get(JobOptions.MODEL_FETCH_BACKOFF))
                 .runtime(RuntimeSettings.withIntraOpThreads(
                                 conf.get(InferenceOptions.INTRA_OP_THREADS))
                         .withDevice(

@@ -31,6 +31,8 @@ public final class LoaderPolicy implements Serializable {
 
     public static final long DEFAULT_MAX_BYTES = 512L * 1024 * 1024;
     public static final Duration DEFAULT_FETCH_TIMEOUT = Duration.ofSeconds(30);
+    public static final int DEFAULT_FETCH_ATTEMPTS = 3;
+    public static final Duration DEFAULT_FETCH_BACKOFF = Duration.ofSeconds(1);
 
     private final List<String> allowedUriRoots;
     private final long maxBytes;
@@ -40,6 +42,8 @@ public final class LoaderPolicy implements Serializable {
     private final String trustedKeysFile;
     private final RuntimeSettings runtime;
     private final Duration fetchTimeout;
+    private final int fetchAttempts;
+    private final Duration fetchBackoff;
 
     private LoaderPolicy(Builder b) {
         this.allowedUriRoots = List.copyOf(b.allowedUriRoots);
@@ -50,6 +54,8 @@ public final class LoaderPolicy implements Serializable {
         this.trustedKeysFile = b.trustedKeysFile;
         this.runtime = b.runtime;
         this.fetchTimeout = b.fetchTimeout;
+        this.fetchAttempts = b.fetchAttempts;
+        this.fetchBackoff = b.fetchBackoff;
     }
 
     public static Builder builder() {
@@ -100,6 +106,19 @@ public final class LoaderPolicy implements Serializable {
         return fetchTimeout;
     }
 
+    /**
+     * How often a fetch that failed because the store could not be reached (or timed out, or
+     * answered 5xx or 429) is tried in all; default 3.
+     */
+    public int fetchAttempts() {
+        return fetchAttempts;
+    }
+
+    /** The wait before the second attempt, doubled before each later one; default 1 s. */
+    public Duration fetchBackoff() {
+        return fetchBackoff;
+    }
+
     @Override
     public String toString() {
         return "LoaderPolicy{roots=" + allowedUriRoots + ", maxBytes=" + maxBytes
@@ -119,8 +138,17 @@ public final class LoaderPolicy implements Serializable {
         private String trustedKeysFile;
         private RuntimeSettings runtime = RuntimeSettings.defaults();
         private Duration fetchTimeout = DEFAULT_FETCH_TIMEOUT;
+        private int fetchAttempts = DEFAULT_FETCH_ATTEMPTS;
+        private Duration fetchBackoff = DEFAULT_FETCH_BACKOFF;
 
         private Builder() {}
+
+        /** How often a fetch is tried while the store cannot be reached; at least 1. */
+        public Builder fetchRetries(int attempts, Duration backoff) {
+            this.fetchAttempts = attempts;
+            this.fetchBackoff = backoff;
+            return this;
+        }
 
         /** Replaces the allowed roots. */
         public Builder allowedUriRoots(List<String> roots) {
@@ -198,6 +226,14 @@ public final class LoaderPolicy implements Serializable {
             }
             if (runtime == null) {
                 throw new IllegalArgumentException("runtime options must not be null");
+            }
+            if (fetchAttempts < 1) {
+                throw new IllegalArgumentException(
+                        "fetch attempts must be at least 1, got " + fetchAttempts);
+            }
+            if (fetchBackoff == null || fetchBackoff.isNegative()) {
+                throw new IllegalArgumentException(
+                        "fetch backoff must not be negative, got " + fetchBackoff);
             }
             if (fetchTimeout == null || fetchTimeout.isNegative() || fetchTimeout.isZero()) {
                 throw new IllegalArgumentException(

@@ -45,7 +45,8 @@ public final class ModelLoader {
     public ModelLoader(LoaderPolicy policy, List<ModelSource> extraSources) {
         this.policy = policy;
         this.roots = new AllowedRoots(policy.allowedUriRoots());
-        this.fetcher = new ModelFetcher(policy.maxBytes(), policy.fetchTimeout(), extraSources);
+        this.fetcher = new ModelFetcher(policy.maxBytes(), policy.fetchTimeout(), extraSources,
+                policy.fetchAttempts(), policy.fetchBackoff());
         this.trustedKeys = policy.keys();
     }
 

@@ -44,6 +44,10 @@ class ModelLoaderTest {
     private Path models;
     private HttpServer server;
     private final Map<String, byte[]> served = new ConcurrentHashMap<>();
+    /** Path to how many requests for it answer 503 first. */
+    private final Map<String, Integer> failures = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger requests =
+            new java.util.concurrent.atomic.AtomicInteger();
     private String store;
 
     @BeforeEach
@@ -51,6 +55,14 @@ class ModelLoaderTest {
         models = Files.createDirectories(dir.resolve("models"));
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", exchange -> {
+            requests.incrementAndGet();
+            Integer failing = failures.get(exchange.getRequestURI().getPath());
+            if (failing != null && failing > 0) {
+                failures.put(exchange.getRequestURI().getPath(), failing - 1);
+                exchange.sendResponseHeaders(503, -1);
+                exchange.close();
+                return;
+            }
             byte[] body = served.get(exchange.getRequestURI().getPath());
             try (OutputStream out = exchange.getResponseBody()) {
                 if (body == null) {
@@ -334,6 +346,35 @@ class ModelLoaderTest {
                         d.toBuilder().uri(models.resolve("missing.onnx").toString()).build(),
                         LoadFailure.FETCH_FAILED);
         assertContains("no such file", noFile.getMessage());
+    }
+
+    @Test
+    void triesAStoreThatCannotBeReachedAgainThenGivesUp() throws Exception {
+        ModelDescriptor d = signedFile("fraud-3.onnx", MODEL);
+        served.put("/store/fraud-3.onnx", MODEL);
+        LoaderPolicy.Builder retrying = policy().fetchRetries(3, java.time.Duration.ofMillis(20));
+
+        // Two 503s, then the file: loaded on the third attempt.
+        failures.put("/store/fraud-3.onnx", 2);
+        try (LoadedModel loaded = new ModelLoader(retrying.build(), List.of())
+                .load(d.toBuilder().uri(store + "fraud-3.onnx").build())) {
+            assertEquals(3, requests.get());
+        }
+
+        // Three 503s: rejected after three attempts.
+        failures.put("/store/fraud-3.onnx", 3);
+        requests.set(0);
+        ModelException e = rejected(new ModelLoader(retrying.build(), List.of()),
+                d.toBuilder().uri(store + "fraud-3.onnx").build(), LoadFailure.FETCH_FAILED);
+        assertContains("answered HTTP 503, expected 200; gave up after 3 attempts over ",
+                e.getMessage());
+        assertEquals(3, requests.get());
+
+        // A 404 is the answer, not an outage: one request.
+        requests.set(0);
+        rejected(new ModelLoader(retrying.build(), List.of()),
+                d.toBuilder().uri(store + "missing.onnx").build(), LoadFailure.FETCH_FAILED);
+        assertEquals(1, requests.get());
     }
 
     @Test

@@ -27,6 +27,13 @@ public final class SoakReport {
     public static void write(
             Path file, SoakSettings settings, Instant date, List<SoakSample> samples,
             List<String> failures) throws IOException {
+        write(file, settings, date, samples, failures, null);
+    }
+
+    /** {@link #write} with {@code lifetime} (events lost and repeated, pushes) beside. */
+    public static void write(
+            Path file, SoakSettings settings, Instant date, List<SoakSample> samples,
+            List<String> failures, ObjectNode lifetime) throws IOException {
         ObjectNode root = MAPPER.createObjectNode();
         root.put("command", settings.command());
         root.put("date", date.toString());
@@ -46,6 +53,9 @@ public final class SoakReport {
         ArrayNode rows = root.putArray("samples");
         for (SoakSample sample : samples) {
             rows.add(sample(sample));
+        }
+        if (lifetime != null) {
+            root.set("lifetime", lifetime);
         }
         root.put("passed", failures.isEmpty());
         ArrayNode reasons = root.putArray("failures");

@@ -40,11 +40,47 @@ public final class SoakRun {
     private final SoakSettings settings;
     private final LocalSettings local;
     private final PrintStream out;
+    private final EventLedger ledger = new EventLedger();
+    private Duration pushEvery;
+    private Duration canaryEvery;
+    private List<SoakPusher.Push> pushes = List.of();
+    private long[] controlRecords = {-1, -1};
+    private long[] statusRecords = {-1, -1};
 
     public SoakRun(SoakSettings settings, LocalSettings local, PrintStream out) {
         this.settings = settings;
         this.local = local;
         this.out = out;
+    }
+
+    /**
+     * Pushes a new version of the demo model every {@code every} while the soak runs, each
+     * {@code canary} (null: never) as a canary the judge promotes ({@link SoakPusher}).
+     */
+    public SoakRun withPushes(Duration every, Duration canary) {
+        this.pushEvery = every;
+        this.canaryEvery = canary;
+        return this;
+    }
+
+    /** Which of the demo producer's events came out as predictions (after {@link #run}). */
+    EventLedger ledger() {
+        return ledger;
+    }
+
+    /** The pushes of the run (after {@link #run}); empty without {@link #withPushes}. */
+    List<SoakPusher.Push> pushes() {
+        return pushes;
+    }
+
+    /** Records on {@code model-control} at the start and at the end of sampling. */
+    long[] controlRecords() {
+        return controlRecords;
+    }
+
+    /** Records on {@code model-status} at the start and at the end of sampling. */
+    long[] statusRecords() {
+        return statusRecords;
     }
 
     /** Starts local mode, takes every sample, stops local mode; returns the samples. */
@@ -60,17 +96,32 @@ public final class SoakRun {
             String bootstrap = "127.0.0.1:" + local.kafkaPort();
             String registryUrl = "http://localhost:" + local.registryPort();
             FlinkJobsProbe probe = new FlinkJobsProbe(local.webPort());
+            SoakPusher pusher = pushEvery == null ? null
+                    : new SoakPusher(bootstrap, registryUrl, local.metricsPort(), pushEvery,
+                            canaryEvery, settings.outDir().resolve("pushed"));
             try (PredictionReader reader =
                             PredictionReader.start(bootstrap, registryUrl,
                                     JobOptions.PREDICTIONS_TOPIC.defaultValue());
                     EndOffsets produced =
-                            new EndOffsets(bootstrap, JobOptions.FEATURES_TOPIC.defaultValue())) {
+                            new EndOffsets(bootstrap, JobOptions.FEATURES_TOPIC.defaultValue());
+                    EndOffsets control = new EndOffsets(bootstrap,
+                            JobOptions.MODEL_CONTROL_TOPIC.defaultValue());
+                    EndOffsets status = new EndOffsets(bootstrap,
+                            JobOptions.MODEL_STATUS_TOPIC.defaultValue())) {
                 if (!probe.awaitFirstCheckpoints(FIRST_CHECKPOINT_TIMEOUT)) {
                     out.println("not every job completed a checkpoint within "
                             + FIRST_CHECKPOINT_TIMEOUT.toSeconds() + " s; sampling anyway");
                 }
                 out.println("local mode started, every job checkpointing (local mode's output: "
                         + localOut + ")");
+                controlRecords[0] = control.sum();
+                statusRecords[0] = status.sum();
+                if (pusher != null) {
+                    pusher.start();
+                    out.printf("pushing a new version of the demo model every %d s%s%n",
+                            pushEvery.toSeconds(), canaryEvery == null ? ""
+                                    : ", every " + canaryEvery.toMinutes() + " min as a canary");
+                }
                 out.println(SoakTable.header());
                 long start = System.nanoTime();
                 long last = start;
@@ -80,14 +131,22 @@ public final class SoakRun {
                     TimeUnit.NANOSECONDS.sleep(Math.max(0, due - System.nanoTime()));
                     long now = System.nanoTime();
                     long producedNow = produced.sum();
+                    List<PredictionReader.Observation> drained = reader.drain();
+                    drained.forEach(o -> ledger.observe(o.eventId()));
                     SoakSample sample =
                             sample((now - start) / 1e9, (now - last) / 1e9,
-                                    producedNow - lastProduced, reader.drain(), probe);
+                                    producedNow - lastProduced, drained, probe);
                     samples.add(sample);
                     out.println(SoakTable.line(sample));
                     last = now;
                     lastProduced = producedNow;
                 }
+                if (pusher != null) {
+                    pusher.close();
+                    pushes = pusher.pushes();
+                }
+                controlRecords[1] = control.sum();
+                statusRecords[1] = status.sum();
             }
         }
         return samples;

@@ -163,8 +163,13 @@ final class ServedModel implements AutoCloseable {
                 .asFloatBuffer();
     }
 
+    /** Closes the handle and unregisters the version's metrics: it no longer serves here. */
     @Override
     public void close() {
-        handle.close();
+        try {
+            handle.close();
+        } finally {
+            metrics.release();
+        }
     }
 }

@@ -13,17 +13,29 @@ public final class DecodeMetrics {
     public static final String GROUP = "decode";
     public static final String EVENTS_DECODED = "eventsDecoded";
     public static final String DEAD_LETTERS = "deadLetters";
+    /** Decoding attempts repeated because the registry could not be reached. */
+    public static final String REGISTRY_RETRIES = "registryRetries";
     public static final String ERROR_TYPE = ErrorTypeCounters.ERROR_TYPE;
 
     private final Counter decoded;
     private final Counter deadLetters;
+    private final Counter registryRetries;
     private final ErrorTypeCounters deadLettersByType;
 
     public DecodeMetrics(MetricGroup parent) {
         MetricGroup group = parent.addGroup(GROUP);
         this.decoded = group.counter(EVENTS_DECODED);
         this.deadLetters = group.counter(DEAD_LETTERS);
+        this.registryRetries = group.counter(REGISTRY_RETRIES);
         this.deadLettersByType = new ErrorTypeCounters(group, DEAD_LETTERS);
+    }
+
+    public void registryRetry() {
+        registryRetries.inc();
+    }
+
+    public long registryRetryCount() {
+        return registryRetries.getCount();
     }
 
     public void decoded() {

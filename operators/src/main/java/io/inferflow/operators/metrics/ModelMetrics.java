@@ -74,11 +74,21 @@ public final class ModelMetrics {
 
     /**
      * The serving metrics of one version, registered the first time the version is asked for
-     * and kept afterwards: a version that no longer serves keeps its last values (a rollback
-     * continues them), and a job sees few versions per model.
+     * and kept while it serves; {@link ModelVersionMetrics#release()} unregisters them when it
+     * stops (a rollback to it later starts them afresh), so a long run that pushes many versions
+     * keeps the metrics of the few that serve.
      */
     public ModelVersionMetrics version(long version) {
-        return versions.computeIfAbsent(version, v -> new ModelVersionMetrics(group, v, histograms));
+        return versions.computeIfAbsent(version, v -> {
+            ModelVersionMetrics metrics = new ModelVersionMetrics(group, v, histograms);
+            metrics.onRelease(() -> versions.remove(v, metrics));
+            return metrics;
+        });
+    }
+
+    /** The versions with registered metrics now. */
+    public java.util.Set<Long> versions() {
+        return java.util.Set.copyOf(versions.keySet());
     }
 
     public void loaded(long millis) {

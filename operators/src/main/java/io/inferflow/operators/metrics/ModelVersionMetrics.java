@@ -59,11 +59,30 @@ public final class ModelVersionMetrics {
     private final Histogram eventTimeLatencyMillis;
     private final Histogram recordTimeLatencyMillis;
     private final boolean histograms;
+    private Runnable onRelease = () -> {};
 
     /**
      * Registers the metrics in {@code modelGroup}'s key/value group {@code version=<version>};
      * without {@code histograms} only the counters and meters (no per-event histogram updates).
      */
+    /**
+     * Unregisters the version's metrics (its group is closed, so reporters drop its series) once
+     * the version stops serving; a later version of the same number registers afresh. Without
+     * this, a deployment that pushes a version a minute would keep every version's counters and
+     * histograms, and export their series, for the job's lifetime.
+     */
+    public void release() {
+        if (group instanceof org.apache.flink.runtime.metrics.groups.AbstractMetricGroup g) {
+            g.close();
+        }
+        onRelease.run();
+    }
+
+    /** What {@link #release} also does: forget this version in its model's metrics. */
+    void onRelease(Runnable action) {
+        this.onRelease = action;
+    }
+
     ModelVersionMetrics(MetricGroup modelGroup, long version, boolean histograms) {
         this.histograms = histograms;
         this.group = modelGroup.addGroup(VERSION, Long.toString(version));

@@ -3,6 +3,7 @@ package io.inferflow.operators.decode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.inferflow.schemas.avro.DeadLetter;
 import io.inferflow.schemas.avro.FeatureEvent;
@@ -66,13 +67,29 @@ class DecodeFunctionTest {
     }
 
     @Test
-    void rethrowsFailuresThatAreNotTheRecordsFault() throws Exception {
-        DecodeFunction function = new DecodeFunction(new CsvDecoder());
+    void failsTheTaskWhenTheRegistryStaysDownPastTheWait() throws Exception {
+        DecodeFunction function = new DecodeFunction(new CsvDecoder())
+                .withRegistryWait(java.time.Duration.ofMillis(400));
         try (var harness = ProcessFunctionTestHarnesses.forProcessFunction(function)) {
             IOException e =
                     assertThrows(IOException.class, () -> harness.processElement(raw("!down"), 0));
-            assertEquals("registry unreachable", e.getMessage());
+            assertTrue(e.getMessage().startsWith("decoding features-2@17 (5 bytes) failed for 400 ms"
+                    + " (registry.unavailable-wait): registry unreachable"), e.getMessage());
             assertEquals(List.of(), deadLetters(harness));
+            assertTrue(function.metrics().registryRetryCount() >= 2,
+                    "tried again: " + function.metrics().registryRetryCount());
+        }
+    }
+
+    @Test
+    void waitsForARegistryThatComesBackAndDeadLettersNothing() throws Exception {
+        DecodeFunction function = new DecodeFunction(new CsvDecoder());
+        CsvDecoder.FLAKY_FAILURES.set(3);
+        try (var harness = ProcessFunctionTestHarnesses.forProcessFunction(function)) {
+            harness.processElement(raw("!flaky"), 0);
+            assertEquals("e9", single(harness.extractOutputValues()).event.getEventId());
+            assertEquals(List.of(), deadLetters(harness));
+            assertEquals(3, function.metrics().registryRetryCount());
         }
     }
 
@@ -144,6 +161,10 @@ class DecodeFunctionTest {
 
         private static final long serialVersionUID = 1L;
 
+        /** How many more times "!flaky" fails as if the registry were down. */
+        static final java.util.concurrent.atomic.AtomicInteger FLAKY_FAILURES =
+                new java.util.concurrent.atomic.AtomicInteger();
+
         private transient boolean opened;
 
         @Override
@@ -163,6 +184,12 @@ class DecodeFunctionTest {
             }
             if (text.equals("!down")) {
                 throw new IOException("registry unreachable");
+            }
+            if (text.equals("!flaky")) {
+                if (FLAKY_FAILURES.getAndDecrement() > 0) {
+                    throw new IOException("registry unreachable for now");
+                }
+                text = "e9,u9,fraud,1";
             }
             String[] parts = text.split(",", -1);
             FeatureEvent event = new FeatureEvent();

@@ -108,16 +108,19 @@ class MicroBatchInferenceMetricsTest {
     }
 
     @Test
-    void startsTheNewVersionsMetricsAtTheSwapAndFreezesTheOld() throws Exception {
+    void startsTheNewVersionsMetricsAtTheSwapAndReleasesTheOld() throws Exception {
         try (var harness = open(100)) {
             harness.processElement1(event("e1", "fraud", 1f, 2f), 0L);
+            ModelVersionMetrics v3 = versionMetrics(harness, "fraud", 3);
             harness.processElement2(deploy("fraud", 4, 1), 0L);
             awaitFinishedLoads(harness, 1);
             harness.processElement1(event("e2", "fraud", 1f, 2f), 0L);
             harness.processElement1(event("e3", "fraud", 1f, 2f), 0L);
             harness.endInput1();
 
-            ModelVersionMetrics v3 = versionMetrics(harness, "fraud", 3);
+            // v3 stopped serving at the swap: its metrics are unregistered, only v4's remain.
+            assertEquals(java.util.Set.of(4L),
+                    operator(harness).modelMetrics("fraud").versions());
             ModelVersionMetrics v4 = versionMetrics(harness, "fraud", 4);
             assertEquals(1, v3.eventsIn());
             assertEquals(1, v3.predictionsOut());
