@@ -123,7 +123,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--canary", paramLabel = "PERCENT",
             description = "Also measure the micro-batched job with a canary: a second version"
-                    + " scores PERCENT% of entities (with --shadow or alone, the run is"
+                    + " scores PERCENT%% of entities (with --shadow or alone, the run is"
                     + " micro-batched plus the rollouts, unless --only names more).")
     Double canary;
 
@@ -527,7 +527,7 @@ final class BenchCommand implements Callable<Integer> {
 
         @Option(names = "--canary-every", paramLabel = "DURATION",
                 converter = DurationConverter.class,
-                description = "With --push-every: make a push this often a 20% canary that the"
+                description = "With --push-every: make a push this often a 20%% canary that the"
                         + " rollout judge promotes after 2,000 events, e.g. 10m.")
         Duration canaryEvery;
 
